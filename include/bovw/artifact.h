@@ -1,0 +1,47 @@
+/* artifact.h: the directories stages write, and their meta.json.
+ *
+ * Every stage writes one directory: its arrays (.npy) and a meta.json that
+ * says what made it (kind, format version, parameters, bovw version, the
+ * checksums of its inputs). meta.json is written LAST and atomically, and
+ * bovw_artifact_begin removes an old one first: a directory without a
+ * meta.json is an unfinished artifact, and readers refuse it by name. */
+#ifndef BOVW_ARTIFACT_H
+#define BOVW_ARTIFACT_H
+
+#include <cjson/cJSON.h>
+
+#include "bovw/error.h"
+
+/* The format version a new meta.json gets; readers refuse a newer one. */
+#define BOVW_ARTIFACT_FORMAT 1
+
+/* Creates dir (and parents) and removes a meta.json left in it, so that the
+ * directory no longer looks complete while the stage works. */
+int bovw_artifact_begin(const char *dir, bovw_error *err);
+
+/* A new meta object: {"kind": kind, "format_version": 1, "bovw_version": ...,
+ * "created": ISO-8601 UTC}. Free with cJSON_Delete. NULL when out of memory. */
+cJSON *bovw_meta_new(const char *kind);
+
+/* Writes meta as dir/meta.json atomically (the artifact's commit point). */
+int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err);
+
+/* Reads dir/meta.json; when kind is not NULL, refuses another kind ("DIR is a
+ * codebook, not features"). A missing meta.json is reported as an unfinished
+ * or foreign directory. *out is a new cJSON tree (cJSON_Delete). */
+int bovw_meta_read(const char *dir, const char *kind, cJSON **out,
+                   bovw_error *err);
+
+/* Adds {"path": path, "sha256": hex} under `key` of `parent`. */
+int bovw_meta_add_file(cJSON *parent, const char *key, const char *path,
+                       bovw_error *err);
+
+/* The SHA-256 of a file, as 64 lowercase hex digits and a NUL. */
+int bovw_sha256_file(const char *path, char hex[65], bovw_error *err);
+
+/* Lookups that return a default when the key is missing or of another type. */
+double bovw_meta_number(const cJSON *obj, const char *key, double fallback);
+const char *bovw_meta_string(const cJSON *obj, const char *key,
+                             const char *fallback);
+
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# test.sh: installs the dependencies, builds bovw, runs the whole test suite
+# with ctest, then builds the unit tests again with AddressSanitizer and
+# UndefinedBehaviorSanitizer and runs them. Exits non-zero on any failure.
+#   scripts/test.sh [--no-sanitize]
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+scripts/setup-deps.sh
+
+echo "== build (Release) =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$JOBS"
+echo "== tests =="
+(cd build && ctest --output-on-failure -j "$JOBS")
+
+if [ "${1:-}" != "--no-sanitize" ]; then
+  echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBOVW_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j "$JOBS"
+  # Check forks a child per test; each child reports its own leaks.
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest -L unit --output-on-failure -j "$JOBS")
+fi
+echo "== all tests passed =="

@@ -1,0 +1,128 @@
+/* cli.c: messages, option parsing and progress shared by the subcommands. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *command_name = "bovw";
+
+void cli_set_command(const char *name) { command_name = name; }
+const char *cli_command(void) { return command_name; }
+
+static void vmessage(const char *fmt, va_list ap) {
+  fprintf(stderr, "%s: ", command_name);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+int cli_fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(fmt, ap);
+  va_end(ap);
+  return CLI_FAILED;
+}
+
+int cli_usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "Try '%s --help'.\n", command_name);
+  return CLI_USAGE;
+}
+
+int cli_parse_long(const char *option, const char *text, long min, long max,
+                   long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno || v < min || v > max)
+    return cli_usage("%s: '%s' is not a whole number from %ld to %ld", option,
+                     text, min, max);
+  *out = v;
+  return CLI_OK;
+}
+
+int cli_parse_double(const char *option, const char *text, double min,
+                     double max, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end || errno || !isfinite(v) || v < min || v > max)
+    return cli_usage("%s: '%s' is not a number from %g to %g", option, text,
+                     min, max);
+  *out = v;
+  return CLI_OK;
+}
+
+int cli_parse_seed(const char *option, const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (end == text || *end || errno || text[0] == '-')
+    return cli_usage("%s: '%s' is not a non-negative whole number", option,
+                     text);
+  *out = (uint64_t)v;
+  return CLI_OK;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+enum { LINE_EVERY_SECONDS = 5, BAR_WIDTH = 30 };
+
+static void progress_cb(void *ctx, const char *what, size_t done, size_t total) {
+  cli_progress *self = ctx;
+  if (self->quiet) return;
+  time_t now = time(NULL);
+  long elapsed = (long)(now - self->started);
+  if (self->tty) {
+    if (now == self->last && done != total && self->bar_shown) return;
+    int fill = total ? (int)((double)done / (double)total * BAR_WIDTH) : BAR_WIDTH;
+    char bar[BAR_WIDTH + 1];
+    for (int i = 0; i < BAR_WIDTH; i++) bar[i] = i < fill ? '=' : ' ';
+    bar[BAR_WIDTH] = '\0';
+    fprintf(stderr, "\r%s [%s] %zu/%zu %3.0f%% %lds", what, bar, done, total,
+            total ? 100.0 * (double)done / (double)total : 100.0, elapsed);
+    self->bar_shown = 1;
+    if (done == total) {
+      fputc('\n', stderr);
+      self->bar_shown = 0;
+    }
+  } else {
+    if (done != total && now - self->last < LINE_EVERY_SECONDS) return;
+    fprintf(stderr, "%s: %s %zu/%zu (%.0f%%) %lds\n", command_name, what, done,
+            total, total ? 100.0 * (double)done / (double)total : 100.0,
+            elapsed);
+  }
+  self->last = now;
+}
+
+static void warning_cb(void *ctx, const char *message) {
+  cli_progress *self = ctx;
+  if (self->bar_shown) {
+    fputc('\n', stderr);
+    self->bar_shown = 0;
+  }
+  fprintf(stderr, "%s: warning: %s\n", command_name, message);
+  self->warnings++;
+}
+
+bovw_monitor cli_progress_monitor(cli_progress *self, int quiet) {
+  memset(self, 0, sizeof *self);
+  self->quiet = quiet;
+  self->tty = isatty(STDERR_FILENO);
+  self->started = self->last = time(NULL);
+  return (bovw_monitor){progress_cb, warning_cb, self};
+}
+
+void cli_progress_end(cli_progress *self) {
+  if (self->bar_shown) fputc('\n', stderr);
+  self->bar_shown = 0;
+}

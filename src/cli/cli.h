@@ -1,0 +1,46 @@
+/* cli.h: what the subcommands of the bovw program share: error lines,
+ * option parsing helpers, and the progress and warning printer.
+ *
+ * Exit codes: 0 success, 1 failure, 2 a usage error (bad or missing option). */
+#ifndef BOVW_CLI_H
+#define BOVW_CLI_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "bovw/monitor.h"
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+/* The command name that starts every message: "bovw dataset scan". */
+void cli_set_command(const char *name);
+const char *cli_command(void);
+
+/* Prints "bovw CMD: message" on stderr; returns CLI_FAILED. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "bovw CMD: message" and a hint to use --help; returns CLI_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse an option value; on a bad value print a usage error naming the
+ * option and return CLI_USAGE, else store it and return CLI_OK. */
+int cli_parse_long(const char *option, const char *text, long min, long max,
+                   long *out);
+int cli_parse_double(const char *option, const char *text, double min,
+                     double max, double *out);
+int cli_parse_seed(const char *option, const char *text, uint64_t *out);
+
+/* Progress on stderr: a bar redrawn in place on a terminal, otherwise a line
+ * every few seconds and one at the end. Warnings are printed as
+ * "bovw CMD: warning: ..." and counted. `quiet` silences progress (warnings
+ * still print). */
+typedef struct cli_progress {
+  int quiet, tty, bar_shown;
+  time_t started, last;
+  size_t warnings;
+} cli_progress;
+
+bovw_monitor cli_progress_monitor(cli_progress *self, int quiet);
+/* Ends a bar line on a terminal. */
+void cli_progress_end(cli_progress *self);
+
+#endif

@@ -1,0 +1,8 @@
+/* commands.h: the subcommands of the bovw program, one file each. */
+#ifndef BOVW_CLI_COMMANDS_H
+#define BOVW_CLI_COMMANDS_H
+
+/* Each takes the arguments after its own name (argv[0] is the name). */
+int cmd_dataset(int argc, char **argv);
+
+#endif

@@ -1,0 +1,70 @@
+/* main.c: the bovw program: finds the subcommand and hands it the rest of
+ * the arguments (git style: `bovw dataset scan ROOT -o DIR`). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bovw/version.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"dataset", cmd_dataset,
+     "image folders and IDX files into manifests and train/test splits"},
+};
+enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "Usage: bovw COMMAND [ARGS...]\n"
+          "Bag-of-Visual-Words image classification, stage by stage.\n\n"
+          "Commands:\n");
+  for (int i = 0; i < NUM_COMMANDS; i++)
+    fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+  fprintf(out,
+          "\n'bovw help COMMAND' or 'bovw COMMAND --help' tells more.\n"
+          "'bovw --version' prints the version.\n");
+}
+
+static const command *find(const char *name) {
+  for (int i = 0; i < NUM_COMMANDS; i++)
+    if (!strcmp(COMMANDS[i].name, name)) return &COMMANDS[i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_USAGE;
+  }
+  const char *name = argv[1];
+  if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+    usage(stdout);
+    return CLI_OK;
+  }
+  if (!strcmp(name, "--version")) {
+    printf("bovw %s\n", BOVW_VERSION);
+    return CLI_OK;
+  }
+  if (!strcmp(name, "help")) {
+    if (argc < 3) {
+      usage(stdout);
+      return CLI_OK;
+    }
+    const command *c = find(argv[2]);
+    if (!c) return cli_usage("no command '%s'", argv[2]);
+    char *help_argv[] = {argv[2], "--help", NULL};
+    return c->run(2, help_argv);
+  }
+  const command *c = find(name);
+  if (!c) {
+    cli_set_command("bovw");
+    return cli_usage("no command '%s' (see 'bovw help')", name);
+  }
+  return c->run(argc - 1, argv + 1);
+}

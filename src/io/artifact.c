@@ -1,0 +1,158 @@
+/* artifact.c: artifact directories and meta.json (see include/bovw/artifact.h). */
+#define _GNU_SOURCE
+#include "bovw/artifact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bovw/fs.h"
+#include "bovw/version.h"
+
+int bovw_artifact_begin(const char *dir, bovw_error *err) {
+  int rc = bovw_mkdir_p(dir, err);
+  if (rc) return rc;
+  char *meta = bovw_path_join(dir, "meta.json");
+  if (!meta) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  if (unlink(meta) != 0 && errno != ENOENT) {
+    rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot remove: %s", meta,
+                        strerror(errno));
+  }
+  free(meta);
+  return rc;
+}
+
+cJSON *bovw_meta_new(const char *kind) {
+  cJSON *m = cJSON_CreateObject();
+  if (!m) return NULL;
+  char when[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!cJSON_AddStringToObject(m, "kind", kind) ||
+      !cJSON_AddNumberToObject(m, "format_version", BOVW_ARTIFACT_FORMAT) ||
+      !cJSON_AddStringToObject(m, "bovw_version", BOVW_VERSION) ||
+      !cJSON_AddStringToObject(m, "created", when)) {
+    cJSON_Delete(m);
+    return NULL;
+  }
+  return m;
+}
+
+int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err) {
+  char *text = cJSON_Print(meta);
+  char *path = bovw_path_join(dir, "meta.json");
+  int rc;
+  if (!text || !path) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  } else {
+    size_t n = strlen(text);
+    text[n] = '\n';  /* replaces the NUL: a text file ends with a newline */
+    rc = bovw_write_file(path, text, n + 1, err);
+  }
+  free(path);
+  free(text);
+  return rc;
+}
+
+int bovw_meta_read(const char *dir, const char *kind, cJSON **out,
+                   bovw_error *err) {
+  *out = NULL;
+  char *path = bovw_path_join(dir, "meta.json");
+  if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  unsigned char *text;
+  size_t n;
+  int rc = bovw_read_file(path, 0, &text, &n, err);
+  if (rc) {
+    if (access(path, F_OK) != 0)
+      rc = bovw_error_set(err, BOVW_ERR_IO,
+                          "%s: no meta.json: not a bovw artifact, or the stage "
+                          "that writes it did not finish",
+                          dir);
+    free(path);
+    return rc;
+  }
+  cJSON *m = cJSON_ParseWithLength((const char *)text, n);
+  free(text);
+  if (!m || !cJSON_IsObject(m)) {
+    cJSON_Delete(m);
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not valid JSON", path);
+    free(path);
+    return rc;
+  }
+  const char *got = bovw_meta_string(m, "kind", NULL);
+  double version = bovw_meta_number(m, "format_version", -1);
+  if (!got) {
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: no \"kind\"", path);
+  } else if (kind && strcmp(got, kind) != 0) {
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: is a %s artifact, not %s",
+                        dir, got, kind);
+  } else if (version < 1 || version > BOVW_ARTIFACT_FORMAT) {
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT,
+                        "%s: format version %g is not one this bovw (%s) reads",
+                        path, version, BOVW_VERSION);
+  }
+  free(path);
+  if (rc) {
+    cJSON_Delete(m);
+    return rc;
+  }
+  *out = m;
+  return BOVW_OK;
+}
+
+int bovw_sha256_file(const char *path, char hex[65], bovw_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return bovw_error_set(err, BOVW_ERR_IO, "%s: cannot open: %s", path,
+                          strerror(errno));
+  struct sha256_ctx ctx;
+  sha256_init(&ctx);
+  unsigned char buf[1 << 16];
+  for (;;) {
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      close(fd);
+      return bovw_error_set(err, BOVW_ERR_IO, "%s: cannot read: %s", path,
+                            strerror(e));
+    }
+    if (r == 0) break;
+    sha256_update(&ctx, (size_t)r, buf);
+  }
+  close(fd);
+  unsigned char digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx, sizeof digest, digest);
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+    snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return BOVW_OK;
+}
+
+int bovw_meta_add_file(cJSON *parent, const char *key, const char *path,
+                       bovw_error *err) {
+  char hex[65];
+  int rc = bovw_sha256_file(path, hex, err);
+  if (rc) return rc;
+  cJSON *o = cJSON_AddObjectToObject(parent, key);
+  if (!o || !cJSON_AddStringToObject(o, "path", path) ||
+      !cJSON_AddStringToObject(o, "sha256", hex))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  return BOVW_OK;
+}
+
+double bovw_meta_number(const cJSON *obj, const char *key, double fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+const char *bovw_meta_string(const cJSON *obj, const char *key,
+                             const char *fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : fallback;
+}
