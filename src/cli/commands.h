@@ -4,5 +4,7 @@
 
 /* Each takes the arguments after its own name (argv[0] is the name). */
 int cmd_dataset(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ typedef struct {
 static const command COMMANDS[] = {
     {"dataset", cmd_dataset,
      "image folders and IDX files into manifests and train/test splits"},
+    {"extract", cmd_extract, "dense multi-scale SIFT (PHOW) into a features folder"},
+    {"merge", cmd_merge, "join the shards of one extraction"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

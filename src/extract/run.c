@@ -1,0 +1,258 @@
+/* run.c: PHOW over a manifest into a features artifact, on a pool of threads.
+ *
+ * Workers take images in manifest order and extract them independently; the
+ * results go through a window of slots and are written strictly in manifest
+ * order by whichever worker finds the next one ready, so the output is the
+ * same for any thread count and memory holds at most WINDOW_PER_THREAD
+ * images per thread. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <vl/generic.h>
+
+#include "bovw/artifact.h"
+#include "bovw/extract.h"
+#include "bovw/fs.h"
+#include "extract/store.h"
+
+enum { WINDOW_PER_THREAD = 3 };
+
+typedef struct {
+  int ready;
+  size_t row;              /* manifest row */
+  char *error;             /* why the image was skipped, or NULL */
+  bovw_phow_result result; /* descriptors and frames copied (owned) */
+} slot;
+
+typedef struct {
+  const bovw_manifest *manifest;
+  const bovw_extract_options *options;
+  const bovw_monitor *monitor;
+  bovw_store_writer *store;
+  pthread_mutex_t lock;
+  pthread_cond_t space;
+  size_t next_take, next_write, end, begin;
+  slot *slots;
+  size_t window;
+  int writing, failed;
+  bovw_error err;         /* the first failure */
+} run_state;
+
+static void slot_clear(slot *s) {
+  free(s->error);
+  free(s->result.descriptors);
+  free(s->result.frames);
+  memset(s, 0, sizeof *s);
+}
+
+/* Extracts manifest row i into s (never fails: a bad image becomes an error
+ * message in the slot). */
+static void extract_one(run_state *st, bovw_phow *phow, size_t i, slot *s) {
+  const bovw_extract_params *p = &st->options->params;
+  s->row = i;
+  char *path = bovw_manifest_resolve(st->manifest, i);
+  bovw_image *img = NULL;
+  bovw_error e;
+  int rc = path ? bovw_image_load(path, p->color == BOVW_COLOR_GRAY ? 1 : 3, &img, &e)
+                : bovw_error_set(&e, BOVW_ERR_NOMEM, "out of memory");
+  bovw_phow_result r;
+  if (!rc) rc = bovw_phow_process(phow, img, &r, &e);
+  if (!rc) {
+    size_t item = p->float_descriptors ? sizeof(float) : 1;
+    size_t dbytes = r.count * (size_t)r.dim * item, fbytes = r.count * 4 * sizeof(float);
+    s->result = r;
+    s->result.descriptors = malloc(dbytes ? dbytes : 1);
+    s->result.frames = malloc(fbytes ? fbytes : 1);
+    if (!s->result.descriptors || !s->result.frames) {
+      rc = bovw_error_set(&e, BOVW_ERR_NOMEM, "%s: out of memory", path);
+    } else {
+      memcpy(s->result.descriptors, r.descriptors, dbytes);
+      memcpy(s->result.frames, r.frames, fbytes);
+    }
+  }
+  if (rc) {
+    free(s->result.descriptors);
+    free(s->result.frames);
+    memset(&s->result, 0, sizeof s->result);
+    s->error = strdup(e.message);
+    if (!s->error) s->error = strdup("out of memory");
+  }
+  free(path);
+  bovw_image_free(img);
+}
+
+/* Writes every ready slot in order; called with the lock held. */
+static void flush_ready(run_state *st) {
+  while (!st->writing && !st->failed && st->next_write < st->end) {
+    slot *s = &st->slots[(st->next_write - st->begin) % st->window];
+    if (!s->ready) break;
+    st->writing = 1;
+    slot taken = *s;
+    memset(s, 0, sizeof *s);
+    pthread_mutex_unlock(&st->lock);
+    bovw_error e;
+    int rc;
+    if (taken.error) {
+      bovw_monitor_warning(st->monitor, "%s, skipped", taken.error);
+      rc = bovw_store_writer_skip(st->store, taken.row, st->manifest->paths[taken.row],
+                                  st->manifest->labels[taken.row], taken.error, &e);
+    } else {
+      rc = bovw_store_writer_add(st->store, taken.row, st->manifest->paths[taken.row],
+                                 st->manifest->labels[taken.row], &taken.result, &e);
+    }
+    slot_clear(&taken);
+    pthread_mutex_lock(&st->lock);
+    if (rc && !st->failed) {
+      st->failed = 1;
+      st->err = e;
+    }
+    st->next_write++;
+    st->writing = 0;
+    bovw_monitor_progress(st->monitor, "extract", st->next_write - st->begin,
+                          st->end - st->begin);
+    pthread_cond_broadcast(&st->space);
+  }
+}
+
+typedef struct {
+  run_state *st;
+  bovw_phow *phow;
+} worker_arg;
+
+static void *worker(void *arg) {
+  worker_arg *wa = arg;
+  run_state *st = wa->st;
+  for (;;) {
+    pthread_mutex_lock(&st->lock);
+    while (!st->failed && st->next_take < st->end &&
+           st->next_take - st->next_write >= st->window)
+      pthread_cond_wait(&st->space, &st->lock);
+    if (st->failed || st->next_take >= st->end) {
+      pthread_mutex_unlock(&st->lock);
+      break;
+    }
+    size_t i = st->next_take++;
+    pthread_mutex_unlock(&st->lock);
+
+    slot s = {0};
+    extract_one(st, wa->phow, i, &s);
+    s.ready = 1;
+
+    pthread_mutex_lock(&st->lock);
+    st->slots[(i - st->begin) % st->window] = s;
+    flush_ready(st);
+    pthread_mutex_unlock(&st->lock);
+  }
+  return NULL;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
+                     const bovw_extract_options *options, const char *out_dir,
+                     const bovw_monitor *monitor, bovw_extract_stats *stats,
+                     bovw_error *err) {
+  memset(stats, 0, sizeof *stats);
+  const char *why = bovw_extract_params_check(&options->params);
+  if (why) return bovw_error_set(err, BOVW_ERR_INVALID, "%s", why);
+  int count = options->shard_count > 0 ? options->shard_count : 1;
+  int index = options->shard_count > 0 ? options->shard_index : 1;
+  if (index < 1 || index > count)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "shard %d/%d: I must be from 1 to N",
+                          index, count);
+  if (manifest->count == 0)
+    return bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no images", manifest_path);
+  size_t begin = manifest->count * (size_t)(index - 1) / (size_t)count;
+  size_t end = manifest->count * (size_t)index / (size_t)count;
+  int threads = options->threads > 0 ? options->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (threads < 1) threads = 1;
+  if ((size_t)threads > end - begin && end > begin) threads = (int)(end - begin);
+
+  double t0 = now();
+  run_state st = {.manifest = manifest, .options = options, .monitor = monitor,
+                  .next_take = begin, .next_write = begin, .begin = begin, .end = end,
+                  .window = (size_t)threads * WINDOW_PER_THREAD};
+  int rc = bovw_store_writer_new(out_dir, &options->params, &st.store, err);
+  if (rc) return rc;
+  st.slots = calloc(st.window, sizeof *st.slots);
+  worker_arg *args = calloc((size_t)threads, sizeof *args);
+  pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+  if (!st.slots || !args || !tids) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  for (int t = 0; !rc && t < threads; t++) {
+    args[t].st = &st;
+    rc = bovw_phow_new(&options->params, &args[t].phow, err);
+  }
+  int started = 0;
+  if (!rc) {
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_cond_init(&st.space, NULL);
+    vl_set_num_threads(1);  /* parallel over images, not inside VLFeat */
+    for (; started < threads; started++)
+      if (pthread_create(&tids[started], NULL, worker, &args[started]) != 0) break;
+    if (started == 0) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "cannot start threads");
+    for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    pthread_cond_destroy(&st.space);
+    pthread_mutex_destroy(&st.lock);
+    if (!rc && st.failed) {
+      rc = st.err.code ? st.err.code : BOVW_ERR_IO;
+      if (err) *err = st.err;
+    }
+  }
+  for (size_t k = 0; st.slots && k < st.window; k++) slot_clear(&st.slots[k]);
+  for (int t = 0; args && t < threads; t++) bovw_phow_free(args[t].phow);
+  free(st.slots);
+  free(args);
+  free(tids);
+
+  if (!rc) {
+    bovw_store_totals totals;
+    bovw_store_writer_totals(st.store, &totals);
+    stats->images = totals.images;
+    stats->skipped = totals.skipped;
+    stats->descriptors = totals.descriptors;
+    stats->zeroed = totals.zeroed;
+    stats->seconds = now() - t0;
+    if (totals.images == 0)
+      rc = bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no image could be read",
+                          manifest_path);
+  }
+  if (!rc) {
+    cJSON *extra = cJSON_CreateObject();
+    cJSON *shard = extra ? cJSON_AddObjectToObject(extra, "shard") : NULL;
+    cJSON *man = extra ? cJSON_AddObjectToObject(extra, "manifest") : NULL;
+    char *abs = realpath(manifest_path, NULL);
+    if (!shard || !man || !abs ||
+        !cJSON_AddStringToObject(man, "path", abs) ||
+        !cJSON_AddStringToObject(man, "sha256", manifest->sha256) ||
+        !cJSON_AddNumberToObject(man, "rows", (double)manifest->count) ||
+        !cJSON_AddStringToObject(man, "root", manifest->root ? manifest->root : "") ||
+        !cJSON_AddNumberToObject(shard, "index", index) ||
+        !cJSON_AddNumberToObject(shard, "count", count) ||
+        !cJSON_AddNumberToObject(shard, "first_row", (double)begin) ||
+        !cJSON_AddNumberToObject(shard, "end_row", (double)end) ||
+        !cJSON_AddNumberToObject(extra, "threads", threads) ||
+        !cJSON_AddNumberToObject(extra, "seconds", stats->seconds))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    /* The class names travel with the features: later stages name classes. */
+    cJSON *names = rc ? NULL : cJSON_CreateStringArray((const char *const *)manifest->class_names,
+                                                        (int)manifest->num_classes);
+    if (!rc && (!names || !cJSON_AddItemToObject(extra, "classes", names))) {
+      cJSON_Delete(names);
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    }
+    if (!rc) rc = bovw_store_writer_finish(st.store, extra, err);
+    free(abs);
+    cJSON_Delete(extra);
+  }
+  bovw_store_writer_free(st.store);
+  return rc;
+}
