@@ -241,13 +241,13 @@ START_TEST(test_params_json_round_trip_and_named_differences) {
   ck_assert_int_eq(bovw_extract_params_from_json(j, &b, &err), 0);
   cJSON_Delete(j);
   char diff[256];
-  ck_assert(bovw_extract_params_equal(&a, &b, diff, sizeof diff));
+  ck_assert(bovw_extract_params_equal(&a, &b, "a", "b", diff, sizeof diff));
   b.step = 4;
-  ck_assert(!bovw_extract_params_equal(&a, &b, diff, sizeof diff));
-  ck_assert_str_eq(diff, "step is 3 here, 4 there");
+  ck_assert(!bovw_extract_params_equal(&a, &b, "a", "b", diff, sizeof diff));
+  ck_assert_str_eq(diff, "step is 3 in a, 4 in b");
   bovw_extract_params_default(&b);
-  ck_assert(!bovw_extract_params_equal(&a, &b, diff, sizeof diff));
-  ck_assert_str_eq(diff, "sizes are 4,5,8,10 here, 4,6,8,10 there");
+  ck_assert(!bovw_extract_params_equal(&a, &b, "x/feat", "the codebook", diff, sizeof diff));
+  ck_assert_str_eq(diff, "sizes are 4,5,8,10 in x/feat, 4,6,8,10 in the codebook");
   a.step = 0;
   ck_assert_ptr_nonnull(bovw_extract_params_check(&a));
 }

@@ -60,10 +60,11 @@ cJSON *bovw_extract_params_to_json(const bovw_extract_params *p);
 int bovw_extract_params_from_json(const cJSON *json, bovw_extract_params *p,
                                   bovw_error *err);
 /* 1 when a and b give the same descriptors, else 0 and, when diff is not
- * NULL, a sentence naming the first difference ("step is 3 here, 4 there"). */
+ * NULL, a sentence naming the first difference with the names given
+ * ("step is 3 in the codebook, 4 in feat/test"). */
 int bovw_extract_params_equal(const bovw_extract_params *a,
-                              const bovw_extract_params *b, char *diff,
-                              size_t diff_size);
+                              const bovw_extract_params *b, const char *name_a,
+                              const char *name_b, char *diff, size_t diff_size);
 
 /* ---- one image ----------------------------------------------------------- */
 

@@ -18,6 +18,7 @@ static const command COMMANDS[] = {
      "image folders and IDX files into manifests and train/test splits"},
     {"extract", cmd_extract, "dense multi-scale SIFT (PHOW) into a features folder"},
     {"merge", cmd_merge, "join the shards of one extraction"},
+    {"codebook", cmd_codebook, "a visual vocabulary (k-means, PCA, GMM) from features"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

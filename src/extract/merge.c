@@ -113,10 +113,9 @@ int bovw_features_merge(char *const *shard_dirs, size_t num_shards,
     else if (s->index != (int)k + 1)
       rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shard %zu/%zu is missing", k + 1,
                           num_shards);
-    else if (!bovw_extract_params_equal(&s->f->params, &shards[0].f->params, diff,
-                                        sizeof diff))
-      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s and %s were extracted differently: %s",
-                          s->dir, shards[0].dir, diff);
+    else if (!bovw_extract_params_equal(&s->f->params, &shards[0].f->params, s->dir,
+                                        shards[0].dir, diff, sizeof diff))
+      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shards extracted differently: %s", diff);
     else if (strcmp(bovw_meta_string(man, "sha256", "a"), bovw_meta_string(man0, "sha256", "b")))
       rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s and %s come from different manifests",
                           s->dir, shards[0].dir);

@@ -131,38 +131,39 @@ static void format_sizes(const bovw_extract_params *p, char *buf, size_t n) {
 }
 
 int bovw_extract_params_equal(const bovw_extract_params *a,
-                              const bovw_extract_params *b, char *diff,
-                              size_t diff_size) {
+                              const bovw_extract_params *b, const char *name_a,
+                              const char *name_b, char *diff, size_t diff_size) {
   char sa[64], sb[64];
   format_sizes(a, sa, sizeof sa);
   format_sizes(b, sb, sizeof sb);
-  char buf[256];
+  char buf[512];
   buf[0] = '\0';
+  const char *A = name_a, *B = name_b;
   if (strcmp(sa, sb))
-    snprintf(buf, sizeof buf, "sizes are %s here, %s there", sa, sb);
+    snprintf(buf, sizeof buf, "sizes are %s in %s, %s in %s", sa, A, sb, B);
   else if (a->step != b->step)
-    snprintf(buf, sizeof buf, "step is %d here, %d there", a->step, b->step);
+    snprintf(buf, sizeof buf, "step is %d in %s, %d in %s", a->step, A, b->step, B);
   else if (a->color != b->color)
-    snprintf(buf, sizeof buf, "colour is %s here, %s there",
-             bovw_color_name(a->color), bovw_color_name(b->color));
+    snprintf(buf, sizeof buf, "colour is %s in %s, %s in %s", bovw_color_name(a->color), A,
+             bovw_color_name(b->color), B);
   else if (a->max_side != b->max_side)
-    snprintf(buf, sizeof buf, "max side is %d here, %d there", a->max_side,
-             b->max_side);
+    snprintf(buf, sizeof buf, "max side is %d in %s, %d in %s", a->max_side, A,
+             b->max_side, B);
   else if (a->contrast_threshold != b->contrast_threshold)
-    snprintf(buf, sizeof buf, "contrast threshold is %g here, %g there",
-             a->contrast_threshold, b->contrast_threshold);
+    snprintf(buf, sizeof buf, "contrast threshold is %g in %s, %g in %s",
+             a->contrast_threshold, A, b->contrast_threshold, B);
   else if (a->magnif != b->magnif)
-    snprintf(buf, sizeof buf, "magnif is %g here, %g there", a->magnif, b->magnif);
+    snprintf(buf, sizeof buf, "magnif is %g in %s, %g in %s", a->magnif, A, b->magnif, B);
   else if (a->window_size != b->window_size)
-    snprintf(buf, sizeof buf, "window size is %g here, %g there",
-             a->window_size, b->window_size);
+    snprintf(buf, sizeof buf, "window size is %g in %s, %g in %s", a->window_size, A,
+             b->window_size, B);
   else if (a->fast != b->fast)
-    snprintf(buf, sizeof buf, "fast is %s here, %s there", a->fast ? "on" : "off",
-             b->fast ? "on" : "off");
+    snprintf(buf, sizeof buf, "fast is %s in %s, %s in %s", a->fast ? "on" : "off", A,
+             b->fast ? "on" : "off", B);
   else if (a->float_descriptors != b->float_descriptors)
-    snprintf(buf, sizeof buf, "descriptors are %s here, %s there",
-             a->float_descriptors ? "float32" : "uint8",
-             b->float_descriptors ? "float32" : "uint8");
+    snprintf(buf, sizeof buf, "descriptors are %s in %s, %s in %s",
+             a->float_descriptors ? "float32" : "uint8", A,
+             b->float_descriptors ? "float32" : "uint8", B);
   if (diff && diff_size) snprintf(diff, diff_size, "%s", buf);
   return buf[0] == '\0';
 }

@@ -1,0 +1,333 @@
+/* test_codebook.c: k-means, PCA, GMM and the codebook artifact. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bovw/codebook.h"
+#include "bovw/dataset.h"
+#include "bovw/fs.h"
+#include "bovw/rng.h"
+#include "testutil.h"
+
+static char *dir;
+static void setup(void) { dir = test_tmpdir(); }
+static void teardown(void) { test_rmtree(dir); dir = NULL; }
+
+/* n points around k well-separated centres in dim dimensions. */
+static float *clusters(size_t n, int dim, int k, float spread, uint64_t seed,
+                       float **truth) {
+  bovw_rng rng;
+  bovw_rng_seed(&rng, seed);
+  float *c = malloc((size_t)k * dim * sizeof *c), *x = malloc(n * dim * sizeof *x);
+  for (int j = 0; j < k; j++)
+    for (int d = 0; d < dim; d++) c[j * dim + d] = (float)(100.0 * bovw_rng_uniform(&rng));
+  for (size_t i = 0; i < n; i++)
+    for (int d = 0; d < dim; d++)
+      x[i * dim + d] = c[(i % k) * dim + d] + spread * (float)(bovw_rng_uniform(&rng) - 0.5);
+  *truth = c;
+  return x;
+}
+
+static double dist2(const float *a, const float *b, int dim) {
+  double s = 0;
+  for (int d = 0; d < dim; d++) s += (a[d] - b[d]) * (a[d] - b[d]);
+  return s;
+}
+
+START_TEST(test_kmeans_recovers_well_separated_clusters) {
+  const bovw_kmeans_algorithm algs[] = {BOVW_KMEANS_BLAS, BOVW_KMEANS_ELKAN,
+                                        BOVW_KMEANS_LLOYD};
+  float *truth;
+  float *x = clusters(2000, 8, 5, 1.0f, 3, &truth);
+  for (int a = 0; a < 3; a++) {
+    bovw_kmeans_result r;
+    bovw_error err;
+    ck_assert_msg(bovw_kmeans(x, 2000, 8, 5, algs[a], BOVW_INIT_PLUSPLUS, 30, 3, 1, 2,
+                              NULL, &r, &err) == 0, "%s", err.message);
+    for (int j = 0; j < 5; j++) {
+      double best = 1e30;
+      for (int c = 0; c < 5; c++) {
+        double d = dist2(truth + j * 8, r.centers + c * 8, 8);
+        if (d < best) best = d;
+      }
+      ck_assert_msg(best < 0.05, "%s: true centre %d is %.3g away", bovw_kmeans_algorithm_name(algs[a]),
+                    j, sqrt(best));
+    }
+    bovw_kmeans_result_clear(&r);
+  }
+  free(x);
+  free(truth);
+}
+END_TEST
+
+START_TEST(test_same_seed_same_centres_other_seed_other_centres) {
+  float *truth;
+  float *x = clusters(3000, 16, 40, 30.0f, 5, &truth);  /* overlapping: init matters */
+  const bovw_kmeans_algorithm algs[] = {BOVW_KMEANS_BLAS, BOVW_KMEANS_ELKAN};
+  for (int a = 0; a < 2; a++) {
+    bovw_kmeans_result r1, r2, r3;
+    ck_assert_int_eq(bovw_kmeans(x, 3000, 16, 20, algs[a], BOVW_INIT_PLUSPLUS, 10, 1, 7, 2, NULL, &r1, NULL), 0);
+    ck_assert_int_eq(bovw_kmeans(x, 3000, 16, 20, algs[a], BOVW_INIT_PLUSPLUS, 10, 1, 7, 1, NULL, &r2, NULL), 0);
+    ck_assert_int_eq(bovw_kmeans(x, 3000, 16, 20, algs[a], BOVW_INIT_PLUSPLUS, 10, 1, 8, 2, NULL, &r3, NULL), 0);
+    ck_assert_mem_eq(r1.centers, r2.centers, 20 * 16 * sizeof(float));
+    ck_assert_int_ne(memcmp(r1.centers, r3.centers, 20 * 16 * sizeof(float)), 0);
+    bovw_kmeans_result_clear(&r1);
+    bovw_kmeans_result_clear(&r2);
+    bovw_kmeans_result_clear(&r3);
+  }
+  free(x);
+  free(truth);
+}
+END_TEST
+
+START_TEST(test_energy_never_increases_across_iterations) {
+  float *truth;
+  float *x = clusters(5000, 32, 50, 60.0f, 9, &truth);
+  const bovw_kmeans_init inits[] = {BOVW_INIT_PLUSPLUS, BOVW_INIT_RANDOM};
+  for (int t = 0; t < 2; t++) {
+    bovw_kmeans_result r;
+    ck_assert_int_eq(bovw_kmeans(x, 5000, 32, 30, BOVW_KMEANS_BLAS, inits[t], 40, 1, 2, 2,
+                                 NULL, &r, NULL), 0);
+    ck_assert_ptr_nonnull(r.energies);
+    ck_assert_int_gt(r.iterations, 2);
+    for (int i = 1; i < r.iterations; i++)
+      ck_assert_msg(r.energies[i] <= r.energies[i - 1] * (1 + 1e-6),
+                    "energy rose at iteration %d: %g -> %g", i, r.energies[i - 1], r.energies[i]);
+    ck_assert(r.energy <= r.energies[r.iterations - 1] * (1 + 1e-6));
+    bovw_kmeans_result_clear(&r);
+  }
+  free(x);
+  free(truth);
+}
+END_TEST
+
+START_TEST(test_nearest_centres_agree_with_brute_force) {
+  float *truth;
+  float *x = clusters(777, 24, 13, 50.0f, 4, &truth);
+  int32_t assign[777];
+  float d2[777];
+  ck_assert_int_eq(bovw_nearest_centers(x, 777, 24, truth, 13, assign, d2, 2, NULL), 0);
+  for (int i = 0; i < 777; i++) {
+    int best = 0;
+    for (int c = 1; c < 13; c++)
+      if (dist2(x + i * 24, truth + c * 24, 24) < dist2(x + i * 24, truth + best * 24, 24)) best = c;
+    ck_assert_int_eq(assign[i], best);
+    ck_assert_double_eq_tol(d2[i], dist2(x + i * 24, truth + best * 24, 24), 0.05);
+  }
+  free(x);
+  free(truth);
+}
+END_TEST
+
+START_TEST(test_kmeans_refuses_bad_input) {
+  float x[20] = {0};
+  bovw_kmeans_result r;
+  bovw_error err;
+  ck_assert_int_eq(bovw_kmeans(x, 5, 4, 6, BOVW_KMEANS_BLAS, BOVW_INIT_PLUSPLUS, 5, 1, 0, 1,
+                               NULL, &r, &err), BOVW_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "k = 6"));
+  x[7] = NAN;
+  ck_assert_int_eq(bovw_kmeans(x, 5, 4, 2, BOVW_KMEANS_ELKAN, BOVW_INIT_PLUSPLUS, 5, 1, 0, 1,
+                               NULL, &r, &err), BOVW_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(err.message, "NaN"));
+  ck_assert_int_eq(bovw_kmeans(x, 0, 4, 2, BOVW_KMEANS_ELKAN, BOVW_INIT_PLUSPLUS, 5, 1, 0, 1,
+                               NULL, &r, &err), BOVW_ERR_EMPTY);
+}
+END_TEST
+
+START_TEST(test_pca_reconstructs_low_rank_data) {
+  /* Rank-2 data in 10-D plus an offset. */
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 11);
+  size_t n = 500;
+  float basis[2][10], *x = malloc(n * 10 * sizeof *x);
+  for (int r = 0; r < 2; r++)
+    for (int d = 0; d < 10; d++) basis[r][d] = (float)(bovw_rng_uniform(&rng) - 0.5);
+  for (size_t i = 0; i < n; i++) {
+    double a = 10 * (bovw_rng_uniform(&rng) - 0.5), b = 3 * (bovw_rng_uniform(&rng) - 0.5);
+    for (int d = 0; d < 10; d++) x[i * 10 + d] = (float)(5 + a * basis[0][d] + b * basis[1][d]);
+  }
+  bovw_pca *p;
+  bovw_error err;
+  ck_assert_msg(bovw_pca_fit(x, n, 10, 2, 0, &p, &err) == 0, "%s", err.message);
+  ck_assert_float_gt(p->variances[0], p->variances[1]);
+  float *y = malloc(n * 2 * sizeof *y);
+  bovw_pca_apply(p, x, n, y);
+  double worst = 0;
+  for (size_t i = 0; i < n; i++)
+    for (int d = 0; d < 10; d++) {
+      double back = p->mean[d];
+      for (int r = 0; r < 2; r++) back += y[i * 2 + r] * p->components[r * 10 + d];
+      double e = fabs(back - x[i * 10 + d]);
+      if (e > worst) worst = e;
+    }
+  ck_assert_msg(worst < 1e-3, "reconstruction error %g", worst);
+  bovw_pca_free(p);
+  /* Whitened projections have unit variance. */
+  ck_assert_int_eq(bovw_pca_fit(x, n, 10, 2, 1, &p, &err), 0);
+  bovw_pca_apply(p, x, n, y);
+  for (int r = 0; r < 2; r++) {
+    double s = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+      s += y[i * 2 + r];
+      s2 += y[i * 2 + r] * y[i * 2 + r];
+    }
+    ck_assert_double_eq_tol(s2 / (n - 1) - s * s / n / (n - 1), 1.0, 0.01);
+  }
+  bovw_pca_free(p);
+  free(y);
+  free(x);
+}
+END_TEST
+
+START_TEST(test_gmm_log_likelihood_increases_with_em) {
+  float *truth;
+  float *x = clusters(3000, 6, 8, 20.0f, 12, &truth);
+  bovw_kmeans_result r;
+  ck_assert_int_eq(bovw_kmeans(x, 3000, 6, 8, BOVW_KMEANS_BLAS, BOVW_INIT_RANDOM, 3, 1, 1, 1,
+                               NULL, &r, NULL), 0);
+  double ll1, ll20;
+  float *m, *v, *p;
+  bovw_error err;
+  ck_assert_msg(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 1, 1, &m, &v, &p, &ll1, &err) == 0, "%s",
+                err.message);
+  free(m); free(v); free(p);
+  ck_assert_int_eq(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 20, 1, &m, &v, &p, &ll20, &err), 0);
+  ck_assert_msg(ll20 >= ll1, "log-likelihood fell: %g after 1, %g after 20", ll1, ll20);
+  double psum = 0;
+  for (int c = 0; c < 8; c++) {
+    psum += p[c];
+    for (int d = 0; d < 6; d++) ck_assert_float_gt(v[c * 6 + d], 0);
+  }
+  ck_assert_double_eq_tol(psum, 1.0, 1e-4);
+  free(m); free(v); free(p);
+  bovw_kmeans_result_clear(&r);
+  free(x);
+  free(truth);
+}
+END_TEST
+
+/* A small features artifact from synthetic PNG images. */
+static void make_features(const char *out, int step) {
+  char root[4000], cls[4100], manifest[4100];
+  snprintf(root, sizeof root, "%s/data", dir);
+  for (int c = 0; c < 2; c++) {
+    snprintf(cls, sizeof cls, "%s/c%d", root, c);
+    bovw_mkdir_p(cls, NULL);
+    for (int i = 0; i < 4; i++) {
+      int w = 64, h = 64;
+      uint8_t px[64 * 64];
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          px[y * w + x] = (uint8_t)(127 + 100 * sin(0.25 * (c + 1) * x + 0.13 * (i + 1) * y));
+      char name[32];
+      snprintf(name, sizeof name, "%d.png", i);
+      ck_assert_int_eq(bovw_png_write(test_path(cls, name), px, w, h, 1, NULL), 0);
+    }
+  }
+  bovw_manifest *m;
+  bovw_scan_stats stats;
+  ck_assert_int_eq(bovw_dataset_scan(root, NULL, NULL, &m, &stats, NULL), 0);
+  snprintf(manifest, sizeof manifest, "%s/all.tsv", root);
+  ck_assert_int_eq(bovw_manifest_write(manifest, m, NULL, 0, NULL), 0);
+  bovw_extract_options o = {.threads = 2, .shard_index = 1, .shard_count = 1};
+  bovw_extract_params_default(&o.params);
+  o.params.step = step;
+  bovw_extract_stats es;
+  bovw_error err;
+  ck_assert_msg(bovw_extract_run(m, manifest, &o, out, NULL, &es, &err) == 0, "%s", err.message);
+  bovw_manifest_free(m);
+}
+
+START_TEST(test_codebook_artifact_round_trip_and_compatibility_refusal) {
+  char feat[4100], cbdir[4100];
+  snprintf(feat, sizeof feat, "%s/feat", dir);
+  snprintf(cbdir, sizeof cbdir, "%s/cb", dir);
+  make_features(feat, 4);
+  bovw_codebook_options o;
+  bovw_codebook_options_default(&o);
+  o.k = 16;
+  o.samples = 3000;
+  o.rootsift = 1;
+  o.pca_dim = 20;
+  o.augment_xy = 1;
+  o.gmm = 1;
+  o.algorithm = BOVW_KMEANS_BLAS;
+  bovw_error err;
+  ck_assert_msg(bovw_codebook_build(feat, &o, cbdir, NULL, &err) == 0, "%s", err.message);
+  bovw_codebook *cb;
+  ck_assert_msg(bovw_codebook_open(cbdir, &cb, &err) == 0, "%s", err.message);
+  ck_assert_int_eq(cb->k, 16);
+  ck_assert_int_eq(cb->dim, 22);
+  ck_assert_ptr_nonnull(cb->pca);
+  ck_assert_ptr_nonnull(cb->gmm_priors);
+  ck_assert_int_eq(cb->features.step, 4);
+  /* The recorded chain maps a descriptor the way the build did. */
+  bovw_features *f;
+  ck_assert_int_eq(bovw_features_open(feat, &f, &err), 0);
+  float scratch[2 * (128 + 22)], y[2 * 22];
+  bovw_codebook_transform(cb, f->descriptors->data, f->frames->data, 2, 64, 64, scratch, y);
+  for (int i = 0; i < 2; i++) {
+    ck_assert_float_eq_tol(y[i * 22 + 20], ((const float *)f->frames->data)[4 * i] / 64 - 0.5f, 1e-6);
+    for (int d = 0; d < 20; d++) ck_assert(isfinite(y[i * 22 + d]));
+  }
+  /* Same descriptors: accepted; another step: refused, naming the step. */
+  ck_assert_int_eq(bovw_codebook_check_features(cb, &f->params, feat, &err), 0);
+  bovw_extract_params other = f->params;
+  other.step = 3;
+  ck_assert_int_eq(bovw_codebook_check_features(cb, &other, "feat/test", &err), BOVW_ERR_MISMATCH);
+  ck_assert_msg(strstr(err.message, "step is 3 in feat/test, 4 in the codebook"), "%s", err.message);
+  bovw_features_free(f);
+  bovw_codebook_free(cb);
+  /* k larger than the usable samples: a clear error. */
+  o.k = 5000;
+  o.samples = 2000;
+  ck_assert_int_eq(bovw_codebook_build(feat, &o, cbdir, NULL, &err), BOVW_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "k = 5000"));
+}
+END_TEST
+
+START_TEST(test_same_seed_same_codebook_file) {
+  char feat[4100], a[4100], b[4100];
+  snprintf(feat, sizeof feat, "%s/feat", dir);
+  snprintf(a, sizeof a, "%s/a", dir);
+  snprintf(b, sizeof b, "%s/b", dir);
+  make_features(feat, 5);
+  bovw_codebook_options o;
+  bovw_codebook_options_default(&o);
+  o.k = 10;
+  o.samples = 1000;
+  o.seed = 3;
+  ck_assert_int_eq(bovw_codebook_build(feat, &o, a, NULL, NULL), 0);
+  o.threads = 1;
+  ck_assert_int_eq(bovw_codebook_build(feat, &o, b, NULL, NULL), 0);
+  char *x = test_read_text(test_path(a, "centers.npy")), *y = test_read_text(test_path(b, "centers.npy"));
+  ck_assert_mem_eq(x, y, 64 + 10 * 128 * 4);
+  free(x);
+  free(y);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("codebook");
+  TCase *tc = tcase_create("codebook");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_kmeans_recovers_well_separated_clusters);
+  tcase_add_test(tc, test_same_seed_same_centres_other_seed_other_centres);
+  tcase_add_test(tc, test_energy_never_increases_across_iterations);
+  tcase_add_test(tc, test_nearest_centres_agree_with_brute_force);
+  tcase_add_test(tc, test_kmeans_refuses_bad_input);
+  tcase_add_test(tc, test_pca_reconstructs_low_rank_data);
+  tcase_add_test(tc, test_gmm_log_likelihood_increases_with_em);
+  tcase_add_test(tc, test_codebook_artifact_round_trip_and_compatibility_refusal);
+  tcase_add_test(tc, test_same_seed_same_codebook_file);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
