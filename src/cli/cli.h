@@ -43,4 +43,10 @@ bovw_monitor cli_progress_monitor(cli_progress *self, int quiet);
 /* Ends a bar line on a terminal. */
 void cli_progress_end(cli_progress *self);
 
+/* When OpenBLAS did not recognise the CPU and fell back to its generic
+ * kernels, sets OPENBLAS_CORETYPE to the fastest safe choice and re-executes
+ * the program with the same arguments (see blas_core.c). Returns only when
+ * nothing was changed. */
+void cli_choose_blas_core(char **argv);
+
 #endif

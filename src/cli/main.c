@@ -41,6 +41,7 @@ static const command *find(const char *name) {
 }
 
 int main(int argc, char **argv) {
+  cli_choose_blas_core(argv);
   if (argc < 2) {
     usage(stderr);
     return CLI_USAGE;
