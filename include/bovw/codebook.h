@@ -44,6 +44,8 @@ typedef struct bovw_codebook_options {
   int gmm;                          /* 0: no GMM */
   uint64_t seed;                    /* 0 */
   int threads;                      /* <= 0: all cores */
+  int keep_sample;                  /* 0; 1: also write sample.npy, the
+                                       transformed descriptors clustered */
 } bovw_codebook_options;
 
 void bovw_codebook_options_default(bovw_codebook_options *o);

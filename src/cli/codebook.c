@@ -29,13 +29,14 @@ static const char HELP[] =
     "      --augment-xy        append the keypoint's x, y relative to the image\n"
     "      --gmm               also fit a diagonal GMM (for Fisher vectors)\n"
     "      --seed S            seed for sampling and initialisation (default 0)\n"
+    "      --keep-sample       also write sample.npy, the descriptors clustered\n"
     "  -j, --threads N         threads (default: all cores)\n"
     "  -q, --quiet             no progress\n"
     "  -h, --help              this help\n";
 
 enum {
   OPT_SAMPLES = 1000, OPT_ALGORITHM, OPT_INIT, OPT_ITERATIONS, OPT_REPETITIONS,
-  OPT_ROOTSIFT, OPT_PCA, OPT_WHITEN, OPT_AUGMENT, OPT_GMM, OPT_SEED
+  OPT_ROOTSIFT, OPT_PCA, OPT_WHITEN, OPT_AUGMENT, OPT_GMM, OPT_SEED, OPT_KEEP
 };
 
 static int info(int argc, char **argv) {
@@ -89,6 +90,7 @@ int cmd_codebook(int argc, char **argv) {
       {"augment-xy", no_argument, 0, OPT_AUGMENT},
       {"gmm", no_argument, 0, OPT_GMM},
       {"seed", required_argument, 0, OPT_SEED},
+      {"keep-sample", no_argument, 0, OPT_KEEP},
       {"threads", required_argument, 0, 'j'},
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
@@ -127,6 +129,7 @@ int cmd_codebook(int argc, char **argv) {
       case OPT_AUGMENT: o.augment_xy = 1; break;
       case OPT_GMM: o.gmm = 1; break;
       case OPT_SEED: rc = cli_parse_seed("--seed", optarg, &o.seed); break;
+      case OPT_KEEP: o.keep_sample = 1; break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v; break;
       case 'q': quiet = 1; break;
       case 'h': fputs(HELP, stdout); return CLI_OK;

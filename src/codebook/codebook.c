@@ -244,6 +244,8 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
   /* Write the artifact; meta.json last. */
   if (!rc) rc = bovw_artifact_begin(out_dir, err);
   if (!rc) rc = write_matrix(out_dir, "centers.npy", km.centers, o->k, cb.dim, err);
+  if (!rc && o->keep_sample)
+    rc = write_matrix(out_dir, "sample.npy", data, (int64_t)n, cb.dim, err);
   if (!rc && cb.pca) {
     rc = write_matrix(out_dir, "pca_mean.npy", cb.pca->mean, cb.pca->in_dim, 0, err);
     if (!rc) rc = write_matrix(out_dir, "pca_components.npy", cb.pca->components,
