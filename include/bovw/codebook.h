@@ -80,6 +80,14 @@ int bovw_nearest_centers(const float *data, size_t n, int dim,
                          const float *centers, int k, int32_t *assign,
                          float *dist2, int threads, bovw_error *err);
 
+/* The same on the calling thread alone, for callers that parallelise over
+ * images themselves (they set OpenBLAS to one thread first, with
+ * openblas_set_num_threads(1)). cnorm holds the centres' squared norms;
+ * scratch holds bovw_nearest_scratch_size(k) floats. */
+void bovw_nearest_centers_1(const float *data, size_t n, int dim, const float *centers,
+                            const float *cnorm, int k, int32_t *assign, float *scratch);
+size_t bovw_nearest_scratch_size(int k);
+
 /* ---- PCA -------------------------------------------------------------------- */
 
 typedef struct bovw_pca {

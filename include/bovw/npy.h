@@ -77,4 +77,19 @@ int bovw_npy_writer_finish(bovw_npy_writer *self, bovw_error *err);
 /* Frees the writer; an unfinished file is removed. */
 void bovw_npy_writer_free(bovw_npy_writer *self);
 
+/* A whole array created at its final size and mapped for writing, so that
+ * threads can fill rows in any order without holding a second copy. Nothing
+ * appears under `path` until bovw_npy_mapped_finish succeeds. */
+typedef struct bovw_npy_mapped bovw_npy_mapped;
+
+int bovw_npy_mapped_new(const char *path, bovw_dtype dtype, int ndim,
+                        const int64_t *shape, bovw_npy_mapped **out,
+                        bovw_error *err);
+/* The array's data (zero-filled at creation), valid until finish or free. */
+void *bovw_npy_mapped_data(bovw_npy_mapped *self);
+/* Syncs the data and renames the file into place. */
+int bovw_npy_mapped_finish(bovw_npy_mapped *self, bovw_error *err);
+/* Unmaps; an unfinished file is removed. */
+void bovw_npy_mapped_free(bovw_npy_mapped *self);
+
 #endif

@@ -7,5 +7,6 @@ int cmd_dataset(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_codebook(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
 
 #endif

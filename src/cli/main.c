@@ -19,6 +19,7 @@ static const command COMMANDS[] = {
     {"extract", cmd_extract, "dense multi-scale SIFT (PHOW) into a features folder"},
     {"merge", cmd_merge, "join the shards of one extraction"},
     {"codebook", cmd_codebook, "a visual vocabulary (k-means, PCA, GMM) from features"},
+    {"encode", cmd_encode, "one vector per image: histograms, VLAD, Fisher vectors"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

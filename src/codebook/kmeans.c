@@ -127,6 +127,13 @@ static void assign(const float *data, const float *xnorm, size_t n, int dim,
   }
 }
 
+size_t bovw_nearest_scratch_size(int k) { return (size_t)BLOCK_ROWS * (size_t)k; }
+
+void bovw_nearest_centers_1(const float *data, size_t n, int dim, const float *centers,
+                            const float *cnorm, int k, int32_t *assign_out, float *scratch) {
+  assign(data, NULL, n, dim, centers, cnorm, k, assign_out, NULL, scratch, 1);
+}
+
 /* Runs f with OpenBLAS single-threaded (we parallelise over blocks). */
 #define WITH_SERIAL_BLAS(stmt)                         \
   do {                                                 \

@@ -423,3 +423,72 @@ void bovw_npy_writer_free(bovw_npy_writer *self) {
   if (self->file.fp) bovw_atomic_abort(&self->file);
   free(self);
 }
+
+struct bovw_npy_mapped {
+  bovw_atomic_file file;
+  void *map;
+  size_t map_size, header_bytes;
+};
+
+int bovw_npy_mapped_new(const char *path, bovw_dtype dtype, int ndim,
+                        const int64_t *shape, bovw_npy_mapped **out,
+                        bovw_error *err) {
+  *out = NULL;
+  if (ndim < 0 || ndim > BOVW_NPY_MAX_DIMS)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "%s: bad number of dimensions", path);
+  size_t count = 1;
+  for (int i = 0; i < ndim; i++) count *= (size_t)shape[i];
+  char header[1024];
+  size_t hn = format_header(header, sizeof header, dtype, ndim, shape, 0);
+  if (!hn) return bovw_error_set(err, BOVW_ERR_INVALID, "%s: shape too long", path);
+  bovw_npy_mapped *self = calloc(1, sizeof *self);
+  if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+  int rc = bovw_atomic_open(&self->file, path, err);
+  if (rc) {
+    free(self);
+    return rc;
+  }
+  self->header_bytes = hn;
+  self->map_size = hn + count * bovw_dtype_size(dtype);
+  int fd = fileno(self->file.fp);
+  if (fwrite(header, 1, hn, self->file.fp) != hn || fflush(self->file.fp) != 0 ||
+      ftruncate(fd, (off_t)self->map_size) != 0) {
+    rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  } else {
+    self->map = mmap(NULL, self->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (self->map == MAP_FAILED) {
+      self->map = NULL;
+      rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+    }
+  }
+  if (rc) {
+    bovw_npy_mapped_free(self);
+    return rc;
+  }
+  *out = self;
+  return BOVW_OK;
+}
+
+void *bovw_npy_mapped_data(bovw_npy_mapped *self) {
+  return (char *)self->map + self->header_bytes;
+}
+
+int bovw_npy_mapped_finish(bovw_npy_mapped *self, bovw_error *err) {
+  int failed = msync(self->map, self->map_size, MS_SYNC) != 0;
+  munmap(self->map, self->map_size);
+  self->map = NULL;
+  if (failed) {
+    int rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot write: %s", self->file.path,
+                            strerror(errno));
+    bovw_atomic_abort(&self->file);
+    return rc;
+  }
+  return bovw_atomic_commit(&self->file, err);
+}
+
+void bovw_npy_mapped_free(bovw_npy_mapped *self) {
+  if (!self) return;
+  if (self->map) munmap(self->map, self->map_size);
+  if (self->file.fp) bovw_atomic_abort(&self->file);
+  free(self);
+}

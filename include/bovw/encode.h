@@ -1,0 +1,150 @@
+/* encode.h: one vector per image from its descriptors and a codebook:
+ * visual-word histograms over a spatial pyramid, VLAD or Fisher vectors,
+ * normalised and optionally mapped by a homogeneous kernel map; and reading
+ * the encodings artifact back.
+ *
+ * The order of operations, for every encoding:
+ *  1. each descriptor goes through the codebook's chain (root SIFT, PCA,
+ *     x,y); descriptors zeroed for low contrast are left out entirely;
+ *  2. each descriptor falls in one cell of every pyramid level, by its
+ *     position relative to the image size (level "2x2": 2 columns, 2 rows);
+ *  3. per cell: a histogram of nearest words (hist), VLAD (vl_vlad_encode,
+ *     hard assignment, unnormalised), or an improved Fisher vector
+ *     (vl_fisher_encode: signed square root and L2 inside each cell);
+ *  4. hist, when level_l1 is set (the default): each pyramid level is
+ *     L1-normalised, as VLFeat's phow_caltech101 does;
+ *  5. the `norms` list, in the order given, on the whole vector;
+ *  6. the kernel map, which multiplies the dimension by 2 order + 1. */
+#ifndef BOVW_ENCODE_H
+#define BOVW_ENCODE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bovw/codebook.h"
+#include "bovw/error.h"
+#include "bovw/monitor.h"
+#include "bovw/npy.h"
+
+typedef enum bovw_encoding {
+  BOVW_ENCODING_HIST = 0,
+  BOVW_ENCODING_VLAD,
+  BOVW_ENCODING_FISHER
+} bovw_encoding;
+
+typedef enum bovw_assign {
+  BOVW_ASSIGN_EXACT = 0, /* nearest word by blocked matrix products */
+  BOVW_ASSIGN_ANN        /* VLFeat's kd-forest, bounded comparisons */
+} bovw_assign;
+
+typedef enum bovw_norm {
+  BOVW_NORM_L1 = 0, /* divide by the sum of absolute values */
+  BOVW_NORM_L2,     /* divide by the Euclidean norm */
+  BOVW_NORM_SQRT,   /* signed square root (Hellinger for histograms) */
+  BOVW_NORM_POWER   /* sign(x) |x|^power_alpha */
+} bovw_norm;
+
+typedef enum bovw_kernel_map {
+  BOVW_KMAP_NONE = 0,
+  BOVW_KMAP_CHI2,
+  BOVW_KMAP_INTERSECTION,
+  BOVW_KMAP_JS
+} bovw_kernel_map;
+
+#define BOVW_MAX_LEVELS 8
+#define BOVW_MAX_NORMS 8
+
+typedef struct bovw_encode_params {
+  bovw_encoding encoding;            /* hist */
+  int levels;                        /* pyramid levels */
+  int level_x[BOVW_MAX_LEVELS];      /* columns of each level */
+  int level_y[BOVW_MAX_LEVELS];      /* rows of each level */
+  int level_l1;                      /* hist: L1-normalise each level (1) */
+  bovw_assign assign;                /* exact */
+  int ann_checks;                    /* ANN: comparisons per query (15) */
+  int ann_trees;                     /* ANN: trees in the forest (1) */
+  int num_norms;
+  bovw_norm norms[BOVW_MAX_NORMS];   /* hist: l1; vlad: sqrt,l2; fisher: l2 */
+  double power_alpha;                /* 0.5 */
+  bovw_kernel_map kernel_map;        /* hist: chi2; others: none */
+  int kernel_order;                  /* 1 */
+  double kernel_gamma;               /* 0.5 */
+} bovw_encode_params;
+
+/* The defaults of an encoding: hist is the reference recipe (2x2 and 4x4,
+ * l1, chi2 map of order 1, gamma 0.5); vlad and fisher use the pyramid
+ * 1x1,2x2,3x1, no kernel map, and sqrt,l2 (vlad) or l2 (fisher). */
+void bovw_encode_params_default(bovw_encode_params *p, bovw_encoding encoding);
+/* Parses "2x2,4x4" (columns x rows, comma separated). */
+int bovw_encode_parse_pyramid(const char *text, bovw_encode_params *p,
+                              bovw_error *err);
+/* Parses "l1,sqrt,l2". */
+int bovw_encode_parse_norms(const char *text, bovw_encode_params *p,
+                            bovw_error *err);
+const char *bovw_encoding_name(bovw_encoding e);
+int bovw_encoding_parse(const char *name, bovw_encoding *out);
+const char *bovw_kernel_map_name(bovw_kernel_map k);
+int bovw_kernel_map_parse(const char *name, bovw_kernel_map *out);
+const char *bovw_norm_name(bovw_norm n);
+cJSON *bovw_encode_params_to_json(const bovw_encode_params *p);
+int bovw_encode_params_from_json(const cJSON *json, bovw_encode_params *p,
+                                 bovw_error *err);
+/* NULL when valid, else what is wrong. */
+const char *bovw_encode_params_check(const bovw_encode_params *p);
+
+/* The dimension of one encoding with this codebook. */
+size_t bovw_encode_dim(const bovw_encode_params *p, const bovw_codebook *cb);
+
+/* ---- encoding one image ------------------------------------------------------ */
+
+typedef struct bovw_encoder bovw_encoder;
+
+/* An encoder for one thread (scratch buffers and, for ANN, a kd-forest
+ * searcher); the codebook must outlive it. Encoders made from one "shared"
+ * object share the kd-forest: make them with bovw_encoder_new_group. */
+int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
+                           int count, bovw_encoder **out, bovw_error *err);
+void bovw_encoder_free_group(bovw_encoder *group, int count);
+
+/* Encodes one image: n raw descriptors (uint8 or float32 as the codebook's
+ * features) and their frames, image size width x height; writes
+ * bovw_encode_dim floats to out. *voting returns how many descriptors voted. */
+int bovw_encoder_encode(bovw_encoder *self, const void *raw, const float *frames,
+                        size_t n, int width, int height, float *out,
+                        size_t *voting, bovw_error *err);
+/* The i-th encoder of a group. */
+bovw_encoder *bovw_encoder_at(bovw_encoder *group, int i);
+
+/* ---- a features artifact into an encodings artifact ------------------------- */
+
+typedef struct bovw_encode_options {
+  bovw_encode_params params;
+  int threads;              /* <= 0: all cores */
+  const char *libsvm_path;  /* also write libsvm text here, or NULL */
+} bovw_encode_options;
+
+int bovw_encode_run(const char *features_dir, const char *codebook_dir,
+                    const bovw_encode_options *o, const char *out_dir,
+                    const bovw_monitor *monitor, bovw_error *err);
+
+/* Reads the encoding parameters and codebook path of an encodings artifact
+ * (for --like). *codebook_dir is a new string. */
+int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,
+                            char **codebook_dir, bovw_error *err);
+
+/* ---- reading encodings --------------------------------------------------------- */
+
+typedef struct bovw_encodings {
+  cJSON *meta;
+  size_t count, dim;
+  bovw_npy *vectors;  /* count x dim float32 */
+  bovw_npy *labels;   /* count int32 */
+  size_t num_classes;
+  char **class_names; /* from the features' manifest */
+} bovw_encodings;
+
+int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err);
+void bovw_encodings_free(bovw_encodings *self);
+
+#endif

@@ -1,0 +1,207 @@
+/* run.c: a features artifact into an encodings artifact, and reading one.
+ *
+ * The output matrix is created at its final size and mapped: threads encode
+ * images in any order straight into their rows, so memory holds the matrix
+ * once (and for very large D the kernel pages it out as it goes). */
+#define _GNU_SOURCE
+#include <cblas.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bovw/artifact.h"
+#include "bovw/encode.h"
+#include "bovw/fs.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* libsvm's sparse text: "label index:value ..." with 1-based indices and the
+ * zeros left out, one image a line. */
+static int write_libsvm(const char *path, const float *v, const int32_t *labels, size_t m,
+                        size_t dim, bovw_error *err) {
+  bovw_atomic_file f;
+  int rc = bovw_atomic_open(&f, path, err);
+  if (rc) return rc;
+  for (size_t i = 0; i < m; i++) {
+    fprintf(f.fp, "%d", labels[i]);
+    const float *row = v + i * dim;
+    for (size_t j = 0; j < dim; j++)
+      if (row[j] != 0) fprintf(f.fp, " %zu:%.8g", j + 1, row[j]);
+    fputc('\n', f.fp);
+  }
+  return bovw_atomic_commit(&f, err);
+}
+
+static int add_copy(cJSON *dst, const char *key, const cJSON *src) {
+  if (!src) return 1;
+  cJSON *c = cJSON_Duplicate(src, 1);
+  return c && cJSON_AddItemToObject(dst, key, c);
+}
+
+int bovw_encode_run(const char *features_dir, const char *codebook_dir,
+                    const bovw_encode_options *o, const char *out_dir,
+                    const bovw_monitor *monitor, bovw_error *err) {
+  double t0 = now();
+  bovw_codebook *cb = NULL;
+  bovw_features *f = NULL;
+  bovw_encoder *group = NULL;
+  bovw_npy_mapped *out = NULL;
+  int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  int rc = bovw_codebook_open(codebook_dir, &cb, err);
+  if (!rc) rc = bovw_features_open(features_dir, &f, err);
+  if (!rc) rc = bovw_codebook_check_features(cb, &f->params, features_dir, err);
+  if (!rc) rc = bovw_encoder_new_group(&o->params, cb, threads, &group, err);
+  size_t m = f ? f->num_images : 0, dim = cb ? bovw_encode_dim(&o->params, cb) : 0;
+  char *path = bovw_path_join(out_dir, "encodings.npy");
+  if (!rc && !path) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc && (double)m * (double)dim * 4 > 1e12)
+    rc = bovw_error_set(err, BOVW_ERR_INVALID, "%zu images x %zu dimensions is too large", m, dim);
+  if (!rc) rc = bovw_artifact_begin(out_dir, err);
+  int64_t shape[2] = {(int64_t)m, (int64_t)dim};
+  if (!rc) rc = bovw_npy_mapped_new(path, BOVW_DTYPE_FLOAT32, 2, shape, &out, err);
+  free(path);
+
+  size_t voting_total = 0, done = 0;
+  if (!rc) {
+    float *v = bovw_npy_mapped_data(out);
+    const int64_t *off = f->offsets->data;
+    const int32_t *sizes = f->image_size->data;
+    size_t rowb = (size_t)f->dim * (f->params.float_descriptors ? sizeof(float) : 1);
+    int saved = openblas_get_num_threads();
+    openblas_set_num_threads(1);  /* parallel over images instead */
+    volatile int failed = 0;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : voting_total)
+    for (size_t i = 0; i < m; i++) {
+      if (failed) continue;
+      bovw_encoder *e = bovw_encoder_at(group, omp_get_thread_num());
+      size_t voting = 0;
+      bovw_error local;
+      int r = bovw_encoder_encode(e, (const char *)f->descriptors->data + (size_t)off[i] * rowb,
+                                  (const float *)f->frames->data + 4 * (size_t)off[i],
+                                  (size_t)(off[i + 1] - off[i]), sizes[2 * i], sizes[2 * i + 1],
+                                  v + i * dim, &voting, &local);
+      voting_total += voting;
+#pragma omp critical(bovw_monitor)
+      {
+        if (r && !failed) {
+          failed = 1;
+          rc = r;
+          if (err) *err = local;
+        }
+        done++;
+        if (done % 16 == 0 || done == m) bovw_monitor_progress(monitor, "encode", done, m);
+      }
+    }
+    openblas_set_num_threads(saved);
+    if (!rc && o->libsvm_path)
+      rc = write_libsvm(o->libsvm_path, v, f->labels->data, m, dim, err);
+  }
+  if (!rc) rc = bovw_npy_mapped_finish(out, err);
+  if (!rc) {
+    char *labels = bovw_path_join(out_dir, "labels.npy");
+    int64_t lshape[1] = {(int64_t)m};
+    rc = labels ? bovw_npy_write(labels, BOVW_DTYPE_INT32, 1, lshape, f->labels->data, err)
+                : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    free(labels);
+  }
+  if (!rc) {
+    cJSON *meta = bovw_meta_new("encodings");
+    cJSON *params = bovw_encode_params_to_json(&o->params);
+    cJSON *cbj = meta ? cJSON_AddObjectToObject(meta, "codebook") : NULL;
+    cJSON *fj = meta ? cJSON_AddObjectToObject(meta, "features") : NULL;
+    char *cb_abs = realpath(codebook_dir, NULL), *f_abs = realpath(features_dir, NULL);
+    int ok = params && cbj && fj && cb_abs && f_abs && cJSON_AddItemToObject(meta, "params", params);
+    if (!ok) cJSON_Delete(params);
+    ok = ok && cJSON_AddNumberToObject(meta, "count", (double)m) &&
+         cJSON_AddNumberToObject(meta, "dim", (double)dim) &&
+         cJSON_AddStringToObject(cbj, "path", cb_abs) &&
+         cJSON_AddStringToObject(cbj, "sha256", cb->sha256) &&
+         cJSON_AddNumberToObject(cbj, "k", cb->k) &&
+         cJSON_AddNumberToObject(cbj, "dim", cb->dim) &&
+         cJSON_AddStringToObject(fj, "path", f_abs) &&
+         add_copy(fj, "params", cJSON_GetObjectItem(f->meta, "params")) &&
+         add_copy(fj, "manifest", cJSON_GetObjectItem(f->meta, "manifest")) &&
+         add_copy(meta, "classes", cJSON_GetObjectItem(f->meta, "classes")) &&
+         cJSON_AddNumberToObject(meta, "mean_voting_descriptors", m ? (double)voting_total / (double)m : 0) &&
+         cJSON_AddNumberToObject(meta, "threads", threads) &&
+         cJSON_AddNumberToObject(meta, "seconds", now() - t0) &&
+         (!o->libsvm_path || cJSON_AddStringToObject(meta, "libsvm", o->libsvm_path));
+    rc = ok ? bovw_meta_write(out_dir, meta, err)
+            : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    free(cb_abs);
+    free(f_abs);
+    cJSON_Delete(meta);
+  }
+  bovw_npy_mapped_free(out);
+  bovw_encoder_free_group(group, threads);
+  bovw_features_free(f);
+  bovw_codebook_free(cb);
+  return rc;
+}
+
+int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,
+                            char **codebook_dir, bovw_error *err) {
+  *codebook_dir = NULL;
+  cJSON *meta;
+  int rc = bovw_meta_read(encodings_dir, "encodings", &meta, err);
+  if (rc) return rc;
+  rc = bovw_encode_params_from_json(cJSON_GetObjectItem(meta, "params"), p, err);
+  const char *cb = bovw_meta_string(cJSON_GetObjectItem(meta, "codebook"), "path", NULL);
+  if (!rc && !cb) rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: no codebook path", encodings_dir);
+  if (!rc && !(*codebook_dir = strdup(cb))) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  cJSON_Delete(meta);
+  return rc;
+}
+
+void bovw_encodings_free(bovw_encodings *self) {
+  if (!self) return;
+  cJSON_Delete(self->meta);
+  bovw_npy_free(self->vectors);
+  bovw_npy_free(self->labels);
+  for (size_t i = 0; self->class_names && i < self->num_classes; i++) free(self->class_names[i]);
+  free(self->class_names);
+  free(self);
+}
+
+int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err) {
+  *out = NULL;
+  bovw_encodings *self = calloc(1, sizeof *self);
+  if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int rc = bovw_meta_read(dir, "encodings", &self->meta, err);
+  char *vp = bovw_path_join(dir, "encodings.npy"), *lp = bovw_path_join(dir, "labels.npy");
+  if (!rc && (!vp || !lp)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) rc = bovw_npy_map(vp, &self->vectors, err);
+  if (!rc) rc = bovw_npy_expect(self->vectors, vp, BOVW_DTYPE_FLOAT32, 2, err);
+  if (!rc) rc = bovw_npy_map(lp, &self->labels, err);
+  if (!rc) rc = bovw_npy_expect(self->labels, lp, BOVW_DTYPE_INT32, 1, err);
+  if (!rc && self->labels->count != self->vectors->shape[0])
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: labels.npy and encodings.npy disagree", dir);
+  if (!rc) {
+    self->count = (size_t)self->vectors->shape[0];
+    self->dim = (size_t)self->vectors->shape[1];
+    const cJSON *classes = cJSON_GetObjectItem(self->meta, "classes");
+    int n = cJSON_GetArraySize(classes);
+    if (n > 0 && !(self->class_names = calloc((size_t)n, sizeof *self->class_names)))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    for (int i = 0; !rc && i < n; i++) {
+      const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(classes, i));
+      if (!(self->class_names[i] = strdup(s ? s : "?")))
+        rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+      self->num_classes = (size_t)i + 1;
+    }
+  }
+  free(vp);
+  free(lp);
+  if (rc) {
+    bovw_encodings_free(self);
+    return rc;
+  }
+  *out = self;
+  return BOVW_OK;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# encode.sh: `bovw encode` through the real binary.
+. "$(dirname "$0")/../support/cli-lib.sh"
+: "${MAKE_TEST_IMAGES:?set MAKE_TEST_IMAGES to the make-test-images tool}"
+
+"$MAKE_TEST_IMAGES" "$TMP/data" --classes 3 --per-class 4 --size 80 --seed 5
+"$BOVW" dataset scan "$TMP/data" -o "$TMP/ds" --train-per-class 2 -q >/dev/null 2>&1
+"$BOVW" extract "$TMP/ds/train.tsv" -o "$TMP/ftrain" --step 4 -q >/dev/null 2>&1
+"$BOVW" extract "$TMP/ds/test.tsv" -o "$TMP/ftest" --step 4 -q >/dev/null 2>&1
+"$BOVW" extract "$TMP/ds/test.tsv" -o "$TMP/fother" --step 6 -q >/dev/null 2>&1
+"$BOVW" codebook "$TMP/ftrain" -o "$TMP/cb" -k 10 --samples 1000 -q >/dev/null 2>&1
+"$BOVW" codebook "$TMP/ftrain" -o "$TMP/fv" -k 4 --samples 1000 --pca 16 --gmm -q >/dev/null 2>&1
+
+expect_exit 0 "encode with the reference settings" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/etrain" --libsvm "$TMP/train.svm"
+expect_grep "6 images encoded as 600-D hist vectors" "$TMP/out" "2x2 + 4x4 cells x 10 words x 3 (chi2 map) = 600"
+expect_grep '"kind":[[:space:]]*"encodings"' "$TMP/etrain/meta.json" "meta.json kind"
+expect_grep '"sha256":' "$TMP/etrain/meta.json" "meta.json names the codebook by checksum"
+expect_eq "$(wc -l < "$TMP/train.svm")" 6 "libsvm file: one line per image"
+if awk '{ for (i = 2; i <= NF; i++) { split($i, kv, ":"); if (kv[1] < 1 || kv[1] > 600 || kv[2] == 0) exit 1 } }' "$TMP/train.svm"; then
+  pass "libsvm indices are 1-based, within the dimension, zeros omitted"
+else
+  fail "bad libsvm line"
+fi
+expect_exit 0 "test set --like the training set" "$BOVW" encode "$TMP/ftest" --like "$TMP/etrain" -o "$TMP/etest"
+expect_grep "encoded as 600-D hist vectors" "$TMP/out" "--like gives the same dimension"
+expect_exit 2 "--like with other settings is refused" "$BOVW" encode "$TMP/ftest" --like "$TMP/etrain" -o "$TMP/x" --pyramid 1x1
+expect_exit 1 "features extracted otherwise are refused" "$BOVW" encode "$TMP/fother" -c "$TMP/cb" -o "$TMP/x"
+expect_grep "^bovw encode: features and codebook do not match: step is 6 in .*, 4 in the codebook" "$TMP/err" "the difference is named"
+expect_exit 0 "VLAD, ANN" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/vlad" --encoding vlad --assign ann --pyramid 1x1
+expect_grep "encoded as 1280-D vlad vectors" "$TMP/out" "VLAD is K x D per cell"
+expect_exit 0 "Fisher vectors" "$BOVW" encode "$TMP/ftrain" -c "$TMP/fv" -o "$TMP/fisher" --encoding fisher --pyramid 1x1,2x2
+expect_grep "encoded as 640-D fisher vectors" "$TMP/out" "Fisher is 2 x K x D per cell"
+expect_exit 1 "Fisher without a GMM" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --encoding fisher
+expect_grep "need a codebook with a GMM" "$TMP/err" "missing GMM explained"
+expect_exit 2 "bad pyramid" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --pyramid 2by2
+expect_exit 2 "bad norm" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --norm l3
+finish

@@ -1,0 +1,387 @@
+/* test_encode.c: histograms, pyramids, norms, kernel maps, VLAD, Fisher,
+ * ANN assignment, and the encodings artifact. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vl/homkermap.h>
+#include <vl/vlad.h>
+
+#include "bovw/dataset.h"
+#include "bovw/encode.h"
+#include "bovw/fs.h"
+#include "bovw/rng.h"
+#include "testutil.h"
+
+static char *dir;
+static void setup(void) { dir = test_tmpdir(); }
+static void teardown(void) { test_rmtree(dir); dir = NULL; }
+
+/* A codebook of k random words in 128-D (float descriptors), built in memory. */
+static bovw_codebook *toy_codebook(int k, uint64_t seed, int gmm) {
+  bovw_codebook *cb = calloc(1, sizeof *cb);
+  bovw_extract_params_default(&cb->features);
+  cb->features.float_descriptors = 1;
+  cb->k = k;
+  cb->dim = 128;
+  cb->centers = malloc((size_t)k * 128 * sizeof(float));
+  bovw_rng rng;
+  bovw_rng_seed(&rng, seed);
+  for (int i = 0; i < k * 128; i++) cb->centers[i] = (float)(100 * bovw_rng_uniform(&rng));
+  if (gmm) {
+    cb->gmm_means = malloc((size_t)k * 128 * sizeof(float));
+    cb->gmm_variances = malloc((size_t)k * 128 * sizeof(float));
+    cb->gmm_priors = malloc((size_t)k * sizeof(float));
+    memcpy(cb->gmm_means, cb->centers, (size_t)k * 128 * sizeof(float));
+    for (int i = 0; i < k * 128; i++) cb->gmm_variances[i] = 50;
+    for (int i = 0; i < k; i++) cb->gmm_priors[i] = 1.0f / k;
+  }
+  return cb;
+}
+
+/* n descriptors near word w[i] (noise `spread`), at positions p[i], contrast 1. */
+static void toy_descriptors(const bovw_codebook *cb, size_t n, const int *w, float spread,
+                            uint64_t seed, float *desc, float *frames, const float (*pos)[2]) {
+  bovw_rng rng;
+  bovw_rng_seed(&rng, seed);
+  for (size_t i = 0; i < n; i++) {
+    for (int d = 0; d < 128; d++)
+      desc[i * 128 + d] = cb->centers[w[i] * 128 + d] + spread * (float)(bovw_rng_uniform(&rng) - 0.5);
+    frames[4 * i] = pos ? pos[i][0] : 50;
+    frames[4 * i + 1] = pos ? pos[i][1] : 50;
+    frames[4 * i + 2] = 4;
+    frames[4 * i + 3] = 1;
+  }
+}
+
+static float *encode_one(const bovw_encode_params *p, const bovw_codebook *cb, const float *desc,
+                         const float *frames, size_t n, int w, int h, size_t *voting) {
+  bovw_encoder *g;
+  bovw_error err;
+  ck_assert_msg(bovw_encoder_new_group(p, cb, 1, &g, &err) == 0, "%s", err.message);
+  float *out = malloc(bovw_encode_dim(p, cb) * sizeof *out);
+  ck_assert_msg(bovw_encoder_encode(g, desc, frames, n, w, h, out, voting, &err) == 0, "%s",
+                err.message);
+  bovw_encoder_free_group(g, 1);
+  return out;
+}
+
+START_TEST(test_histogram_mass_is_the_number_of_voting_descriptors) {
+  bovw_codebook *cb = toy_codebook(10, 1, 0);
+  int words[7] = {0, 3, 3, 9, 1, 3, 5};
+  float desc[7 * 128], frames[7 * 4];
+  toy_descriptors(cb, 7, words, 1, 2, desc, frames, NULL);
+  frames[4 * 4 + 3] = 0.001f;  /* below the contrast threshold: does not vote */
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_HIST);
+  bovw_encode_parse_pyramid("1x1", &p, NULL);
+  p.level_l1 = 0;
+  p.num_norms = 0;
+  p.kernel_map = BOVW_KMAP_NONE;
+  size_t voting;
+  float *h = encode_one(&p, cb, desc, frames, 7, 100, 100, &voting);
+  ck_assert_uint_eq(voting, 6);
+  double mass = 0;
+  for (int i = 0; i < 10; i++) mass += h[i];
+  ck_assert_double_eq(mass, 6);
+  ck_assert_float_eq(h[3], 3);  /* word 3 three times */
+  ck_assert_float_eq(h[1], 0);  /* the low-contrast one */
+  free(h);
+  /* With the defaults each level sums to 1 before the whole-vector L1. */
+  bovw_encode_params_default(&p, BOVW_ENCODING_HIST);
+  p.kernel_map = BOVW_KMAP_NONE;
+  h = encode_one(&p, cb, desc, frames, 7, 100, 100, &voting);
+  ck_assert_uint_eq(bovw_encode_dim(&p, cb), 20 * 10);
+  double l0 = 0, l1 = 0;
+  for (int i = 0; i < 40; i++) l0 += h[i];
+  for (int i = 40; i < 200; i++) l1 += h[i];
+  ck_assert_double_eq_tol(l0, 0.5, 1e-6);
+  ck_assert_double_eq_tol(l1, 0.5, 1e-6);
+  free(h);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_keypoint_lands_in_its_pyramid_cell) {
+  bovw_codebook *cb = toy_codebook(4, 3, 0);
+  int words[1] = {2};
+  const float pos[1][2] = {{10, 90}};  /* left column, bottom row of 100 x 100 */
+  float desc[128], frames[4];
+  toy_descriptors(cb, 1, words, 0, 1, desc, frames, pos);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_HIST);
+  bovw_encode_parse_pyramid("2x2,4x4,3x1", &p, NULL);
+  p.num_norms = 0;
+  p.kernel_map = BOVW_KMAP_NONE;
+  size_t voting;
+  float *h = encode_one(&p, cb, desc, frames, 1, 100, 100, &voting);
+  /* 2x2: cell (0, 1) = 2; 4x4: cell (0, 3) = 12; 3x1: cell (0, 0) = 0. */
+  size_t want[3] = {2 * 4 + 2, 16 + 12 * 4 + 2, 16 + 64 + 0 * 4 + 2};
+  for (size_t i = 0; i < bovw_encode_dim(&p, cb); i++) {
+    int hit = i == want[0] || i == want[1] || i == want[2];
+    ck_assert_msg(h[i] == (hit ? 1.0f : 0.0f), "entry %zu is %g", i, h[i]);
+  }
+  free(h);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+/* Exact chi2 kernel between two histograms: sum 2 a b / (a + b). */
+static double chi2(const float *a, const float *b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; i++)
+    if (a[i] + b[i] > 0) s += 2.0 * a[i] * b[i] / (a[i] + b[i]);
+  return s;
+}
+
+START_TEST(test_kernel_map_approximates_the_chi2_kernel) {
+  /* Vedaldi and Zisserman (PAMI 2012) approximate chi2 with a finite feature
+   * map; the documented tolerance (docs/encode.md): the inner product of
+   * mapped L1-normalised histograms is within 1% of chi2 with order 1 (the
+   * default; 0.23% seen at worst) and within 0.2% with order 3 (0.03%).
+   * Order 2, with VLFeat's automatic period, is no better than order 1. */
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 5);
+  enum { N = 200 };
+  float a[N], b[N];
+  const int orders[2] = {1, 3};
+  const double tol[2] = {0.01, 0.002};
+  for (int t = 0; t < 20; t++) {
+    double sa = 0, sb = 0;
+    for (int i = 0; i < N; i++) {
+      a[i] = (float)bovw_rng_uniform(&rng);
+      b[i] = (float)(bovw_rng_uniform(&rng) < 0.3 ? 0 : bovw_rng_uniform(&rng));
+      sa += a[i];
+      sb += b[i];
+    }
+    for (int i = 0; i < N; i++) {
+      a[i] = (float)(a[i] / sa);
+      b[i] = (float)(b[i] / sb);
+    }
+    for (int o = 0; o < 2; o++) {
+      VlHomogeneousKernelMap *map = vl_homogeneouskernelmap_new(
+          VlHomogeneousKernelChi2, 1.0, (vl_size)orders[o], -1, VlHomogeneousKernelMapWindowRectangular);
+      int w = 2 * orders[o] + 1;
+      float pa[N * 7], pb[N * 7];
+      for (int i = 0; i < N; i++) {
+        vl_homogeneouskernelmap_evaluate_f(map, pa + i * w, 1, a[i]);
+        vl_homogeneouskernelmap_evaluate_f(map, pb + i * w, 1, b[i]);
+      }
+      double dot = 0;
+      for (int i = 0; i < N * w; i++) dot += (double)pa[i] * pb[i];
+      double exact = chi2(a, b, N);
+      ck_assert_msg(fabs(dot - exact) <= tol[o] * exact, "order %d: %g against %g", orders[o], dot,
+                    exact);
+      vl_homogeneouskernelmap_delete(map);
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_encoder_applies_the_kernel_map_value_by_value) {
+  bovw_codebook *cb = toy_codebook(6, 8, 0);
+  int words[5] = {0, 1, 1, 4, 5};
+  float desc[5 * 128], frames[5 * 4];
+  toy_descriptors(cb, 5, words, 1, 3, desc, frames, NULL);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_HIST);
+  bovw_encode_parse_pyramid("1x1", &p, NULL);
+  p.kernel_gamma = 1;
+  size_t voting;
+  float *mapped = encode_one(&p, cb, desc, frames, 5, 100, 100, &voting);
+  ck_assert_uint_eq(bovw_encode_dim(&p, cb), 18);
+  /* Its squared norm approximates chi2(h, h) = sum h = 1. */
+  double n2 = 0;
+  for (int i = 0; i < 18; i++) n2 += (double)mapped[i] * mapped[i];
+  ck_assert_double_eq_tol(n2, 1.0, 0.01);
+  free(mapped);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_vlad_matches_vlfeat_and_has_unit_norm) {
+  bovw_codebook *cb = toy_codebook(8, 4, 0);
+  enum { N = 40 };
+  int words[N];
+  for (int i = 0; i < N; i++) words[i] = (i * 5) % 8;
+  float desc[N * 128], frames[N * 4];
+  toy_descriptors(cb, N, words, 6, 9, desc, frames, NULL);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_VLAD);
+  bovw_encode_parse_pyramid("1x1", &p, NULL);
+  p.num_norms = 0;
+  size_t voting;
+  float *v = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  ck_assert_uint_eq(bovw_encode_dim(&p, cb), 8 * 128);
+  /* VLFeat's own VLAD with the same hard assignments, unnormalised. */
+  float assign[8 * N] = {0}, ref[8 * 128];
+  for (int i = 0; i < N; i++) assign[i * 8 + words[i]] = 1;
+  vl_vlad_encode(ref, VL_TYPE_FLOAT, cb->centers, 128, 8, desc, N, assign, VL_VLAD_FLAG_UNNORMALIZED);
+  for (int i = 0; i < 8 * 128; i++) ck_assert_float_eq_tol(v[i], ref[i], 1e-3 + 1e-5 * fabsf(ref[i]));
+  free(v);
+  /* Defaults: 1x1 + 2x2 + 1x3 cells, sqrt then L2: unit norm. */
+  bovw_encode_params_default(&p, BOVW_ENCODING_VLAD);
+  v = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  size_t dim = bovw_encode_dim(&p, cb);
+  ck_assert_uint_eq(dim, 8 * 8 * 128);
+  double n2 = 0;
+  for (size_t i = 0; i < dim; i++) n2 += (double)v[i] * v[i];
+  ck_assert_double_eq_tol(n2, 1.0, 1e-5);
+  free(v);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_fisher_vector_is_2dk_per_cell_with_unit_norm) {
+  bovw_codebook *cb = toy_codebook(4, 6, 1);
+  enum { N = 30 };
+  int words[N];
+  for (int i = 0; i < N; i++) words[i] = i % 4;
+  float desc[N * 128], frames[N * 4];
+  toy_descriptors(cb, N, words, 8, 2, desc, frames, NULL);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_FISHER);
+  size_t voting;
+  float *v = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  size_t dim = bovw_encode_dim(&p, cb);
+  ck_assert_uint_eq(dim, 8 * 2 * 128 * 4);
+  double n2 = 0;
+  for (size_t i = 0; i < dim; i++) n2 += (double)v[i] * v[i];
+  ck_assert_double_eq_tol(n2, 1.0, 1e-5);
+  free(v);
+  /* Without a GMM: a clear refusal. */
+  free(cb->gmm_means);
+  cb->gmm_means = NULL;
+  bovw_encoder *g;
+  bovw_error err;
+  ck_assert_int_eq(bovw_encoder_new_group(&p, cb, 1, &g, &err), BOVW_ERR_MISMATCH);
+  ck_assert_ptr_nonnull(strstr(err.message, "GMM"));
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_exact_and_ann_assignment_agree_on_separated_data) {
+  bovw_codebook *cb = toy_codebook(50, 7, 0);
+  enum { N = 500 };
+  int words[N];
+  for (int i = 0; i < N; i++) words[i] = (i * 7) % 50;
+  float *desc = malloc(N * 128 * sizeof(float)), frames[N * 4];
+  toy_descriptors(cb, N, words, 2, 4, desc, frames, NULL);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_HIST);
+  bovw_encode_parse_pyramid("1x1", &p, NULL);
+  p.kernel_map = BOVW_KMAP_NONE;
+  size_t voting;
+  float *exact = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  p.assign = BOVW_ASSIGN_ANN;
+  p.ann_checks = 50;
+  float *ann = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  for (int i = 0; i < 50; i++) {
+    ck_assert_float_eq_tol(exact[i], ann[i], 1e-6);
+    ck_assert_float_eq_tol(exact[i], 10.0f / N, 1e-6);
+  }
+  free(exact);
+  free(ann);
+  free(desc);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+/* A features artifact from synthetic PNGs, extracted with `step`. */
+static void make_features(const char *out, int step) {
+  char root[4000], cls[4100], manifest[4100];
+  snprintf(root, sizeof root, "%s/data", dir);
+  for (int c = 0; c < 2; c++) {
+    snprintf(cls, sizeof cls, "%s/c%d", root, c);
+    bovw_mkdir_p(cls, NULL);
+    for (int i = 0; i < 3; i++) {
+      uint8_t px[64 * 48];
+      for (int y = 0; y < 48; y++)
+        for (int x = 0; x < 64; x++)
+          px[y * 64 + x] = (uint8_t)(127 + 100 * sin(0.3 * (c + 1) * x + 0.11 * (i + 1) * y));
+      char name[32];
+      snprintf(name, sizeof name, "%d.png", i);
+      ck_assert_int_eq(bovw_png_write(test_path(cls, name), px, 64, 48, 1, NULL), 0);
+    }
+  }
+  bovw_manifest *m;
+  bovw_scan_stats stats;
+  ck_assert_int_eq(bovw_dataset_scan(root, NULL, NULL, &m, &stats, NULL), 0);
+  snprintf(manifest, sizeof manifest, "%s/all.tsv", root);
+  ck_assert_int_eq(bovw_manifest_write(manifest, m, NULL, 0, NULL), 0);
+  bovw_extract_options o = {.threads = 1, .shard_index = 1, .shard_count = 1};
+  bovw_extract_params_default(&o.params);
+  o.params.step = step;
+  bovw_extract_stats es;
+  ck_assert_int_eq(bovw_extract_run(m, manifest, &o, out, NULL, &es, NULL), 0);
+  bovw_manifest_free(m);
+}
+
+START_TEST(test_encodings_artifact_and_refusal_of_other_features) {
+  char feat[4100], other[4100], cbdir[4100], enc[4100], like[4100];
+  snprintf(feat, sizeof feat, "%s/feat", dir);
+  snprintf(other, sizeof other, "%s/other", dir);
+  snprintf(cbdir, sizeof cbdir, "%s/cb", dir);
+  snprintf(enc, sizeof enc, "%s/enc", dir);
+  snprintf(like, sizeof like, "%s/like", dir);
+  make_features(feat, 4);
+  make_features(other, 6);
+  bovw_codebook_options co;
+  bovw_codebook_options_default(&co);
+  co.k = 12;
+  co.samples = 1000;
+  bovw_error err;
+  ck_assert_msg(bovw_codebook_build(feat, &co, cbdir, NULL, &err) == 0, "%s", err.message);
+  bovw_encode_options o = {.threads = 2};
+  bovw_encode_params_default(&o.params, BOVW_ENCODING_HIST);
+  ck_assert_msg(bovw_encode_run(feat, cbdir, &o, enc, NULL, &err) == 0, "%s", err.message);
+  bovw_encodings *e;
+  ck_assert_int_eq(bovw_encodings_open(enc, &e, &err), 0);
+  ck_assert_uint_eq(e->count, 6);
+  ck_assert_uint_eq(e->dim, 20 * 12 * 3);
+  ck_assert_uint_eq(e->num_classes, 2);
+  ck_assert_int_eq(((const int32_t *)e->labels->data)[5], 1);
+  bovw_encodings_free(e);
+  /* --like gives the same settings and codebook. */
+  bovw_encode_params q;
+  char *cb_path;
+  ck_assert_int_eq(bovw_encode_params_like(enc, &q, &cb_path, &err), 0);
+  ck_assert_int_eq(q.levels, 2);
+  ck_assert_int_eq(q.kernel_map, BOVW_KMAP_CHI2);
+  ck_assert_int_eq(q.level_l1, 1);
+  o.params = q;
+  o.threads = 1;
+  ck_assert_int_eq(bovw_encode_run(feat, cb_path, &o, like, NULL, &err), 0);
+  free(cb_path);
+  char *a = test_read_text(test_path(enc, "encodings.npy")), *b = test_read_text(test_path(like, "encodings.npy"));
+  ck_assert_mem_eq(a, b, 128 + 6 * 720 * 4);  /* and 1 or 2 threads agree */
+  free(a);
+  free(b);
+  /* Features made with another step are refused by name. */
+  ck_assert_int_eq(bovw_encode_run(other, cbdir, &o, enc, NULL, &err), BOVW_ERR_MISMATCH);
+  ck_assert_msg(strstr(err.message, "step is 6 in") && strstr(err.message, "4 in the codebook"),
+                "%s", err.message);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("encode");
+  TCase *tc = tcase_create("encode");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_histogram_mass_is_the_number_of_voting_descriptors);
+  tcase_add_test(tc, test_keypoint_lands_in_its_pyramid_cell);
+  tcase_add_test(tc, test_kernel_map_approximates_the_chi2_kernel);
+  tcase_add_test(tc, test_encoder_applies_the_kernel_map_value_by_value);
+  tcase_add_test(tc, test_vlad_matches_vlfeat_and_has_unit_norm);
+  tcase_add_test(tc, test_fisher_vector_is_2dk_per_cell_with_unit_norm);
+  tcase_add_test(tc, test_exact_and_ann_assignment_agree_on_separated_data);
+  tcase_add_test(tc, test_encodings_artifact_and_refusal_of_other_features);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
