@@ -1,0 +1,71 @@
+/* classify.h: one-vs-rest linear SVMs on encodings (VLFeat's SGD and SDCA,
+ * liblinear's dual solvers and Crammer-Singer), cross-validation of the
+ * regularisation, and the model artifact.
+ *
+ * A model scores an encoding x for class c as w_c . x + b_c and predicts
+ * the best. It records the identity of the encodings it was trained on
+ * (encoding parameters, codebook checksum, extraction parameters, dimension),
+ * and refuses encodings made otherwise. */
+#ifndef BOVW_CLASSIFY_H
+#define BOVW_CLASSIFY_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bovw/encode.h"
+#include "bovw/error.h"
+#include "bovw/monitor.h"
+
+typedef enum bovw_solver {
+  BOVW_SOLVER_SGD = 0,      /* VLFeat vl_svm, stochastic gradient (Pegasos) */
+  BOVW_SOLVER_SDCA,         /* VLFeat vl_svm, stochastic dual coordinate ascent */
+  BOVW_SOLVER_LL_L2_DUAL,   /* liblinear L2-regularised L2-loss SVC, dual */
+  BOVW_SOLVER_LL_L1_DUAL,   /* liblinear L2-regularised L1-loss SVC, dual */
+  BOVW_SOLVER_LL_CS         /* liblinear Crammer-Singer multi-class SVC */
+} bovw_solver;
+
+typedef struct bovw_train_options {
+  bovw_solver solver;      /* sgd */
+  double C;                /* 10: liblinear's C; VLFeat: lambda = 1 / (C n) */
+  double lambda;           /* > 0 overrides C for VLFeat's solvers */
+  int cv_folds;            /* 0: none; K: choose C by K-fold cross-validation */
+  int epochs;              /* VLFeat: at most epochs x n iterations; 0: the
+                              reference recipe's 50 / lambda */
+  double epsilon;          /* stopping tolerance: 1e-3 (VLFeat), 0.1 (liblinear) */
+  double bias;             /* bias multiplier (1); 0: no bias */
+  int balance;             /* weight classes inversely to their size */
+  uint64_t seed;           /* 0 */
+  int threads;             /* <= 0: all cores (VLFeat: classes in parallel) */
+} bovw_train_options;
+
+void bovw_train_options_default(bovw_train_options *o);
+const char *bovw_solver_name(bovw_solver s);
+int bovw_solver_parse(const char *name, bovw_solver *out);
+
+typedef struct bovw_model {
+  size_t num_classes, dim;
+  float *weights;       /* num_classes x dim */
+  float *biases;        /* num_classes */
+  char **class_names;
+  cJSON *meta;          /* solver, parameters, statistics, identity */
+} bovw_model;
+
+/* Trains on the encodings (all rows). */
+int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
+               const bovw_monitor *monitor, bovw_model **out, bovw_error *err);
+void bovw_model_free(bovw_model *self);
+
+/* Scores n rows (n x dim) into scores (n x num_classes). */
+void bovw_model_scores(const bovw_model *self, const float *x, size_t n, float *scores);
+
+/* The model artifact: weights.npy, biases.npy, meta.json. */
+int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err);
+int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err);
+
+/* Refuses encodings whose parameters, codebook or dimension differ from
+ * those the model was trained on, naming the difference. */
+int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
+                               const char *enc_name, bovw_error *err);
+
+#endif

@@ -1,0 +1,130 @@
+/* model.c: scoring with a linear model, and the model artifact. */
+#define _GNU_SOURCE
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bovw/artifact.h"
+#include "bovw/classify.h"
+#include "bovw/fs.h"
+
+void bovw_model_scores(const bovw_model *self, const float *x, size_t n, float *scores) {
+  for (size_t i = 0; i < n; i++)
+    memcpy(scores + i * self->num_classes, self->biases, self->num_classes * sizeof *scores);
+  if (n)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)self->num_classes,
+                (int)self->dim, 1.0f, x, (int)self->dim, self->weights, (int)self->dim, 1.0f,
+                scores, (int)self->num_classes);
+}
+
+int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err) {
+  int rc = bovw_artifact_begin(dir, err);
+  char *wp = bovw_path_join(dir, "weights.npy"), *bp = bovw_path_join(dir, "biases.npy");
+  if (!rc && (!wp || !bp)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int64_t ws[2] = {(int64_t)self->num_classes, (int64_t)self->dim}, bs[1] = {(int64_t)self->num_classes};
+  if (!rc) rc = bovw_npy_write(wp, BOVW_DTYPE_FLOAT32, 2, ws, self->weights, err);
+  if (!rc) rc = bovw_npy_write(bp, BOVW_DTYPE_FLOAT32, 1, bs, self->biases, err);
+  free(wp);
+  free(bp);
+  if (rc) return rc;
+  cJSON *meta = bovw_meta_new("model");
+  cJSON *names = cJSON_CreateStringArray((const char *const *)self->class_names,
+                                         (int)self->num_classes);
+  int ok = meta && names && cJSON_AddItemToObject(meta, "classes", names) &&
+           cJSON_AddNumberToObject(meta, "num_classes", (double)self->num_classes) &&
+           cJSON_AddNumberToObject(meta, "dim", (double)self->dim);
+  if (!ok && meta && !cJSON_GetObjectItem(meta, "classes")) cJSON_Delete(names);
+  const cJSON *item;
+  cJSON_ArrayForEach(item, self->meta) {
+    if (!ok) break;
+    if (cJSON_GetObjectItem(meta, item->string)) continue;
+    cJSON *copy = cJSON_Duplicate(item, 1);
+    ok = copy && cJSON_AddItemToObject(meta, item->string, copy);
+  }
+  rc = ok ? bovw_meta_write(dir, meta, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  cJSON_Delete(meta);
+  return rc;
+}
+
+static int read_array(const char *dir, const char *name, int64_t rows, int64_t cols, float **out,
+                      bovw_error *err) {
+  char *path = bovw_path_join(dir, name);
+  bovw_npy *a = NULL;
+  int rc = path ? bovw_npy_map(path, &a, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) rc = bovw_npy_expect(a, path, BOVW_DTYPE_FLOAT32, cols ? 2 : 1, err);
+  if (!rc && (a->shape[0] != rows || (cols && a->shape[1] != cols)))
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: shape does not match meta.json", path);
+  if (!rc && !(*out = malloc((size_t)a->count * sizeof(float))))
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) memcpy(*out, a->data, (size_t)a->count * sizeof(float));
+  bovw_npy_free(a);
+  free(path);
+  return rc;
+}
+
+int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
+  *out = NULL;
+  bovw_model *m = calloc(1, sizeof *m);
+  if (!m) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int rc = bovw_meta_read(dir, "model", &m->meta, err);
+  if (!rc) {
+    m->num_classes = (size_t)bovw_meta_number(m->meta, "num_classes", 0);
+    m->dim = (size_t)bovw_meta_number(m->meta, "dim", 0);
+    const cJSON *names = cJSON_GetObjectItem(m->meta, "classes");
+    if (!m->num_classes || !m->dim || cJSON_GetArraySize(names) != (int)m->num_classes)
+      rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: bad classes or dim", dir);
+    if (!rc && !(m->class_names = calloc(m->num_classes, sizeof *m->class_names)))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; !rc && c < m->num_classes; c++) {
+      const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(names, (int)c));
+      if (!(m->class_names[c] = strdup(s ? s : "?")))
+        rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    }
+  }
+  if (!rc) rc = read_array(dir, "weights.npy", (int64_t)m->num_classes, (int64_t)m->dim, &m->weights, err);
+  if (!rc) rc = read_array(dir, "biases.npy", (int64_t)m->num_classes, 0, &m->biases, err);
+  if (rc) {
+    bovw_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return BOVW_OK;
+}
+
+int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
+                               const char *enc_name, bovw_error *err) {
+  const cJSON *id = cJSON_GetObjectItem(self->meta, "encodings");
+  if (enc->dim != self->dim)
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "%s has %zu-dimensional encodings; the model takes %zu", enc_name,
+                          enc->dim, self->dim);
+  const char *mine = bovw_meta_string(cJSON_GetObjectItem(id, "codebook"), "sha256", NULL);
+  const char *theirs = bovw_meta_string(cJSON_GetObjectItem(enc->meta, "codebook"), "sha256", NULL);
+  if (mine && theirs && strcmp(mine, theirs))
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "%s was encoded with another codebook than the model's training "
+                          "data (codebook sha256 %.12s..., not %.12s...)",
+                          enc_name, theirs, mine);
+  const cJSON *mp = cJSON_GetObjectItem(id, "params"), *tp = cJSON_GetObjectItem(enc->meta, "params");
+  if (mp && tp && !cJSON_Compare(mp, tp, 1)) {
+    /* Name the first setting that differs. */
+    const cJSON *item;
+    cJSON_ArrayForEach(item, mp) {
+      const cJSON *other = cJSON_GetObjectItem(tp, item->string);
+      if (!other || !cJSON_Compare(item, other, 1)) {
+        char *a = cJSON_PrintUnformatted(item), *b = other ? cJSON_PrintUnformatted(other) : NULL;
+        bovw_error_set(err, BOVW_ERR_MISMATCH,
+                       "%s was encoded otherwise than the model's training data: %s is %s "
+                       "there, %s for the model (encode it with --like)",
+                       enc_name, item->string, b ? b : "missing", a ? a : "?");
+        free(a);
+        free(b);
+        return BOVW_ERR_MISMATCH;
+      }
+    }
+    return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s was encoded otherwise than the model's "
+                                                  "training data", enc_name);
+  }
+  return BOVW_OK;
+}

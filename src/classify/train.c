@@ -1,0 +1,396 @@
+/* train.c: one-vs-rest linear SVMs (VLFeat) or liblinear's solvers, and the
+ * cross-validated choice of C.
+ *
+ * VLFeat's solvers minimise lambda/2 |w|^2 + 1/n sum hinge(y_i w.x_i); with
+ * lambda = 1 / (C n) this is liblinear's C-SVM objective scaled by 1/(C n),
+ * so one C means the same regularisation for both families (the reference
+ * recipe: C = 10, at most 50 / lambda iterations, epsilon 1e-3, bias
+ * multiplier 1). Each class's SVM is seeded from the seed and its index, so
+ * results do not depend on the thread count. */
+#define _GNU_SOURCE
+#include <linear.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vl/generic.h>
+#include <vl/random.h>
+#include <vl/svm.h>
+#include <vl/svmdataset.h>
+
+#include "bovw/classify.h"
+#include "bovw/report.h"
+#include "bovw/rng.h"
+
+static const char *const SOLVERS[] = {"sgd", "sdca", "liblinear-l2-dual", "liblinear-l1-dual",
+                                      "liblinear-cs"};
+
+const char *bovw_solver_name(bovw_solver s) { return (unsigned)s < 5 ? SOLVERS[s] : "?"; }
+
+int bovw_solver_parse(const char *name, bovw_solver *out) {
+  for (int i = 0; i < 5; i++)
+    if (!strcmp(name, SOLVERS[i])) {
+      *out = (bovw_solver)i;
+      return 0;
+    }
+  return -1;
+}
+
+void bovw_train_options_default(bovw_train_options *o) {
+  memset(o, 0, sizeof *o);
+  o->solver = BOVW_SOLVER_SGD;
+  o->C = 10;
+  o->epsilon = -1;  /* the solver family's own default */
+  o->bias = 1;
+}
+
+static int is_vlfeat(bovw_solver s) { return s == BOVW_SOLVER_SGD || s == BOVW_SOLVER_SDCA; }
+
+/* Statistics of one trained problem, for meta.json. */
+typedef struct {
+  double objective, duality_gap;
+  long iterations;
+  int converged;
+} train_stats;
+
+/* VLFeat: one SVM per class, classes in parallel. */
+static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t dim,
+                        size_t classes, const bovw_train_options *o, double C, float *w,
+                        float *b, train_stats *stats, bovw_error *err) {
+  double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
+  vl_size iterations = o->epochs > 0 ? (vl_size)o->epochs * n : (vl_size)ceil(50.0 / lambda);
+  double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
+  int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  volatile int failed = 0;
+  vl_set_num_threads(1);
+#pragma omp parallel num_threads(threads)
+  {
+    double *y = malloc(n * sizeof *y), *weights = o->balance ? malloc(n * sizeof *weights) : NULL;
+    VlSvmDataset *ds = vl_svmdataset_new(VL_TYPE_FLOAT, (void *)x, dim, n);
+    if (!y || !ds || (o->balance && !weights)) failed = 1;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t c = 0; c < classes; c++) {
+      if (failed) continue;
+      size_t pos = 0;
+      for (size_t i = 0; i < n; i++) {
+        y[i] = labels[i] == (int32_t)c ? 1 : -1;
+        pos += y[i] > 0;
+      }
+      VlSvm *svm = vl_svm_new_with_dataset(o->solver == BOVW_SOLVER_SDCA ? VlSvmSolverSdca
+                                                                          : VlSvmSolverSgd,
+                                           ds, y, lambda);
+      if (!svm) {
+        failed = 1;
+        continue;
+      }
+      if (weights && pos && pos < n) {
+        for (size_t i = 0; i < n; i++)
+          weights[i] = y[i] > 0 ? (double)n / (2.0 * pos) : (double)n / (2.0 * (n - pos));
+        vl_svm_set_weights(svm, weights);
+      }
+      vl_svm_set_bias_multiplier(svm, o->bias);
+      vl_svm_set_max_num_iterations(svm, iterations);
+      vl_svm_set_epsilon(svm, eps);
+      /* VLFeat draws its sample order from the calling thread's generator. */
+      vl_rand_seed(vl_get_rand(), (vl_uint32)(o->seed * 1000003u + c));
+      vl_svm_train(svm);
+      const double *model = vl_svm_get_model(svm);
+      for (size_t d = 0; d < dim; d++) w[c * dim + d] = (float)model[d];
+      b[c] = (float)vl_svm_get_bias(svm);
+      const VlSvmStatistics *s = vl_svm_get_statistics(svm);
+      stats[c] = (train_stats){s->objective, s->dualityGap, (long)s->iteration,
+                               s->status == VlSvmStatusConverged};
+      vl_svm_delete(svm);
+    }
+    if (ds) vl_svmdataset_delete(ds);
+    free(y);
+    free(weights);
+  }
+  return failed ? bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory training SVMs") : BOVW_OK;
+}
+
+static void quiet(const char *s) { (void)s; }
+
+/* liblinear: its solvers on a sparse copy of the data (zeros left out). */
+static int train_liblinear(const float *x, const int32_t *labels, size_t n, size_t dim,
+                           size_t classes, const bovw_train_options *o, double C, float *w,
+                           float *b, train_stats *stats, bovw_error *err) {
+  size_t nnz = 0;
+  for (size_t i = 0; i < n * dim; i++) nnz += x[i] != 0;
+  struct feature_node *nodes = malloc((nnz + 2 * n) * sizeof *nodes);
+  struct feature_node **rows = malloc(n * sizeof *rows);
+  double *y = malloc(n * sizeof *y);
+  double *cw = o->balance ? malloc(classes * sizeof *cw) : NULL;
+  int *cl = o->balance ? malloc(classes * sizeof *cl) : NULL;
+  if (!nodes || !rows || !y || (o->balance && (!cw || !cl))) {
+    free(nodes); free(rows); free(y); free(cw); free(cl);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for liblinear's copy of the data");
+  }
+  struct feature_node *p = nodes;
+  for (size_t i = 0; i < n; i++) {
+    rows[i] = p;
+    for (size_t d = 0; d < dim; d++)
+      if (x[i * dim + d] != 0) *p++ = (struct feature_node){(int)d + 1, x[i * dim + d]};
+    if (o->bias > 0) *p++ = (struct feature_node){(int)dim + 1, o->bias};
+    *p++ = (struct feature_node){-1, 0};
+    y[i] = labels[i];
+  }
+  struct problem prob = {.l = (int)n, .n = (int)dim + (o->bias > 0), .y = y, .x = rows,
+                         .bias = o->bias > 0 ? o->bias : -1};
+  struct parameter param = {
+      .solver_type = o->solver == BOVW_SOLVER_LL_L2_DUAL   ? L2R_L2LOSS_SVC_DUAL
+                     : o->solver == BOVW_SOLVER_LL_L1_DUAL ? L2R_L1LOSS_SVC_DUAL
+                                                           : MCSVM_CS,
+      .eps = o->epsilon > 0 ? o->epsilon : 0.1,
+      .C = C};
+  if (o->balance) {
+    size_t *count = calloc(classes, sizeof *count);
+    for (size_t i = 0; count && i < n; i++) count[labels[i]]++;
+    for (size_t c = 0; count && c < classes; c++) {
+      cl[c] = (int)c;
+      cw[c] = count[c] ? (double)n / ((double)classes * (double)count[c]) : 1;
+    }
+    free(count);
+    param.nr_weight = (int)classes;
+    param.weight_label = cl;
+    param.weight = cw;
+  }
+  int rc = BOVW_OK;
+  const char *bad = check_parameter(&prob, &param);
+  if (bad) rc = bovw_error_set(err, BOVW_ERR_INVALID, "liblinear: %s", bad);
+  struct model *m = NULL;
+  if (!rc) {
+    set_print_string_function(quiet);  /* the library never prints */
+    srand((unsigned)o->seed);          /* liblinear shuffles with rand() */
+    m = train(&prob, &param);
+    if (!m) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "liblinear failed to train");
+  }
+  if (!rc) {
+    /* Classes absent from the training rows get zero weights. */
+    memset(w, 0, classes * dim * sizeof *w);
+    memset(b, 0, classes * sizeof *b);
+    int nc = get_nr_class(m);
+    int *order = malloc((size_t)nc * sizeof *order);
+    if (!order) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    else {
+      get_labels(m, order);
+      for (int k = 0; k < nc; k++) {
+        size_t c = (size_t)order[k];
+        /* With two classes liblinear keeps one vector for the first label. */
+        int idx = nc == 2 && param.solver_type != MCSVM_CS ? 0 : k;
+        double sign = nc == 2 && param.solver_type != MCSVM_CS && k == 1 ? -1 : 1;
+        for (size_t d = 0; d < dim; d++) w[c * dim + d] = (float)(sign * get_decfun_coef(m, (int)d + 1, idx));
+        b[c] = o->bias > 0 ? (float)(sign * get_decfun_bias(m, idx)) : 0;
+        stats[c] = (train_stats){NAN, NAN, -1, 1};
+      }
+      free(order);
+    }
+    free_and_destroy_model(&m);
+  }
+  free(nodes); free(rows); free(y); free(cw); free(cl);
+  return rc;
+}
+
+static int train_rows(const float *x, const int32_t *labels, size_t n, size_t dim,
+                      size_t classes, const bovw_train_options *o, double C, float *w, float *b,
+                      train_stats *stats, bovw_error *err) {
+  return is_vlfeat(o->solver) ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, err)
+                              : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);
+}
+
+/* Mean per-class accuracy of (w, b) on rows. */
+static double evaluate(const float *x, const int32_t *labels, size_t n, size_t dim,
+                       size_t classes, const float *w, const float *b) {
+  size_t *correct = calloc(classes, sizeof *correct), *total = calloc(classes, sizeof *total);
+  double acc = 0;
+  size_t present = 0;
+  if (correct && total) {
+    for (size_t i = 0; i < n; i++) {
+      size_t best = 0;
+      double best_s = -INFINITY;
+      for (size_t c = 0; c < classes; c++) {
+        double s = b[c];
+        for (size_t d = 0; d < dim; d++) s += (double)w[c * dim + d] * x[i * dim + d];
+        if (s > best_s) {
+          best_s = s;
+          best = c;
+        }
+      }
+      total[labels[i]]++;
+      correct[labels[i]] += best == (size_t)labels[i];
+    }
+    for (size_t c = 0; c < classes; c++)
+      if (total[c]) {
+        acc += (double)correct[c] / (double)total[c];
+        present++;
+      }
+  }
+  free(correct);
+  free(total);
+  return present ? acc / (double)present : 0;
+}
+
+/* K-fold cross-validation over a grid of C around o->C; returns the best C
+ * and records the grid in `grid` (an array of {C, accuracy}). */
+static int cross_validate(const float *x, const int32_t *labels, size_t n, size_t dim,
+                          size_t classes, const bovw_train_options *o, const bovw_monitor *mon,
+                          double *best_C, cJSON *grid, bovw_error *err) {
+  static const double factors[] = {0.01, 0.1, 1, 10, 100};
+  int K = o->cv_folds;
+  /* Stratified folds: each class's rows shuffled, dealt round-robin. */
+  int *fold = malloc(n * sizeof *fold);
+  size_t *idx = malloc(n * sizeof *idx);
+  float *tx = malloc(n * dim * sizeof *tx), *vx = malloc(n * dim * sizeof *vx);
+  int32_t *tl = malloc(n * sizeof *tl), *vl = malloc(n * sizeof *vl);
+  float *w = malloc(classes * dim * sizeof *w), *b = malloc(classes * sizeof *b);
+  train_stats *st = malloc(classes * sizeof *st);
+  int rc = BOVW_OK;
+  if (!fold || !idx || !tx || !vx || !tl || !vl || !w || !b || !st) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for cross-validation");
+    goto done;
+  }
+  bovw_rng rng;
+  bovw_rng_seed(&rng, o->seed ^ 0xc0ffee);
+  for (size_t c = 0; c < classes; c++) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+      if ((size_t)labels[i] == c) idx[m++] = i;
+    bovw_rng_shuffle(&rng, idx, m, sizeof *idx);
+    for (size_t j = 0; j < m; j++) fold[idx[j]] = (int)(j % (size_t)K);
+  }
+  double best = -1;
+  size_t steps = sizeof factors / sizeof factors[0] * (size_t)K, step = 0;
+  for (size_t g = 0; !rc && g < sizeof factors / sizeof factors[0]; g++) {
+    double C = o->C * factors[g], sum = 0;
+    for (int k = 0; !rc && k < K; k++) {
+      size_t nt = 0, nv = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (fold[i] == k) {
+          memcpy(vx + nv * dim, x + i * dim, dim * sizeof *vx);
+          vl[nv++] = labels[i];
+        } else {
+          memcpy(tx + nt * dim, x + i * dim, dim * sizeof *tx);
+          tl[nt++] = labels[i];
+        }
+      }
+      bovw_train_options fo = *o;
+      fo.lambda = 0;  /* lambda follows C and the fold's size */
+      rc = train_rows(tx, tl, nt, dim, classes, &fo, C, w, b, st, err);
+      if (!rc) sum += evaluate(vx, vl, nv, dim, classes, w, b);
+      bovw_monitor_progress(mon, "cross-validation", ++step, steps);
+    }
+    double acc = sum / K;
+    cJSON *row = cJSON_CreateObject();
+    if (!row || !cJSON_AddNumberToObject(row, "C", C) ||
+        !cJSON_AddNumberToObject(row, "mean_class_accuracy", acc) ||
+        !cJSON_AddItemToArray(grid, row)) {
+      cJSON_Delete(row);
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    }
+    if (acc > best) {
+      best = acc;
+      *best_C = C;
+    }
+  }
+done:
+  free(fold); free(idx); free(tx); free(vx); free(tl); free(vl); free(w); free(b); free(st);
+  return rc;
+}
+
+void bovw_model_free(bovw_model *self) {
+  if (!self) return;
+  free(self->weights);
+  free(self->biases);
+  for (size_t c = 0; self->class_names && c < self->num_classes; c++) free(self->class_names[c]);
+  free(self->class_names);
+  cJSON_Delete(self->meta);
+  free(self);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
+               const bovw_monitor *monitor, bovw_model **out, bovw_error *err) {
+  *out = NULL;
+  double t0 = now();
+  size_t n = enc->count, dim = enc->dim;
+  const int32_t *labels = enc->labels->data;
+  size_t classes = enc->num_classes;
+  for (size_t i = 0; i < n; i++)
+    if (labels[i] < 0) return bovw_error_set(err, BOVW_ERR_FORMAT, "negative label");
+    else if ((size_t)labels[i] >= classes) classes = (size_t)labels[i] + 1;
+  if (n == 0) return bovw_error_set(err, BOVW_ERR_EMPTY, "no training encodings");
+  if (!(o->C > 0)) return bovw_error_set(err, BOVW_ERR_INVALID, "C must be positive");
+  bovw_model *m = calloc(1, sizeof *m);
+  train_stats *stats = calloc(classes, sizeof *stats);
+  if (!m || !stats || !(m->weights = malloc(classes * dim * sizeof(float))) ||
+      !(m->biases = malloc(classes * sizeof(float))) ||
+      !(m->class_names = calloc(classes, sizeof(char *))) || !(m->meta = cJSON_CreateObject())) {
+    free(stats);
+    bovw_model_free(m);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the model");
+  }
+  m->num_classes = classes;
+  m->dim = dim;
+  int rc = BOVW_OK;
+  for (size_t c = 0; !rc && c < classes; c++) {
+    char fallback[32];
+    snprintf(fallback, sizeof fallback, "class%zu", c);
+    if (!(m->class_names[c] = strdup(c < enc->num_classes ? enc->class_names[c] : fallback)))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  const float *x = enc->vectors->data;
+  double C = o->C;
+  cJSON *grid = NULL;
+  if (!rc && o->cv_folds > 1) {
+    grid = cJSON_AddArrayToObject(m->meta, "cross_validation");
+    rc = grid ? cross_validate(x, labels, n, dim, classes, o, monitor, &C, grid, err)
+              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  double t1 = now();
+  if (!rc) rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, err);
+  if (!rc) {
+    double lambda = o->lambda > 0 && !grid ? o->lambda : 1.0 / (C * (double)n);
+    cJSON *st = cJSON_AddArrayToObject(m->meta, "statistics");
+    int ok = st && cJSON_AddStringToObject(m->meta, "solver", bovw_solver_name(o->solver)) &&
+             cJSON_AddNumberToObject(m->meta, "C", C) &&
+             (!is_vlfeat(o->solver) || cJSON_AddNumberToObject(m->meta, "lambda", lambda)) &&
+             cJSON_AddNumberToObject(m->meta, "bias_multiplier", o->bias) &&
+             cJSON_AddBoolToObject(m->meta, "balance", o->balance) &&
+             cJSON_AddNumberToObject(m->meta, "epochs", o->epochs) &&
+             cJSON_AddNumberToObject(m->meta, "seed", (double)o->seed) &&
+             cJSON_AddNumberToObject(m->meta, "train_count", (double)n) &&
+             cJSON_AddNumberToObject(m->meta, "train_seconds", now() - t1) &&
+             cJSON_AddNumberToObject(m->meta, "cv_seconds", t1 - t0);
+    for (size_t c = 0; ok && c < classes; c++) {
+      cJSON *s = cJSON_CreateObject();
+      ok = s && cJSON_AddItemToArray(st, s) &&
+           (isnan(stats[c].objective) || cJSON_AddNumberToObject(s, "objective", stats[c].objective)) &&
+           (isnan(stats[c].duality_gap) || cJSON_AddNumberToObject(s, "duality_gap", stats[c].duality_gap)) &&
+           (stats[c].iterations < 0 || cJSON_AddNumberToObject(s, "iterations", (double)stats[c].iterations)) &&
+           cJSON_AddBoolToObject(s, "converged", stats[c].converged);
+    }
+    /* The identity of what the model accepts. */
+    const char *keys[] = {"params", "codebook", "features", "dim"};
+    cJSON *id = ok ? cJSON_AddObjectToObject(m->meta, "encodings") : NULL;
+    for (int k = 0; ok && k < 4; k++) {
+      const cJSON *item = cJSON_GetObjectItem(enc->meta, keys[k]);
+      cJSON *copy = item ? cJSON_Duplicate(item, 1) : NULL;
+      ok = id && (!item || (copy && cJSON_AddItemToObject(id, keys[k], copy)));
+    }
+    if (!ok) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  free(stats);
+  if (rc) {
+    bovw_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return BOVW_OK;
+}
