@@ -8,5 +8,8 @@ int cmd_extract(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_codebook(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_nn(int argc, char **argv);
 
 #endif

@@ -20,6 +20,9 @@ static const command COMMANDS[] = {
     {"merge", cmd_merge, "join the shards of one extraction"},
     {"codebook", cmd_codebook, "a visual vocabulary (k-means, PCA, GMM) from features"},
     {"encode", cmd_encode, "one vector per image: histograms, VLAD, Fisher vectors"},
+    {"train", cmd_train, "one-vs-rest linear SVMs (VLFeat, liblinear) on encodings"},
+    {"eval", cmd_eval, "a model on encodings: accuracy, per-class, confusion matrix"},
+    {"nn", cmd_nn, "neural networks (MLP, CNN): summary of a spec"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

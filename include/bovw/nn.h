@@ -1,0 +1,368 @@
+/* nn.h: a small convolutional network engine: a network from a text spec,
+ * forward and backward passes over NCHW float32 batches, a numeric gradient
+ * checker, SGD with momentum, learning-rate schedules, weights in the
+ * safetensors format and a per-layer summary (shapes, parameters, MACs,
+ * receptive fields).
+ *
+ * The engine is a table of layer kinds (in the manner of kann): each kind has
+ * a forward and a backward action, and the network runs them in order. The
+ * formulas, the spec syntax and the weights layout are in docs/nn.md.
+ *
+ * Threads: a network's `threads` setting is the number of OpenMP threads its
+ * layers use (convolutions are parallel over the samples of a batch) and the
+ * number of OpenBLAS threads of its matrix products. OpenBLAS's thread count
+ * is process-wide: do not run two networks with different settings at once.
+ * Partial sums are reduced in an order fixed by the batch size, not by the
+ * thread count, so the results do not depend on it (tested with 1 and 2
+ * threads); the same seed gives the same weights and the same training run. */
+#ifndef BOVW_NN_H
+#define BOVW_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bovw/error.h"
+#include "bovw/monitor.h"
+#include "bovw/rng.h"
+
+/* ---- the spec: one layer a line ------------------------------------------ */
+
+/* Layer kinds. The numbers are stable (they may be stored); add at the end. */
+typedef enum bovw_nn_kind {
+  BOVW_NN_FC = 0,            /* fc N: fully connected (flattens its input) */
+  BOVW_NN_CONV,              /* conv N KxK: 2-D cross-correlation */
+  BOVW_NN_MAXPOOL,           /* maxpool K */
+  BOVW_NN_AVGPOOL,           /* avgpool K */
+  BOVW_NN_GLOBALAVGPOOL,     /* globalavgpool: C x H x W -> C x 1 x 1 */
+  BOVW_NN_RELU,
+  BOVW_NN_LEAKYRELU,         /* slope 0.01 below zero */
+  BOVW_NN_SIGMOID,
+  BOVW_NN_BATCHNORM,         /* bn: per feature (after fc) or channel (conv) */
+  BOVW_NN_DROPOUT,           /* dropout P */
+  BOVW_NN_FLATTEN,           /* C x H x W -> (C H W) x 1 x 1 */
+  BOVW_NN_SOFTMAX,           /* the head: softmax cross-entropy on the logits */
+  BOVW_NN_NUM_KINDS
+} bovw_nn_kind;
+
+typedef enum bovw_nn_pad {
+  BOVW_NN_PAD_VALID = 0,     /* no padding */
+  BOVW_NN_PAD_SAME,          /* P = (K - 1) / 2 (odd K): size kept at stride 1 */
+  BOVW_NN_PAD_EXPLICIT       /* pad_h, pad_w given */
+} bovw_nn_pad;
+
+typedef enum bovw_nn_init {
+  BOVW_NN_INIT_HE = 0,       /* normal, variance 2 / fan_in (He et al. 2015) */
+  BOVW_NN_INIT_XAVIER        /* uniform, variance 2 / (fan_in + fan_out) */
+} bovw_nn_init;
+
+/* `fc classes`: the number of outputs is the number of classes, given when
+ * the network is made (bovw_nn_net_options.classes). */
+#define BOVW_NN_UNITS_CLASSES (-1)
+
+/* One line of a spec. The fields a kind does not use keep their defaults. */
+typedef struct bovw_nn_layer_spec {
+  bovw_nn_kind kind;
+  int line;                  /* where it was read (1-based), 0 if made in code */
+  int units;                 /* fc outputs, conv filters, or UNITS_CLASSES */
+  int kernel_h, kernel_w;    /* conv, maxpool, avgpool */
+  int stride_h, stride_w;    /* 1 for conv; the kernel size for pools */
+  bovw_nn_pad pad;           /* conv: valid */
+  int pad_h, pad_w;          /* conv, with BOVW_NN_PAD_EXPLICIT */
+  int replicate;             /* conv: 1 pads with the nearest edge value */
+  int bias;                  /* conv, fc: 1 */
+  bovw_nn_init init;         /* conv, fc: he */
+  double slope;              /* leakyrelu: 0.01 */
+  double rate;               /* dropout: the probability of dropping, [0, 1) */
+  double momentum;           /* bn: 0.1 (running = (1-m) running + m batch) */
+  double eps;                /* bn: 1e-5 */
+} bovw_nn_layer_spec;
+
+/* Sets l to the defaults of `kind` (line 0). */
+void bovw_nn_layer_spec_default(bovw_nn_layer_spec *l, bovw_nn_kind kind);
+
+typedef struct bovw_nn_spec {
+  int input_c, input_h, input_w;  /* the `input` line; 0 when there is none */
+  int num_layers;
+  bovw_nn_layer_spec *layers;     /* num_layers, owned by the spec */
+} bovw_nn_spec;
+
+/* Parses a spec (the syntax is in docs/nn.md). Errors read
+ * "NAME:LINE: what is wrong", NAME being what the caller passes (a path).
+ * On success *out is a new spec (free with bovw_nn_spec_free). */
+int bovw_nn_spec_parse(const char *text, const char *name, bovw_nn_spec **out,
+                       bovw_error *err);
+/* Reads and parses the spec file at path. */
+int bovw_nn_spec_read(const char *path, bovw_nn_spec **out, bovw_error *err);
+void bovw_nn_spec_free(bovw_nn_spec *self);
+/* A new copy of a spec, or NULL when out of memory. */
+bovw_nn_spec *bovw_nn_spec_copy(const bovw_nn_spec *self);
+
+/* Writes one layer as a spec line (no newline) into buf; `explicit_options`
+ * spells out every option, else options at their default are left out.
+ * Returns the length snprintf would have written. */
+int bovw_nn_layer_spec_format(const bovw_nn_layer_spec *l, int explicit_options,
+                              char *buf, size_t size);
+/* The whole spec as text, every option spelled out (the text a weights file
+ * keeps). *text is new (free with free()). */
+int bovw_nn_spec_to_text(const bovw_nn_spec *self, char **text, bovw_error *err);
+
+/* The spec word of a kind: "conv", "bn", ... */
+const char *bovw_nn_kind_name(bovw_nn_kind kind);
+
+/* ---- the network ---------------------------------------------------------- */
+
+/* A tensor the network learns or keeps (weights, biases, batch-norm scales
+ * and running statistics). Shapes follow PyTorch: conv weight
+ * C_out x C_in x K_h x K_w, fc weight out x in. */
+typedef struct bovw_nn_param {
+  char name[32];       /* "<layer index>.<what>": "0.weight", "1.running_mean" */
+  int layer;           /* index of its layer in the spec */
+  int ndim;
+  int64_t shape[4];
+  size_t count;        /* number of elements */
+  float *value;        /* owned by the network */
+  float *grad;         /* owned by the network; NULL when not trainable */
+  int trainable;       /* 0 for the running statistics of batch norm */
+  int decay;           /* 1 when weight decay applies (conv and fc weights) */
+} bovw_nn_param;
+
+typedef struct bovw_nn_net_options {
+  int input_c, input_h, input_w;  /* 0: the spec's input line */
+  int classes;                    /* what `fc classes` means; 0: not given */
+  uint64_t seed;                  /* initial weights and dropout masks: 0 */
+  int threads;                    /* <= 0: all cores */
+} bovw_nn_net_options;
+
+#define BOVW_NN_NET_OPTIONS_DEFAULT {0, 0, 0, 0, 0, 0}
+
+typedef struct bovw_nn_net bovw_nn_net;
+
+/* Makes a network from a spec: checks every layer against the shape that
+ * reaches it (errors name the spec line), and initialises the weights from
+ * options->seed (He or Xavier, biases zero, batch norm scale 1 shift 0).
+ * The network starts in training mode. opt may be NULL (defaults). */
+int bovw_nn_net_new(const bovw_nn_spec *spec, const bovw_nn_net_options *opt,
+                    bovw_nn_net **out, bovw_error *err);
+void bovw_nn_net_free(bovw_nn_net *self);
+
+/* The spec the network was made from with the input shape and `classes`
+ * filled in. Points into the network: do not free. */
+const bovw_nn_spec *bovw_nn_net_spec(const bovw_nn_net *self);
+/* Values per input sample (C H W) and per output sample. */
+size_t bovw_nn_net_input_size(const bovw_nn_net *self);
+size_t bovw_nn_net_output_size(const bovw_nn_net *self);
+/* 1 when the spec ends with softmax (the network can be trained on labels). */
+int bovw_nn_net_has_softmax(const bovw_nn_net *self);
+
+/* The parameters, in spec order. Pointers into the network: do not free. */
+size_t bovw_nn_net_num_params(const bovw_nn_net *self);
+bovw_nn_param *bovw_nn_net_param(bovw_nn_net *self, size_t i);
+/* The parameter named `name`, or NULL. */
+bovw_nn_param *bovw_nn_net_find_param(bovw_nn_net *self, const char *name);
+
+/* Training mode (the default): batch norm uses batch statistics and updates
+ * its running ones, dropout drops. Evaluation mode: running statistics, no
+ * dropout. */
+void bovw_nn_net_set_training(bovw_nn_net *self, int training);
+int bovw_nn_net_training(const bovw_nn_net *self);
+void bovw_nn_net_set_threads(bovw_nn_net *self, int threads);
+
+/* Runs a batch (batch x input_size floats, NCHW) through the network.
+ * *output (may be NULL) points to batch x output_size values owned by the
+ * network, valid until the next forward: the logits when the spec ends with
+ * softmax (the softmax is part of the loss, see below). */
+int bovw_nn_net_forward(bovw_nn_net *self, const float *input, int batch,
+                        const float **output, bovw_error *err);
+/* Back-propagates grad_output (batch x output_size, the loss's gradient
+ * with respect to the output of the last forward) through the network:
+ * overwrites the grad of every trainable parameter, and when grad_input is
+ * not NULL points it to the gradient with respect to the input (owned by the
+ * network). Must follow a forward in the same mode. */
+int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
+                         const float **grad_input, bovw_error *err);
+
+/* Softmax cross-entropy averaged over the batch:
+ * loss = -(1/B) sum_b log softmax(logits_b)[labels_b]. When grad is not NULL
+ * it receives d loss / d logits = (softmax - onehot) / B. correct (may be
+ * NULL) receives the number of samples whose largest logit is the label's.
+ * A label outside [0, classes) is an error. */
+int bovw_nn_softmax_cross_entropy(const float *logits, const int32_t *labels,
+                                  int batch, int classes, double *loss,
+                                  float *grad, size_t *correct, bovw_error *err);
+/* Probabilities from logits (batch x classes), in place allowed. */
+void bovw_nn_softmax(const float *logits, int batch, int classes, float *probs);
+
+/* A new network for inference in which every batch norm that directly follows
+ * a conv or fc layer is folded into that layer's weights and bias
+ * (W' = W g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta) and
+ * removed; other batch norms stay. The new network is in evaluation mode and
+ * gives the outputs of `self` in evaluation mode. *folded (may be NULL)
+ * receives the number of layers folded. */
+int bovw_nn_net_fold_batchnorm(const bovw_nn_net *self, bovw_nn_net **out,
+                               int *folded, bovw_error *err);
+
+/* ---- weights files: safetensors ------------------------------------------ */
+
+/* Writes every parameter (running statistics included) as F32 tensors named
+ * as the parameters, with the spec text in "__metadata__" (see docs/nn.md),
+ * atomically. */
+int bovw_nn_net_save(const bovw_nn_net *self, const char *path, bovw_error *err);
+/* Reads a weights file written by bovw_nn_net_save (or by anything writing
+ * the same names, shapes and metadata): validates the header against the
+ * file and the tensors against the spec, and makes a new network in
+ * evaluation mode. threads as in the options. */
+int bovw_nn_net_load(const char *path, int threads, bovw_nn_net **out,
+                     bovw_error *err);
+
+/* ---- summary ------------------------------------------------------------- */
+
+typedef struct bovw_nn_summary_row {
+  int index;                 /* layer index (the prefix of its params' names) */
+  bovw_nn_kind kind;
+  char text[128];            /* the spec line, defaults left out */
+  int c, h, w;               /* output shape of one sample */
+  int64_t params;            /* trainable parameters */
+  int64_t macs;              /* multiply-accumulates per sample (conv, fc) */
+  int64_t flops;             /* 2 x macs: the element-wise layers are not counted */
+  int rf_h, rf_w;            /* receptive field in input pixels; 0: all of it */
+  int jump_h, jump_w;        /* input pixels between neighbouring outputs */
+} bovw_nn_summary_row;
+
+typedef struct bovw_nn_summary {
+  int input_c, input_h, input_w;
+  int num_rows;
+  bovw_nn_summary_row *rows;  /* one per layer, owned by the summary */
+  int64_t total_params, total_macs, total_flops;
+  int64_t activations;        /* output values per sample, all layers */
+} bovw_nn_summary;
+
+/* The summary of a network. *out is new (free with bovw_nn_summary_free). */
+int bovw_nn_summary_new(const bovw_nn_net *net, bovw_nn_summary **out,
+                        bovw_error *err);
+void bovw_nn_summary_free(bovw_nn_summary *self);
+
+/* ---- gradient check ------------------------------------------------------- */
+
+typedef struct bovw_nn_gradcheck_options {
+  double eps;           /* step of the central differences: 1e-2 */
+  double floor;         /* smallest denominator of a relative error, as a
+                           fraction of the network's gradient scale: 0.1 */
+  double tolerance;     /* a comparison fails above this relative error: 1e-3 */
+  int per_tensor;       /* elements checked per tensor, drawn at random: 24
+                           (<= 0: all) */
+  uint64_t seed;        /* which elements, and the loss weights: 0 */
+  const int32_t *labels;  /* NULL: loss = sum_i r_i y_i, r_i uniform in
+                             [-1, 1]; else softmax cross-entropy (needs a net
+                             ending with softmax) */
+} bovw_nn_gradcheck_options;
+
+#define BOVW_NN_GRADCHECK_OPTIONS_DEFAULT {1e-2, 0.1, 1e-3, 24, 0, NULL}
+
+typedef struct bovw_nn_gradcheck_result {
+  double max_rel_error;   /* over the comparisons made */
+  char worst[48];         /* where: "input[12]" or "0.weight[5]" */
+  double worst_analytic, worst_numeric;
+  size_t checked;         /* comparisons made */
+  size_t failed;          /* of which above the tolerance */
+  size_t kinks;           /* elements left out: a step of +-eps flipped a
+                             ReLU or moved a max-pool choice, so the quotient
+                             mixes two slopes */
+} bovw_nn_gradcheck_result;
+
+/* Compares the gradients of back-propagation with central differences of
+ * the loss L (summed in double), element by element, for the input and every
+ * trainable parameter, in the network's current mode:
+ *   n = (L(x + h e_i) - L(x - h e_i)) / 2h   against   a = dL/dx_i,
+ * h = eps (the steps actually taken in float), and
+ *   relative error = |a - n| / max(|a|, |n|, floor s),
+ * s being the network's gradient scale: the root mean square of all the
+ * gradients checked. Dropout masks are drawn once and kept, running
+ * statistics are left as they were, parameters are restored. An element
+ * whose +-h steps change a branch (a ReLU's sign, a max-pool choice) is a
+ * kink, counted and left out: the loss is exactly piecewise smooth, and
+ * the branches say where the pieces meet.
+ *
+ * Float32 rounding leaves the quotient an absolute error of about
+ * 1e-6 / 2h in the loss's units, the same for every element, and larger when
+ * batch norm trains (each step then moves every activation of the batch).
+ * For one layer the default floor makes 1e-3 a strict test; through a whole
+ * net, floor 1 judges each error against the network's scale (docs/nn.md has
+ * the measurements). The check passes when result->failed is 0. opt may be
+ * NULL (defaults). */
+int bovw_nn_gradcheck(bovw_nn_net *net, const float *input, int batch,
+                      const bovw_nn_gradcheck_options *opt,
+                      bovw_nn_gradcheck_result *result, bovw_error *err);
+
+/* ---- training -------------------------------------------------------------- */
+
+/* Mini-batch SGD with momentum (PyTorch's formulation):
+ *   g = grad + weight_decay w (weights of conv and fc only)
+ *   v = momentum v + g
+ *   w -= lr (g + momentum v)   with nesterov,   w -= lr v   without. */
+typedef struct bovw_nn_sgd_options {
+  double momentum;      /* 0.9 */
+  int nesterov;         /* 0 */
+  double weight_decay;  /* 5e-4 */
+} bovw_nn_sgd_options;
+
+#define BOVW_NN_SGD_OPTIONS_DEFAULT {0.9, 0, 5e-4}
+
+typedef struct bovw_nn_sgd bovw_nn_sgd;
+
+/* An optimiser for the trainable parameters of net (velocities zero). The
+ * network must outlive it. */
+int bovw_nn_sgd_new(bovw_nn_net *net, const bovw_nn_sgd_options *opt,
+                    bovw_nn_sgd **out, bovw_error *err);
+void bovw_nn_sgd_free(bovw_nn_sgd *self);
+/* One update of every trainable parameter from its current grad. */
+void bovw_nn_sgd_step(bovw_nn_sgd *self, double lr);
+
+typedef enum bovw_nn_schedule_kind {
+  BOVW_NN_LR_CONSTANT = 0,
+  BOVW_NN_LR_STEP,       /* lr gamma^floor(epoch / step_size) */
+  BOVW_NN_LR_COSINE      /* lr_min + (lr - lr_min)(1 + cos(pi epoch / epochs)) / 2 */
+} bovw_nn_schedule_kind;
+
+typedef struct bovw_nn_schedule {
+  bovw_nn_schedule_kind kind;
+  double lr;            /* the starting rate */
+  int step_size;        /* step: epochs between decays */
+  double gamma;         /* step: the factor, 0.1 */
+  double lr_min;        /* cosine: the final rate, 0 */
+  int epochs;           /* cosine: the length of the decay */
+} bovw_nn_schedule;
+
+/* The learning rate of epoch `epoch` (from 0); a fractional epoch works too
+ * (per-step cosine). */
+double bovw_nn_schedule_lr(const bovw_nn_schedule *s, double epoch);
+/* NULL when the schedule makes sense, else a sentence saying what is wrong. */
+const char *bovw_nn_schedule_check(const bovw_nn_schedule *s);
+
+typedef struct bovw_nn_train_stats {
+  double loss;          /* mean softmax cross-entropy over the samples seen */
+  size_t correct;       /* samples whose largest logit is their label's */
+  size_t count;         /* samples seen */
+} bovw_nn_train_stats;
+
+/* One training step on a batch: forward in training mode, softmax
+ * cross-entropy, backward, SGD step at rate lr. The batch's loss and correct
+ * count are added to stats (may be NULL). */
+int bovw_nn_train_step(bovw_nn_net *net, bovw_nn_sgd *sgd, const float *input,
+                       const int32_t *labels, int batch, double lr,
+                       bovw_nn_train_stats *stats, bovw_error *err);
+/* One epoch over n samples (n x input_size floats, labels n): the order is a
+ * shuffle drawn from rng, then batches of batch_size (the last one smaller).
+ * stats (may be NULL) is reset and filled. monitor (may be NULL) hears
+ * "train" progress in samples. */
+int bovw_nn_train_epoch(bovw_nn_net *net, bovw_nn_sgd *sgd, const float *inputs,
+                        const int32_t *labels, size_t n, int batch_size,
+                        double lr, bovw_rng *rng, const bovw_monitor *monitor,
+                        bovw_nn_train_stats *stats, bovw_error *err);
+/* Loss and accuracy over n samples in evaluation mode (the mode is restored
+ * afterwards). predictions (may be NULL) receives n labels. */
+int bovw_nn_evaluate(bovw_nn_net *net, const float *inputs,
+                     const int32_t *labels, size_t n, int batch_size,
+                     int32_t *predictions, bovw_nn_train_stats *stats,
+                     bovw_error *err);
+
+#endif

@@ -1,0 +1,131 @@
+/* internal.h: what the files of src/nn share and the public header does not
+ * show: the layer object, the table of layer kinds (each a forward and a
+ * backward action), and small helpers (shapes, initialisation, threads). */
+#ifndef BOVW_NN_INTERNAL_H
+#define BOVW_NN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bovw/nn.h"
+
+/* What a forward or backward pass needs to know besides the tensors. */
+typedef struct nn_ctx {
+  int training;  /* batch statistics, dropout on */
+  int threads;   /* OpenMP threads, and OpenBLAS threads of single products */
+  int frozen;    /* gradient check: dropout keeps its masks, batch norm its
+                    running statistics */
+  bovw_rng *rng; /* dropout masks */
+} nn_ctx;
+
+enum { NN_MAX_LAYER_PARAMS = 4 };
+
+typedef struct nn_layer nn_layer;
+
+/* One entry of the table of layer kinds. Shapes are per sample; buffers
+ * hold `batch` samples one after the other (NCHW). */
+typedef struct nn_ops {
+  bovw_nn_kind kind;
+  /* Checks the spec against the input shape (in_c, in_h, in_w already set),
+   * sets the output shape and declares the parameters (name suffix, shape,
+   * trainable, decay) in self->params[0 .. num_params). No allocation. */
+  int (*setup)(nn_layer *self, bovw_error *err);
+  /* Initial parameter values (NULL: none or all zero). */
+  void (*init)(nn_layer *self, bovw_rng *rng);
+  /* Scratch for batches of up to `batch` samples and `threads` threads
+   * (NULL: none). Called before a pass whenever either grows. */
+  int (*reserve)(nn_layer *self, int batch, int threads, bovw_error *err);
+  /* out = f(in), batch samples. */
+  void (*forward)(nn_layer *self, const nn_ctx *ctx, const float *in,
+                  float *out, int batch);
+  /* Given dout = dL/dout of the last forward (with its in and out), sets the
+   * grads of the parameters (overwritten, not accumulated) and, when din is
+   * not NULL, din = dL/din. */
+  void (*backward)(nn_layer *self, const nn_ctx *ctx, const float *in,
+                   const float *out, const float *dout, float *din, int batch);
+  /* Frees self->state (NULL: nothing to free). */
+  void (*release)(nn_layer *self);
+  /* For kinds that branch (ReLU's sign, max pooling's choice): mixes the
+   * branches the last forward took into hash and returns it (NULL: the
+   * kind is smooth). The gradient checker compares them. */
+  uint64_t (*branches)(const nn_layer *self, const float *in, int batch,
+                       uint64_t hash);
+} nn_ops;
+
+struct nn_layer {
+  const nn_ops *ops;
+  bovw_nn_layer_spec spec;
+  int index;
+  int in_c, in_h, in_w;
+  int out_c, out_h, out_w;
+  /* Resolved geometry of conv and pools. */
+  int pad_top, pad_left;
+  bovw_nn_param *params;  /* num_params entries inside the net's array */
+  int num_params;
+  bovw_nn_param declared[NN_MAX_LAYER_PARAMS];  /* filled by setup */
+  void *state;            /* kind-specific scratch, owned by the layer */
+};
+
+static inline size_t nn_in_size(const nn_layer *l) {
+  return (size_t)l->in_c * (size_t)l->in_h * (size_t)l->in_w;
+}
+static inline size_t nn_out_size(const nn_layer *l) {
+  return (size_t)l->out_c * (size_t)l->out_h * (size_t)l->out_w;
+}
+
+/* The table: the entry of a kind (NULL for softmax, which is the loss). */
+const nn_ops *nn_ops_of(bovw_nn_kind kind);
+
+extern const nn_ops nn_fc_ops, nn_conv_ops, nn_maxpool_ops, nn_avgpool_ops,
+    nn_globalavgpool_ops, nn_relu_ops, nn_leakyrelu_ops, nn_sigmoid_ops,
+    nn_batchnorm_ops, nn_dropout_ops, nn_flatten_ops;
+
+/* Declares parameter k of a layer in setup. */
+void nn_declare_param(nn_layer *self, int k, const char *what, int ndim,
+                      const int64_t *shape, int trainable, int decay);
+
+/* Output size of a convolution or pooling along one axis:
+ * floor((in + 2 pad - kernel) / stride) + 1; <= 0 when the kernel does not
+ * fit. */
+int nn_conv_out_size(int in, int kernel, int stride, int pad);
+/* Resolves a layer's padding: `same` is (kernel - 1) / 2 on each side. */
+int nn_resolve_padding(const nn_layer *self, int *pad_h, int *pad_w,
+                       bovw_error *err);
+
+/* Initial weights of a conv or fc layer (count values, fan_in and fan_out
+ * as in the formulas of init.c). */
+void nn_init_weights(float *w, size_t count, int fan_in, int fan_out,
+                     bovw_nn_init init, bovw_rng *rng);
+/* A standard normal deviate (Box-Muller). */
+double nn_normal(bovw_rng *rng);
+
+/* OpenBLAS's thread count for the next products (process-wide). */
+void nn_blas_threads(int threads);
+/* The number of threads a setting means (<= 0: all cores). */
+int nn_threads_resolve(int threads);
+
+/* Sets err to "line 4: conv: ..." (the layer's spec line and kind). */
+int nn_layer_error(const nn_layer *self, bovw_error *err, int code,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Reuses *buf, growing it to hold n floats. */
+int nn_grow(float **buf, size_t *capacity, size_t n, bovw_error *err);
+
+/* Mixes 64 bits into a running hash (splitmix64's finaliser). */
+static inline uint64_t nn_hash_mix(uint64_t hash, uint64_t bits) {
+  uint64_t z = hash ^ (bits + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Net internals used by gradcheck, fold and the safetensors reader. */
+/* The branches of every layer in the last forward. */
+uint64_t nn_net_branches(const bovw_nn_net *net);
+int nn_net_num_layers(const bovw_nn_net *net);
+nn_layer *nn_net_layer(bovw_nn_net *net, int i);
+void nn_net_set_frozen(bovw_nn_net *net, int frozen);
+/* Copies every parameter value of src into dst (same spec shapes). */
+int nn_net_copy_params(bovw_nn_net *dst, const bovw_nn_net *src, bovw_error *err);
+int nn_net_threads(const bovw_nn_net *net);
+
+#endif

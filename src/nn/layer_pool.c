@@ -1,0 +1,210 @@
+/* layer_pool.c: max pooling, average pooling (a K_h x K_w window moved by
+ * the stride, no padding, windows wholly inside the input) and global
+ * average pooling (C x H x W -> C x 1 x 1). Each channel plane of each
+ * sample is independent: planes run in parallel. */
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/internal.h"
+
+/* Below this many input values a parallel region costs more than it saves. */
+#define PARALLEL_MIN (1L << 15)
+
+typedef struct pool_state {
+  int32_t *argmax;  /* maxpool: per output, the index of the max in its plane */
+  size_t capacity;
+} pool_state;
+
+static int window_setup(nn_layer *self, bovw_error *err) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  self->out_c = self->in_c;
+  self->out_h = nn_conv_out_size(self->in_h, l->kernel_h, l->stride_h, 0);
+  self->out_w = nn_conv_out_size(self->in_w, l->kernel_w, l->stride_w, 0);
+  if (self->out_h <= 0 || self->out_w <= 0)
+    return nn_layer_error(self, err, BOVW_ERR_INVALID,
+                          "window %dx%d is larger than the input %dx%dx%d",
+                          l->kernel_h, l->kernel_w, self->in_c, self->in_h,
+                          self->in_w);
+  return BOVW_OK;
+}
+
+static int maxpool_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
+  (void)threads;
+  pool_state *st = self->state;
+  if (!st && !(st = self->state = calloc(1, sizeof *st)))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  size_t n = (size_t)batch * nn_out_size(self);
+  if (n <= st->capacity) return BOVW_OK;
+  int32_t *grown = realloc(st->argmax, n * sizeof *grown);
+  if (!grown) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  st->argmax = grown;
+  st->capacity = n;
+  return BOVW_OK;
+}
+
+static void maxpool_release(nn_layer *self) {
+  pool_state *st = self->state;
+  if (st) free(st->argmax);
+  free(st);
+  self->state = NULL;
+}
+
+static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                            float *out, int batch) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  int32_t *argmax = ((pool_state *)self->state)->argmax;
+  const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    const float *src = in + (size_t)p * H * W;
+    float *dst = out + (size_t)p * OH * OW;
+    int32_t *arg = argmax + (size_t)p * OH * OW;
+    for (int y = 0; y < OH; y++)
+      for (int x = 0; x < OW; x++) {
+        int best = (y * l->stride_h) * W + x * l->stride_w;
+        for (int i = 0; i < l->kernel_h; i++)
+          for (int j = 0; j < l->kernel_w; j++) {
+            int at = (y * l->stride_h + i) * W + x * l->stride_w + j;
+            if (src[at] > src[best]) best = at;  /* the first of equals wins */
+          }
+        dst[y * OW + x] = src[best];
+        arg[y * OW + x] = best;
+      }
+  }
+}
+
+static void maxpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                             const float *out, const float *dout, float *din,
+                             int batch) {
+  (void)in;
+  (void)out;
+  if (!din) return;
+  const int32_t *argmax = ((pool_state *)self->state)->argmax;
+  const size_t in_plane = (size_t)self->in_h * self->in_w;
+  const size_t out_plane = (size_t)self->out_h * self->out_w;
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    float *d = din + (size_t)p * in_plane;
+    memset(d, 0, in_plane * sizeof *d);
+    for (size_t o = 0; o < out_plane; o++)
+      d[argmax[(size_t)p * out_plane + o]] += dout[(size_t)p * out_plane + o];
+  }
+}
+
+/* The position each window chose. */
+static uint64_t maxpool_branches(const nn_layer *self, const float *in,
+                                 int batch, uint64_t hash) {
+  (void)in;
+  const int32_t *argmax = ((const pool_state *)self->state)->argmax;
+  const size_t n = (size_t)batch * nn_out_size(self);
+  for (size_t i = 0; i < n; i++) hash = nn_hash_mix(hash, (uint64_t)argmax[i]);
+  return hash;
+}
+
+static void avgpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                            float *out, int batch) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
+  const double area = (double)l->kernel_h * l->kernel_w;
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    const float *src = in + (size_t)p * H * W;
+    float *dst = out + (size_t)p * OH * OW;
+    for (int y = 0; y < OH; y++)
+      for (int x = 0; x < OW; x++) {
+        double sum = 0;
+        for (int i = 0; i < l->kernel_h; i++)
+          for (int j = 0; j < l->kernel_w; j++)
+            sum += src[(y * l->stride_h + i) * W + x * l->stride_w + j];
+        dst[y * OW + x] = (float)(sum / area);
+      }
+  }
+}
+
+static void avgpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                             const float *out, const float *dout, float *din,
+                             int batch) {
+  (void)in;
+  (void)out;
+  if (!din) return;
+  const bovw_nn_layer_spec *l = &self->spec;
+  const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
+  const float inv_area = 1.0f / (float)(l->kernel_h * l->kernel_w);
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    float *d = din + (size_t)p * H * W;
+    const float *g = dout + (size_t)p * OH * OW;
+    memset(d, 0, (size_t)H * W * sizeof *d);
+    for (int y = 0; y < OH; y++)
+      for (int x = 0; x < OW; x++) {
+        float share = g[y * OW + x] * inv_area;
+        for (int i = 0; i < l->kernel_h; i++)
+          for (int j = 0; j < l->kernel_w; j++)
+            d[(y * l->stride_h + i) * W + x * l->stride_w + j] += share;
+      }
+  }
+}
+
+static int global_setup(nn_layer *self, bovw_error *err) {
+  (void)err;
+  self->out_c = self->in_c;
+  self->out_h = self->out_w = 1;
+  return BOVW_OK;
+}
+
+static void global_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                           float *out, int batch) {
+  const size_t area = (size_t)self->in_h * self->in_w;
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    double sum = 0;
+    for (size_t i = 0; i < area; i++) sum += in[(size_t)p * area + i];
+    out[p] = (float)(sum / (double)area);
+  }
+}
+
+static void global_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
+                            const float *out, const float *dout, float *din,
+                            int batch) {
+  (void)in;
+  (void)out;
+  if (!din) return;
+  const size_t area = (size_t)self->in_h * self->in_w;
+  const long planes = (long)batch * self->in_c;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    float share = dout[p] / (float)area;
+    for (size_t i = 0; i < area; i++) din[(size_t)p * area + i] = share;
+  }
+}
+
+const nn_ops nn_maxpool_ops = {
+    .kind = BOVW_NN_MAXPOOL,
+    .setup = window_setup,
+    .reserve = maxpool_reserve,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+    .release = maxpool_release,
+    .branches = maxpool_branches,
+};
+
+const nn_ops nn_avgpool_ops = {
+    .kind = BOVW_NN_AVGPOOL,
+    .setup = window_setup,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};
+
+const nn_ops nn_globalavgpool_ops = {
+    .kind = BOVW_NN_GLOBALAVGPOOL,
+    .setup = global_setup,
+    .forward = global_forward,
+    .backward = global_backward,
+};

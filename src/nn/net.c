@@ -1,0 +1,309 @@
+/* net.c: a network is its layers in spec order, the parameters they
+ * declared, one activation buffer per layer (kept for the backward pass) and
+ * two gradient buffers used in turn. The spec's final softmax is not a
+ * layer here: it is the loss (loss.c), and the output is the logits. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/internal.h"
+
+struct bovw_nn_net {
+  bovw_nn_spec *spec;      /* input shape and classes resolved */
+  int num_layers;          /* layers run: the spec's, softmax excluded */
+  nn_layer *layers;
+  int has_softmax;
+  bovw_nn_param *params;
+  size_t num_params;
+  int training, frozen, threads;
+  bovw_rng noise;          /* dropout masks */
+  int capacity;            /* samples the buffers hold */
+  int reserved_threads;    /* threads the layers' scratch is made for */
+  float **acts;            /* acts[0] the input, acts[i + 1] layer i's output */
+  float *grads[2];
+  int batch;               /* of the last forward (0: none yet) */
+  int batch_training;      /* its mode */
+};
+
+static uint64_t noise_seed(uint64_t seed) { return seed ^ 0x6a09e667f3bcc908ULL; }
+
+static int resolve_spec(bovw_nn_spec *spec, const bovw_nn_net_options *opt,
+                        bovw_error *err) {
+  if (opt->input_c > 0 || opt->input_h > 0 || opt->input_w > 0) {
+    if (opt->input_c <= 0 || opt->input_h <= 0 || opt->input_w <= 0)
+      return bovw_error_set(err, BOVW_ERR_INVALID,
+                            "input shape %dx%dx%d: every size must be positive",
+                            opt->input_c, opt->input_h, opt->input_w);
+    spec->input_c = opt->input_c;
+    spec->input_h = opt->input_h;
+    spec->input_w = opt->input_w;
+  }
+  if (spec->input_c <= 0 || spec->input_h <= 0 || spec->input_w <= 0)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "no input shape: the spec has no 'input CxHxW' line "
+                          "and none was given");
+  if (spec->num_layers <= 0)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "the spec has no layers");
+  for (int i = 0; i < spec->num_layers; i++) {
+    bovw_nn_layer_spec *l = &spec->layers[i];
+    if ((int)l->kind < 0 || l->kind >= BOVW_NN_NUM_KINDS)
+      return bovw_error_set(err, BOVW_ERR_INVALID, "layer %d: unknown kind %d",
+                            i, (int)l->kind);
+    if (l->kind == BOVW_NN_SOFTMAX && i != spec->num_layers - 1)
+      return bovw_error_set(err, BOVW_ERR_INVALID,
+                            "line %d: softmax must be the last layer", l->line);
+    if (l->units == BOVW_NN_UNITS_CLASSES) {
+      if (opt->classes <= 0)
+        return bovw_error_set(err, BOVW_ERR_INVALID,
+                              "line %d: %s classes: the number of classes was "
+                              "not given", l->line, bovw_nn_kind_name(l->kind));
+      l->units = opt->classes;
+    }
+  }
+  return BOVW_OK;
+}
+
+/* Sets up every layer on the shape that reaches it and gathers the
+ * parameters they declare. */
+static int build_layers(bovw_nn_net *self, bovw_error *err) {
+  const bovw_nn_spec *spec = self->spec;
+  self->has_softmax = spec->layers[spec->num_layers - 1].kind == BOVW_NN_SOFTMAX;
+  self->num_layers = spec->num_layers - self->has_softmax;
+  self->layers = calloc((size_t)(self->num_layers ? self->num_layers : 1),
+                        sizeof *self->layers);
+  if (!self->layers) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int c = spec->input_c, h = spec->input_h, w = spec->input_w;
+  size_t total = 0;
+  for (int i = 0; i < self->num_layers; i++) {
+    nn_layer *l = &self->layers[i];
+    l->spec = spec->layers[i];
+    l->index = i;
+    l->ops = nn_ops_of(l->spec.kind);
+    l->in_c = c;
+    l->in_h = h;
+    l->in_w = w;
+    int rc = l->ops->setup(l, err);
+    if (rc) return rc;
+    c = l->out_c;
+    h = l->out_h;
+    w = l->out_w;
+    total += (size_t)l->num_params;
+  }
+  if (self->has_softmax && (h != 1 || w != 1))
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "line %d: softmax needs one score per class, but the "
+                          "layer before gives %dx%dx%d (add fc, flatten or "
+                          "globalavgpool)",
+                          spec->layers[spec->num_layers - 1].line, c, h, w);
+  self->params = calloc(total ? total : 1, sizeof *self->params);
+  if (!self->params) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < self->num_layers; i++) {
+    nn_layer *l = &self->layers[i];
+    l->params = self->params + self->num_params;
+    for (int k = 0; k < l->num_params; k++) {
+      bovw_nn_param *p = &self->params[self->num_params++];
+      *p = l->declared[k];
+      p->value = calloc(p->count ? p->count : 1, sizeof *p->value);
+      if (p->trainable) p->grad = calloc(p->count ? p->count : 1, sizeof *p->grad);
+      if (!p->value || (p->trainable && !p->grad))
+        return bovw_error_set(err, BOVW_ERR_NOMEM,
+                              "out of memory for %s (%zu values)", p->name, p->count);
+    }
+  }
+  return BOVW_OK;
+}
+
+int bovw_nn_net_new(const bovw_nn_spec *spec, const bovw_nn_net_options *opt,
+                    bovw_nn_net **out, bovw_error *err) {
+  static const bovw_nn_net_options defaults = BOVW_NN_NET_OPTIONS_DEFAULT;
+  if (!opt) opt = &defaults;
+  *out = NULL;
+  bovw_nn_net *self = calloc(1, sizeof *self);
+  if (!self || !(self->spec = bovw_nn_spec_copy(spec))) {
+    free(self);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  self->training = 1;
+  self->threads = nn_threads_resolve(opt->threads);
+  int rc = resolve_spec(self->spec, opt, err);
+  if (!rc) rc = build_layers(self, err);
+  if (rc) {
+    bovw_nn_net_free(self);
+    return rc;
+  }
+  bovw_rng init;
+  bovw_rng_seed(&init, opt->seed);
+  for (int i = 0; i < self->num_layers; i++)
+    if (self->layers[i].ops->init) self->layers[i].ops->init(&self->layers[i], &init);
+  bovw_rng_seed(&self->noise, noise_seed(opt->seed));
+  *out = self;
+  return BOVW_OK;
+}
+
+void bovw_nn_net_free(bovw_nn_net *self) {
+  if (!self) return;
+  for (int i = 0; i < self->num_layers; i++)
+    if (self->layers[i].ops && self->layers[i].ops->release)
+      self->layers[i].ops->release(&self->layers[i]);
+  for (size_t i = 0; i < self->num_params; i++) {
+    free(self->params[i].value);
+    free(self->params[i].grad);
+  }
+  free(self->params);
+  if (self->acts)
+    for (int i = 0; i <= self->num_layers; i++) free(self->acts[i]);
+  free(self->acts);
+  free(self->grads[0]);
+  free(self->grads[1]);
+  free(self->layers);
+  bovw_nn_spec_free(self->spec);
+  free(self);
+}
+
+const bovw_nn_spec *bovw_nn_net_spec(const bovw_nn_net *self) { return self->spec; }
+
+size_t bovw_nn_net_input_size(const bovw_nn_net *self) {
+  return (size_t)self->spec->input_c * self->spec->input_h * self->spec->input_w;
+}
+
+size_t bovw_nn_net_output_size(const bovw_nn_net *self) {
+  if (self->num_layers == 0) return bovw_nn_net_input_size(self);
+  return nn_out_size(&self->layers[self->num_layers - 1]);
+}
+
+int bovw_nn_net_has_softmax(const bovw_nn_net *self) { return self->has_softmax; }
+size_t bovw_nn_net_num_params(const bovw_nn_net *self) { return self->num_params; }
+
+bovw_nn_param *bovw_nn_net_param(bovw_nn_net *self, size_t i) {
+  return i < self->num_params ? &self->params[i] : NULL;
+}
+
+bovw_nn_param *bovw_nn_net_find_param(bovw_nn_net *self, const char *name) {
+  for (size_t i = 0; i < self->num_params; i++)
+    if (!strcmp(self->params[i].name, name)) return &self->params[i];
+  return NULL;
+}
+
+void bovw_nn_net_set_training(bovw_nn_net *self, int training) {
+  self->training = training != 0;
+}
+int bovw_nn_net_training(const bovw_nn_net *self) { return self->training; }
+
+void bovw_nn_net_set_threads(bovw_nn_net *self, int threads) {
+  self->threads = nn_threads_resolve(threads);
+}
+
+/* Buffers for `batch` samples, layer scratch for the thread count. */
+static int reserve(bovw_nn_net *self, int batch, bovw_error *err) {
+  if (!self->acts && !(self->acts = calloc((size_t)self->num_layers + 1, sizeof *self->acts)))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (batch > self->capacity) {
+    size_t largest = bovw_nn_net_input_size(self);
+    for (int i = 0; i <= self->num_layers; i++) {
+      size_t size = i == 0 ? bovw_nn_net_input_size(self)
+                           : nn_out_size(&self->layers[i - 1]);
+      if (size > largest) largest = size;
+      float *grown = realloc(self->acts[i], (size_t)batch * size * sizeof *grown);
+      if (!grown)
+        return bovw_error_set(err, BOVW_ERR_NOMEM,
+                              "out of memory for a batch of %d", batch);
+      self->acts[i] = grown;
+    }
+    for (int k = 0; k < 2; k++) {
+      float *grown = realloc(self->grads[k], (size_t)batch * largest * sizeof *grown);
+      if (!grown)
+        return bovw_error_set(err, BOVW_ERR_NOMEM,
+                              "out of memory for a batch of %d", batch);
+      self->grads[k] = grown;
+    }
+  }
+  if (batch > self->capacity || self->threads != self->reserved_threads) {
+    int want = batch > self->capacity ? batch : self->capacity;
+    for (int i = 0; i < self->num_layers; i++) {
+      nn_layer *l = &self->layers[i];
+      if (l->ops->reserve) {
+        int rc = l->ops->reserve(l, want, self->threads, err);
+        if (rc) return rc;
+      }
+    }
+    self->capacity = want;
+    self->reserved_threads = self->threads;
+  }
+  return BOVW_OK;
+}
+
+int bovw_nn_net_forward(bovw_nn_net *self, const float *input, int batch,
+                        const float **output, bovw_error *err) {
+  if (batch <= 0)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "batch of %d samples", batch);
+  int rc = reserve(self, batch, err);
+  if (rc) return rc;
+  memcpy(self->acts[0], input, (size_t)batch * bovw_nn_net_input_size(self) * sizeof(float));
+  nn_ctx ctx = {self->training, self->threads, self->frozen, &self->noise};
+  for (int i = 0; i < self->num_layers; i++) {
+    nn_layer *l = &self->layers[i];
+    l->ops->forward(l, &ctx, self->acts[i], self->acts[i + 1], batch);
+  }
+  self->batch = batch;
+  self->batch_training = self->training;
+  if (output) *output = self->acts[self->num_layers];
+  return BOVW_OK;
+}
+
+int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
+                         const float **grad_input, bovw_error *err) {
+  if (!self->batch)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "backward before any forward");
+  if (self->batch_training != self->training)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "backward in another mode than the forward");
+  /* The threads the layers' scratch was made for at the forward (the
+   * setting may have changed since). */
+  nn_ctx ctx = {self->training, self->reserved_threads, self->frozen, &self->noise};
+  const int batch = self->batch;
+  const float *dout = grad_output;
+  float *din = NULL;
+  if (self->num_layers == 0) {
+    memcpy(self->grads[0], grad_output,
+           (size_t)batch * bovw_nn_net_input_size(self) * sizeof(float));
+    din = self->grads[0];
+  }
+  for (int i = self->num_layers - 1, k = 0; i >= 0; i--, k ^= 1) {
+    nn_layer *l = &self->layers[i];
+    din = i == 0 && !grad_input ? NULL : self->grads[k];
+    l->ops->backward(l, &ctx, self->acts[i], self->acts[i + 1], dout, din, batch);
+    dout = din;
+  }
+  if (grad_input) *grad_input = din;
+  return BOVW_OK;
+}
+
+/* ---- for the other files of src/nn ---------------------------------------- */
+
+int nn_net_num_layers(const bovw_nn_net *net) { return net->num_layers; }
+nn_layer *nn_net_layer(bovw_nn_net *net, int i) { return &net->layers[i]; }
+void nn_net_set_frozen(bovw_nn_net *net, int frozen) { net->frozen = frozen; }
+int nn_net_threads(const bovw_nn_net *net) { return net->threads; }
+
+uint64_t nn_net_branches(const bovw_nn_net *net) {
+  uint64_t hash = 0;
+  for (int i = 0; net->batch && i < net->num_layers; i++) {
+    const nn_layer *l = &net->layers[i];
+    if (l->ops->branches) hash = l->ops->branches(l, net->acts[i], net->batch, hash);
+  }
+  return hash;
+}
+
+int nn_net_copy_params(bovw_nn_net *dst, const bovw_nn_net *src, bovw_error *err) {
+  if (dst->num_params != src->num_params)
+    return bovw_error_set(err, BOVW_ERR_MISMATCH, "%zu parameters here, %zu there",
+                          dst->num_params, src->num_params);
+  for (size_t i = 0; i < src->num_params; i++) {
+    if (dst->params[i].count != src->params[i].count)
+      return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: %zu values here, %zu there",
+                            src->params[i].name, dst->params[i].count,
+                            src->params[i].count);
+    memcpy(dst->params[i].value, src->params[i].value,
+           src->params[i].count * sizeof(float));
+  }
+  return BOVW_OK;
+}

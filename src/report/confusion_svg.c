@@ -1,0 +1,272 @@
+/* confusion_svg.c: confusion.svg, the row-normalised confusion matrix as a
+ * heat map, plain SVG written with fprintf. It must stay readable with the
+ * 102 classes of Caltech-101: the cell size shrinks so that the picture is
+ * at most MAX_WIDTH pixels wide, the font with it, and every nonzero cell
+ * and every label carries a tooltip with the exact numbers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bovw/fs.h"
+#include "bovw/report.h"
+
+#define MAX_WIDTH 1400.0   /* the whole picture, in pixels */
+#define MAX_CELL 40.0      /* a few classes still get a compact picture */
+#define MAX_FONT 12.0      /* labels of the rows and columns */
+#define MAX_NAME_CHARS 24  /* longer names are cut, with the whole name in
+                              the tooltip */
+#define CHAR_WIDTH 0.6     /* a generous average advance of sans-serif
+                              letters, in ems, for sizing the label areas */
+#define MARGIN 10.0
+#define AXIS_TITLE 18.0    /* "true class", "predicted class" */
+#define TITLE_HEIGHT 46.0  /* two lines of title */
+#define LEGEND_WIDTH 70.0  /* gap, colour bar, tick labels */
+#define TITLE "Confusion matrix (rows: true class, normalised; white: 0)"
+
+/* The length of the valid UTF-8 sequence at s, or 0 when s does not start
+ * one (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static int utf8_sequence(const unsigned char *s) {
+  unsigned char c = s[0];
+  if (c < 0x80) return 1;
+  int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (!n) return 0;
+  unsigned char lo = 0x80, hi = 0xbf;  /* range of the second byte */
+  if (c == 0xe0) lo = 0xa0;
+  if (c == 0xed) hi = 0x9f;
+  if (c == 0xf0) lo = 0x90;
+  if (c == 0xf4) hi = 0x8f;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (int i = 2; i < n; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+  return n;
+}
+
+/* Characters (code points, an invalid byte counting as one) in s. */
+static size_t text_chars(const char *s) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+    int len = utf8_sequence(p);
+    p += len ? len : 1;
+  }
+  return n;
+}
+
+/* Writes s as XML character data, cut to max_chars characters with an
+ * ellipsis (0: no limit). The markup characters become entities; control
+ * characters, which XML 1.0 forbids, and bytes that are not UTF-8 (a folder
+ * name can be anything) become U+FFFD, so the file always parses. */
+static void put_xml(FILE *f, const char *s, size_t max_chars) {
+  size_t total = text_chars(s), chars = 0;
+  const unsigned char *p = (const unsigned char *)s;
+  while (*p) {
+    if (max_chars && total > max_chars && chars == max_chars - 1) {
+      fputs("\u2026", f);
+      return;
+    }
+    int len = utf8_sequence(p);
+    if (*p == '&') fputs("&amp;", f);
+    else if (*p == '<') fputs("&lt;", f);
+    else if (*p == '>') fputs("&gt;", f);
+    else if (*p == '"') fputs("&quot;", f);
+    else if (*p == '\'') fputs("&apos;", f);
+    else if (!len || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r'))
+      fputs("\ufffd", f);
+    else
+      fwrite(p, 1, (size_t)len, f);
+    p += len ? len : 1;
+    chars++;
+  }
+}
+
+/* The colour of a nonzero fraction v in (0, 1]: ColorBrewer's sequential
+ * "Blues", from a tint still visible on white to dark blue. Zero cells are
+ * not drawn at all, so one wrong image in a row of 30 stands out. */
+static const double STOPS[][3] = {{222, 235, 247}, {158, 202, 225}, {66, 146, 198},
+                                  {33, 113, 181},  {8, 48, 107}};
+#define NUM_STOPS (sizeof STOPS / sizeof STOPS[0])
+
+static void colour(double v, char out[8]) {
+  double x = (v < 0 ? 0 : v > 1 ? 1 : v) * (NUM_STOPS - 1);
+  size_t i = (size_t)x;
+  if (i >= NUM_STOPS - 1) i = NUM_STOPS - 2;
+  double t = x - (double)i;
+  int rgb[3];
+  for (int j = 0; j < 3; j++)
+    rgb[j] = (int)lround(STOPS[i][j] + t * (STOPS[i + 1][j] - STOPS[i][j]));
+  snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+}
+
+/* The width of the label area for a font size: the longest (cut) name. */
+static double label_width(size_t chars, double font) {
+  return (double)chars * CHAR_WIDTH * font + 6;
+}
+
+int bovw_report_write_svg(const bovw_report *self, const char *path,
+                          bovw_error *err) {
+  size_t k = self->num_classes, chars = 1;
+  for (size_t c = 0; c < k; c++) {
+    size_t n = text_chars(self->class_names[c]);
+    if (n > chars) chars = n;
+  }
+  if (chars > MAX_NAME_CHARS) chars = MAX_NAME_CHARS;
+
+  /* Cell and font sizes: the font follows the cell (a label per row must fit
+   * in the row) and the label areas follow the font, so settle the two by a
+   * few rounds; the last cell size is computed from the last font, which
+   * keeps the width within MAX_WIDTH. */
+  double font = MAX_FONT, cell = MAX_CELL;
+  for (int round = 0; round < 5; round++) {
+    double fixed = 2 * MARGIN + AXIS_TITLE + label_width(chars, font) + LEGEND_WIDTH;
+    cell = fmin(MAX_CELL, (MAX_WIDTH - fixed) / (double)k);
+    font = fmin(MAX_FONT, 0.85 * cell);
+  }
+  /* Whole pixels keep cell edges sharp, while cells stay big enough. */
+  if (cell >= 4) cell = floor(cell);
+  font = fmin(font, 0.85 * cell);
+  double label = label_width(chars, font);
+  double matrix = cell * (double)k;
+  double mx = MARGIN + AXIS_TITLE + label;        /* matrix's left edge */
+  double my = MARGIN + TITLE_HEIGHT + AXIS_TITLE + label;  /* its top edge */
+  double bar_height = fmax(matrix, 120);
+  double width = mx + matrix + LEGEND_WIDTH + MARGIN;
+  /* Room for the two title lines (15 px bold, 12 px), up to the bound. */
+  char subtitle[160];
+  snprintf(subtitle, sizeof subtitle,
+           "accuracy %.1f%%, mean per-class accuracy %.1f%%, %zu images, %zu %s",
+           100 * self->accuracy, 100 * self->mean_class_accuracy, self->count, k,
+           k == 1 ? "class" : "classes");
+  double title_width = fmax((sizeof TITLE - 1) * 0.65 * 15,
+                            (double)strlen(subtitle) * CHAR_WIDTH * 12);
+  width = fmax(width, fmin(MAX_WIDTH, title_width + 2 * MARGIN));
+  double height = my + bar_height + MARGIN;
+
+  bovw_atomic_file af;
+  int rc = bovw_atomic_open(&af, path, err);
+  if (rc) return rc;
+  FILE *f = af.fp;
+  size_t tested = 0;
+  for (size_t c = 0; c < k; c++) tested += self->support[c] > 0;
+
+  fprintf(f,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+          "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
+          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+          ceil(width), ceil(height), ceil(width), ceil(height));
+  fprintf(f,
+          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">"
+          TITLE "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
+          MARGIN, MARGIN + 15, MARGIN, MARGIN + 34, subtitle);
+  fprintf(f,
+          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">"
+          "predicted class</text>\n",
+          mx + matrix / 2, MARGIN + TITLE_HEIGHT + 12);
+  fprintf(f,
+          "<text transform=\"translate(%.1f %.1f) rotate(-90)\" font-size=\"12\" "
+          "text-anchor=\"middle\">true class</text>\n",
+          MARGIN + 12, my + matrix / 2);
+
+  /* Labels: rows on the left, columns on top reading upwards. The row of a
+   * class without test images is empty and its name greyed (its column may
+   * still have predictions). */
+  fprintf(f, "<g font-size=\"%.2f\">\n", font);
+  for (size_t c = 0; c < k; c++) {
+    const char *fill = self->support[c] > 0 ? "" : " fill=\"#999\"";
+    double centre = (double)c * cell + cell / 2 + 0.35 * font;
+    fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\"%s>", mx - 3,
+            my + centre, fill);
+    put_xml(f, self->class_names[c], MAX_NAME_CHARS);
+    fputs("<title>", f);
+    put_xml(f, self->class_names[c], 0);
+    fprintf(f, ": %lld test images, recall %.1f%%</title></text>\n",
+            (long long)self->support[c], 100 * self->recall[c]);
+    fprintf(f, "<text transform=\"translate(%.2f %.2f) rotate(-90)\">",
+            mx + centre, my - 3);
+    put_xml(f, self->class_names[c], MAX_NAME_CHARS);
+    fputs("<title>", f);
+    put_xml(f, self->class_names[c], 0);
+    fprintf(f, ": precision %.1f%%</title></text>\n", 100 * self->precision[c]);
+  }
+  fputs("</g>\n", f);
+
+  /* The frame, then guide lines every 10 classes for counting along a large
+   * matrix (drawn under the cells). */
+  fprintf(f,
+          "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
+          "stroke=\"#bbb\" stroke-width=\"1\"/>\n",
+          mx, my, matrix, matrix);
+  if (k > 20) {
+    fputs("<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n", f);
+    for (size_t c = 10; c < k; c += 10) {
+      double at = (double)c * cell;
+      fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n",
+              mx + at, my, mx + at, my + matrix);
+      fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n",
+              mx, my + at, mx + matrix, my + at);
+    }
+    fputs("</g>\n", f);
+  }
+
+  /* The cells that are not zero, each with its numbers as a tooltip; the
+   * percentage is printed in the cell when it fits. */
+  int numbers = cell >= 26;
+  fputs("<g shape-rendering=\"crispEdges\">\n", f);
+  for (size_t t = 0; t < k; t++) {
+    for (size_t p = 0; p < k; p++) {
+      int64_t n = self->confusion[t * k + p];
+      if (n == 0) continue;
+      double v = (double)n / (double)self->support[t];
+      char fill[8];
+      colour(v, fill);
+      double x = mx + (double)p * cell, y = my + (double)t * cell;
+      fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+              "fill=\"%s\"><title>", x, y, cell, cell, fill);
+      put_xml(f, self->class_names[t], 0);
+      fputs(" \u2192 ", f);
+      put_xml(f, self->class_names[p], 0);
+      fprintf(f, ": %lld of %lld (%.1f%%)</title></rect>\n", (long long)n,
+              (long long)self->support[t], 100 * v);
+      if (numbers)
+        fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
+                "text-anchor=\"middle\" fill=\"%s\">%.0f</text>\n",
+                x + cell / 2, y + cell / 2 + 0.35 * font * 0.9, font * 0.9,
+                v > 0.55 ? "white" : "black", 100 * v);
+    }
+  }
+  fputs("</g>\n", f);
+
+  /* The diagonal outlined in orange, empty cells too: a class that is never
+   * recognised shows as an orange square on white. */
+  double stroke = fmin(2, fmax(1, 0.08 * cell));
+  fprintf(f, "<g fill=\"none\" stroke=\"#e6550d\" stroke-width=\"%.2f\">\n", stroke);
+  for (size_t c = 0; c < k; c++) {
+    double at = (double)c * cell + stroke / 2, side = fmax(cell - stroke, 0.1);
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>\n",
+            mx + at, my + at, side, side);
+  }
+  fputs("</g>\n", f);
+
+  /* The legend: the colour bar with ticks every 25%. */
+  double lx = mx + matrix + 20, bw = 14;
+  fputs("<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n", f);
+  for (size_t i = 0; i < NUM_STOPS; i++) {
+    char fill[8];
+    double at = (double)i / (NUM_STOPS - 1);
+    colour(at, fill);
+    fprintf(f, "<stop offset=\"%.2f\" stop-color=\"%s\"/>\n", at, fill);
+  }
+  fputs("</linearGradient></defs>\n", f);
+  fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" "
+          "fill=\"url(#scale)\" stroke=\"#bbb\"/>\n", lx, my, bw, bar_height);
+  fputs("<g font-size=\"10\">\n", f);
+  for (int i = 0; i <= 4; i++) {
+    double y = my + bar_height * (1 - i / 4.0);
+    fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#555\"/>"
+            "<text x=\"%.2f\" y=\"%.2f\">%d%%</text>\n",
+            lx + bw, y, lx + bw + 4, y, lx + bw + 6, y + 3.5, 25 * i);
+  }
+  fputs("</g>\n</svg>\n", f);
+  return bovw_atomic_commit(&af, err);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# train.sh: the BoVW pipeline end to end through the real binary on a small
+# synthetic dataset: scan, extract, codebook, encode, train, eval.
+. "$(dirname "$0")/../support/cli-lib.sh"
+: "${MAKE_TEST_IMAGES:?set MAKE_TEST_IMAGES to the make-test-images tool}"
+
+"$MAKE_TEST_IMAGES" "$TMP/data" --classes 4 --per-class 12 --size 96 --seed 3
+B=("$BOVW")
+"${B[@]}" dataset scan "$TMP/data" -o "$TMP/ds" --train-per-class 7 -q >/dev/null 2>&1
+"${B[@]}" extract "$TMP/ds/train.tsv" -o "$TMP/ftr" -q >/dev/null 2>&1
+"${B[@]}" extract "$TMP/ds/test.tsv" -o "$TMP/fte" -q >/dev/null 2>&1
+"${B[@]}" codebook "$TMP/ftr" -o "$TMP/cb" -k 32 --samples 5000 -q >/dev/null 2>&1
+"${B[@]}" encode "$TMP/ftr" -c "$TMP/cb" -o "$TMP/etr" -q >/dev/null 2>&1
+"${B[@]}" encode "$TMP/fte" --like "$TMP/etr" -o "$TMP/ete" -q >/dev/null 2>&1
+"${B[@]}" codebook "$TMP/ftr" -o "$TMP/cb2" -k 32 --samples 5000 --seed 9 -q >/dev/null 2>&1
+"${B[@]}" encode "$TMP/fte" -c "$TMP/cb2" -o "$TMP/eother" -q >/dev/null 2>&1
+
+for solver in sgd sdca liblinear-l2-dual liblinear-cs; do
+  expect_exit 0 "train with $solver" "$BOVW" train "$TMP/etr" -o "$TMP/model-$solver" --solver "$solver" -q
+  expect_exit 0 "eval the $solver model" "$BOVW" eval "$TMP/model-$solver" "$TMP/ete" -o "$TMP/report-$solver"
+  acc=$(sed -n 's/.*mean per-class accuracy \([0-9.]*\)%.*/\1/p' "$TMP/out")
+  # 4 classes: chance is 25%; shapes this distinct should be far above it.
+  if awk -v a="$acc" 'BEGIN {exit !(a >= 70)}'; then pass "$solver: mean per-class accuracy $acc% (chance 25%)"; else
+    fail "$solver: mean per-class accuracy $acc%"; fi
+done
+for f in report.json report.md confusion.svg; do
+  [ -s "$TMP/report-sgd/$f" ] && pass "$f written" || fail "$f missing"
+done
+expect_grep '"mean_class_accuracy":' "$TMP/report-sgd/report.json" "report.json has the mean per-class accuracy"
+expect_grep '"confusion":' "$TMP/report-sgd/report.json" "report.json has the confusion matrix"
+expect_grep "<svg" "$TMP/report-sgd/confusion.svg" "confusion.svg is SVG"
+
+expect_exit 0 "cross-validation" "$BOVW" train "$TMP/etr" -o "$TMP/model-cv" --cv 3 --solver liblinear-l2-dual -q
+expect_grep '"cross_validation":' "$TMP/model-cv/meta.json" "the grid is recorded"
+expect_exit 1 "eval refuses encodings from another codebook" "$BOVW" eval "$TMP/model-sgd" "$TMP/eother" -o "$TMP/x"
+expect_grep "^bovw eval: .*another codebook" "$TMP/err" "the refusal says why"
+expect_exit 2 "bad solver" "$BOVW" train "$TMP/etr" -o "$TMP/x" --solver magic
+expect_exit 2 "eval needs two folders" "$BOVW" eval "$TMP/model-sgd" -o "$TMP/x"
+finish
