@@ -9,6 +9,7 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "fixtures.h"
 #include "testutil.h"
 
 static char *dir;
@@ -209,43 +210,11 @@ START_TEST(test_gmm_log_likelihood_increases_with_em) {
 }
 END_TEST
 
-/* A small features artifact from synthetic PNG images. */
-static void make_features(const char *out, int step) {
-  char root[4000], cls[4100], manifest[4100];
-  snprintf(root, sizeof root, "%s/data", dir);
-  for (int c = 0; c < 2; c++) {
-    snprintf(cls, sizeof cls, "%s/c%d", root, c);
-    bovw_mkdir_p(cls, NULL);
-    for (int i = 0; i < 4; i++) {
-      int w = 64, h = 64;
-      uint8_t px[64 * 64];
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          px[y * w + x] = (uint8_t)(127 + 100 * sin(0.25 * (c + 1) * x + 0.13 * (i + 1) * y));
-      char name[32];
-      snprintf(name, sizeof name, "%d.png", i);
-      ck_assert_int_eq(bovw_png_write(test_path(cls, name), px, w, h, 1, NULL), 0);
-    }
-  }
-  bovw_manifest *m;
-  bovw_scan_stats stats;
-  ck_assert_int_eq(bovw_dataset_scan(root, NULL, NULL, &m, &stats, NULL), 0);
-  snprintf(manifest, sizeof manifest, "%s/all.tsv", root);
-  ck_assert_int_eq(bovw_manifest_write(manifest, m, NULL, 0, NULL), 0);
-  bovw_extract_options o = {.threads = 2, .shard_index = 1, .shard_count = 1};
-  bovw_extract_params_default(&o.params);
-  o.params.step = step;
-  bovw_extract_stats es;
-  bovw_error err;
-  ck_assert_msg(bovw_extract_run(m, manifest, &o, out, NULL, &es, &err) == 0, "%s", err.message);
-  bovw_manifest_free(m);
-}
-
 START_TEST(test_codebook_artifact_round_trip_and_compatibility_refusal) {
   char feat[4100], cbdir[4100];
   snprintf(feat, sizeof feat, "%s/feat", dir);
   snprintf(cbdir, sizeof cbdir, "%s/cb", dir);
-  make_features(feat, 4);
+  test_make_features(dir, feat, 4, 64, 64, 4);
   bovw_codebook_options o;
   bovw_codebook_options_default(&o);
   o.k = 16;
@@ -294,7 +263,7 @@ START_TEST(test_same_seed_same_codebook_file) {
   snprintf(feat, sizeof feat, "%s/feat", dir);
   snprintf(a, sizeof a, "%s/a", dir);
   snprintf(b, sizeof b, "%s/b", dir);
-  make_features(feat, 5);
+  test_make_features(dir, feat, 5, 64, 64, 4);
   bovw_codebook_options o;
   bovw_codebook_options_default(&o);
   o.k = 10;

@@ -12,6 +12,7 @@
 #include "bovw/encode.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "fixtures.h"
 #include "testutil.h"
 
 static char *dir;
@@ -288,36 +289,6 @@ START_TEST(test_exact_and_ann_assignment_agree_on_separated_data) {
 }
 END_TEST
 
-/* A features artifact from synthetic PNGs, extracted with `step`. */
-static void make_features(const char *out, int step) {
-  char root[4000], cls[4100], manifest[4100];
-  snprintf(root, sizeof root, "%s/data", dir);
-  for (int c = 0; c < 2; c++) {
-    snprintf(cls, sizeof cls, "%s/c%d", root, c);
-    bovw_mkdir_p(cls, NULL);
-    for (int i = 0; i < 3; i++) {
-      uint8_t px[64 * 48];
-      for (int y = 0; y < 48; y++)
-        for (int x = 0; x < 64; x++)
-          px[y * 64 + x] = (uint8_t)(127 + 100 * sin(0.3 * (c + 1) * x + 0.11 * (i + 1) * y));
-      char name[32];
-      snprintf(name, sizeof name, "%d.png", i);
-      ck_assert_int_eq(bovw_png_write(test_path(cls, name), px, 64, 48, 1, NULL), 0);
-    }
-  }
-  bovw_manifest *m;
-  bovw_scan_stats stats;
-  ck_assert_int_eq(bovw_dataset_scan(root, NULL, NULL, &m, &stats, NULL), 0);
-  snprintf(manifest, sizeof manifest, "%s/all.tsv", root);
-  ck_assert_int_eq(bovw_manifest_write(manifest, m, NULL, 0, NULL), 0);
-  bovw_extract_options o = {.threads = 1, .shard_index = 1, .shard_count = 1};
-  bovw_extract_params_default(&o.params);
-  o.params.step = step;
-  bovw_extract_stats es;
-  ck_assert_int_eq(bovw_extract_run(m, manifest, &o, out, NULL, &es, NULL), 0);
-  bovw_manifest_free(m);
-}
-
 START_TEST(test_encodings_artifact_and_refusal_of_other_features) {
   char feat[4100], other[4100], cbdir[4100], enc[4100], like[4100];
   snprintf(feat, sizeof feat, "%s/feat", dir);
@@ -325,8 +296,8 @@ START_TEST(test_encodings_artifact_and_refusal_of_other_features) {
   snprintf(cbdir, sizeof cbdir, "%s/cb", dir);
   snprintf(enc, sizeof enc, "%s/enc", dir);
   snprintf(like, sizeof like, "%s/like", dir);
-  make_features(feat, 4);
-  make_features(other, 6);
+  test_make_features(dir, feat, 4, 64, 48, 3);
+  test_make_features(dir, other, 6, 64, 48, 3);
   bovw_codebook_options co;
   bovw_codebook_options_default(&co);
   co.k = 12;

@@ -47,22 +47,6 @@ int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err) {
   return rc;
 }
 
-static int read_array(const char *dir, const char *name, int64_t rows, int64_t cols, float **out,
-                      bovw_error *err) {
-  char *path = bovw_path_join(dir, name);
-  bovw_npy *a = NULL;
-  int rc = path ? bovw_npy_map(path, &a, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc) rc = bovw_npy_expect(a, path, BOVW_DTYPE_FLOAT32, cols ? 2 : 1, err);
-  if (!rc && (a->shape[0] != rows || (cols && a->shape[1] != cols)))
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: shape does not match meta.json", path);
-  if (!rc && !(*out = malloc((size_t)a->count * sizeof(float))))
-    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc) memcpy(*out, a->data, (size_t)a->count * sizeof(float));
-  bovw_npy_free(a);
-  free(path);
-  return rc;
-}
-
 int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
   *out = NULL;
   bovw_model *m = calloc(1, sizeof *m);
@@ -82,8 +66,8 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
         rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     }
   }
-  if (!rc) rc = read_array(dir, "weights.npy", (int64_t)m->num_classes, (int64_t)m->dim, &m->weights, err);
-  if (!rc) rc = read_array(dir, "biases.npy", (int64_t)m->num_classes, 0, &m->biases, err);
+  if (!rc) rc = bovw_npy_load_f32(dir, "weights.npy", (int64_t)m->num_classes, (int64_t)m->dim, &m->weights, err);
+  if (!rc) rc = bovw_npy_load_f32(dir, "biases.npy", (int64_t)m->num_classes, 0, &m->biases, err);
   if (rc) {
     bovw_model_free(m);
     return rc;

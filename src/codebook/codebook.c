@@ -334,24 +334,6 @@ void bovw_codebook_free(bovw_codebook *self) {
   free(self);
 }
 
-/* Copies a float32 array of the expected shape out of dir/name. */
-static int read_matrix(const char *dir, const char *name, int64_t rows, int64_t cols,
-                       float **out, bovw_error *err) {
-  char *path = bovw_path_join(dir, name);
-  if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  bovw_npy *a = NULL;
-  int rc = bovw_npy_map(path, &a, err);
-  if (!rc) rc = bovw_npy_expect(a, path, BOVW_DTYPE_FLOAT32, cols > 0 ? 2 : 1, err);
-  if (!rc && (a->shape[0] != rows || (cols > 0 && a->shape[1] != cols)))
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: shape does not match meta.json", path);
-  if (!rc && !(*out = malloc((size_t)a->count * sizeof(float))))
-    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc) memcpy(*out, a->data, (size_t)a->count * sizeof(float));
-  bovw_npy_free(a);
-  free(path);
-  return rc;
-}
-
 int bovw_codebook_open(const char *dir, bovw_codebook **out, bovw_error *err) {
   *out = NULL;
   bovw_codebook *self = calloc(1, sizeof *self);
@@ -371,7 +353,7 @@ int bovw_codebook_open(const char *dir, bovw_codebook **out, bovw_error *err) {
     if (self->k < 1 || self->dim < 1)
       rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: bad k or dim", dir);
   }
-  if (!rc) rc = read_matrix(dir, "centers.npy", self->k, self->dim, &self->centers, err);
+  if (!rc) rc = bovw_npy_load_f32(dir, "centers.npy", self->k, self->dim, &self->centers, err);
   int pca_dim = (int)bovw_meta_number(tr, "pca_dim", 0);
   int raw_dim = bovw_extract_params_dim(&self->features);
   if (!rc && pca_dim > 0) {
@@ -381,10 +363,10 @@ int bovw_codebook_open(const char *dir, bovw_codebook **out, bovw_error *err) {
       self->pca->in_dim = raw_dim;
       self->pca->out_dim = pca_dim;
       self->pca->whiten = cJSON_IsTrue(cJSON_GetObjectItem(tr, "whiten"));
-      rc = read_matrix(dir, "pca_mean.npy", raw_dim, 0, &self->pca->mean, err);
-      if (!rc) rc = read_matrix(dir, "pca_components.npy", pca_dim, raw_dim,
+      rc = bovw_npy_load_f32(dir, "pca_mean.npy", raw_dim, 0, &self->pca->mean, err);
+      if (!rc) rc = bovw_npy_load_f32(dir, "pca_components.npy", pca_dim, raw_dim,
                                 &self->pca->components, err);
-      if (!rc) rc = read_matrix(dir, "pca_variances.npy", pca_dim, 0, &self->pca->variances, err);
+      if (!rc) rc = bovw_npy_load_f32(dir, "pca_variances.npy", pca_dim, 0, &self->pca->variances, err);
     }
   }
   if (!rc && self->dim != (pca_dim > 0 ? pca_dim : raw_dim) + (self->augment_xy ? 2 : 0))
@@ -392,10 +374,10 @@ int bovw_codebook_open(const char *dir, bovw_codebook **out, bovw_error *err) {
                         "%s/meta.json: dim %d does not follow from the transforms", dir,
                         self->dim);
   if (!rc && cJSON_IsTrue(cJSON_GetObjectItem(self->meta, "gmm"))) {
-    rc = read_matrix(dir, "gmm_means.npy", self->k, self->dim, &self->gmm_means, err);
-    if (!rc) rc = read_matrix(dir, "gmm_variances.npy", self->k, self->dim,
+    rc = bovw_npy_load_f32(dir, "gmm_means.npy", self->k, self->dim, &self->gmm_means, err);
+    if (!rc) rc = bovw_npy_load_f32(dir, "gmm_variances.npy", self->k, self->dim,
                               &self->gmm_variances, err);
-    if (!rc) rc = read_matrix(dir, "gmm_priors.npy", self->k, 0, &self->gmm_priors, err);
+    if (!rc) rc = bovw_npy_load_f32(dir, "gmm_priors.npy", self->k, 0, &self->gmm_priors, err);
   }
   if (!rc) {
     char *centers = bovw_path_join(dir, "centers.npy");

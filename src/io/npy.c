@@ -492,3 +492,21 @@ void bovw_npy_mapped_free(bovw_npy_mapped *self) {
   if (self->file.fp) bovw_atomic_abort(&self->file);
   free(self);
 }
+
+int bovw_npy_load_f32(const char *dir, const char *name, int64_t rows, int64_t cols,
+                      float **out, bovw_error *err) {
+  *out = NULL;
+  char *path = bovw_path_join(dir, name);
+  if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  bovw_npy *a = NULL;
+  int rc = bovw_npy_map(path, &a, err);
+  if (!rc) rc = bovw_npy_expect(a, path, BOVW_DTYPE_FLOAT32, cols > 0 ? 2 : 1, err);
+  if (!rc && (a->shape[0] != rows || (cols > 0 && a->shape[1] != cols)))
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: shape does not match meta.json", path);
+  if (!rc && !(*out = malloc((size_t)(a->count ? a->count : 1) * sizeof(float))))
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) memcpy(*out, a->data, (size_t)a->count * sizeof(float));
+  bovw_npy_free(a);
+  free(path);
+  return rc;
+}
