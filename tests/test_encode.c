@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <vl/homkermap.h>
+#include <vl/fisher.h>
 #include <vl/vlad.h>
 
 #include "bovw/dataset.h"
@@ -262,6 +263,87 @@ START_TEST(test_fisher_vector_is_2dk_per_cell_with_unit_norm) {
 }
 END_TEST
 
+START_TEST(test_fisher_vectors_equal_vlfeats_to_float_tolerance) {
+  /* A GMM of 5 components with distinct variances, 200 descriptors around
+   * them: bovw's matrix-product FV against vl_fisher_encode (improved). */
+  bovw_codebook *cb = toy_codebook(5, 11, 1);
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 12);
+  for (int i = 0; i < 5 * 128; i++) cb->gmm_variances[i] = (float)(20 + 200 * bovw_rng_uniform(&rng));
+  const float priors[5] = {0.1f, 0.3f, 0.2f, 0.25f, 0.15f};
+  memcpy(cb->gmm_priors, priors, sizeof priors);
+  enum { N = 200 };
+  int words[N];
+  for (int i = 0; i < N; i++) words[i] = (i * 3) % 5;
+  float *desc = malloc(N * 128 * sizeof(float)), frames[N * 4];
+  toy_descriptors(cb, N, words, 30, 13, desc, frames, NULL);
+  bovw_encode_params p;
+  bovw_encode_params_default(&p, BOVW_ENCODING_FISHER);
+  bovw_encode_parse_pyramid("1x1", &p, NULL);
+  p.num_norms = 0;
+  size_t voting;
+  float *ours = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  float *ref = malloc(2 * 5 * 128 * sizeof(float));
+  vl_fisher_encode(ref, VL_TYPE_FLOAT, cb->gmm_means, 128, 5, cb->gmm_variances, cb->gmm_priors,
+                   desc, N, VL_FISHER_FLAG_IMPROVED);
+  double worst = 0;
+  for (int i = 0; i < 2 * 5 * 128; i++) {
+    double e = fabs(ours[i] - ref[i]);
+    if (e > worst) worst = e;
+  }
+  ck_assert_msg(worst < 1e-4, "largest difference from vl_fisher_encode: %g", worst);
+  free(ours);
+  free(ref);
+  free(desc);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone) {
+  bovw_codebook *cb = toy_codebook(3, 21, 1);
+  enum { N = 300 };
+  int words[N];
+  float pos[N][2];
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 22);
+  for (int i = 0; i < N; i++) {
+    words[i] = i % 3;
+    pos[i][0] = (float)(100 * bovw_rng_uniform(&rng));
+    pos[i][1] = (float)(80 * bovw_rng_uniform(&rng));
+  }
+  float *desc = malloc(N * 128 * sizeof(float)), frames[N * 4];
+  toy_descriptors(cb, N, words, 20, 23, desc, frames, (const float(*)[2])pos);
+  /* 1x1,2x2,1x3 uses 8 pieces; 8x8,3x3 has more than 64 and takes the
+   * cell-by-cell path. Either way each level equals that level alone. */
+  const char *pyramids[2][3] = {{"1x1,2x2,1x3", "1x1", "2x2"}, {"8x8,3x3", "8x8", "3x3"}};
+  const char *third[2] = {"1x3", NULL};
+  for (int t = 0; t < 2; t++) {
+    bovw_encode_params p;
+    bovw_encode_params_default(&p, BOVW_ENCODING_FISHER);
+    p.num_norms = 0;
+    bovw_encode_parse_pyramid(pyramids[t][0], &p, NULL);
+    size_t voting, all_dim = bovw_encode_dim(&p, cb), at = 0;
+    float *all = encode_one(&p, cb, desc, frames, N, 100, 80, &voting);
+    for (int part = 1; part <= 3; part++) {
+      const char *pyr = part < 3 ? pyramids[t][part] : third[t];
+      if (!pyr) continue;
+      bovw_encode_parse_pyramid(pyr, &p, NULL);
+      size_t dim = bovw_encode_dim(&p, cb);
+      float *one = encode_one(&p, cb, desc, frames, N, 100, 80, &voting);
+      for (size_t i = 0; i < dim; i++)
+        ck_assert_msg(fabsf(all[at + i] - one[i]) < 1e-5, "%s, level %s, entry %zu: %g vs %g",
+                      pyramids[t][0], pyr, i, all[at + i], one[i]);
+      at += dim;
+      free(one);
+    }
+    ck_assert_uint_eq(at, all_dim);
+    free(all);
+  }
+  free(desc);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
 START_TEST(test_exact_and_ann_assignment_agree_on_separated_data) {
   bovw_codebook *cb = toy_codebook(50, 7, 0);
   enum { N = 500 };
@@ -347,6 +429,8 @@ int main(void) {
   tcase_add_test(tc, test_encoder_applies_the_kernel_map_value_by_value);
   tcase_add_test(tc, test_vlad_matches_vlfeat_and_has_unit_norm);
   tcase_add_test(tc, test_fisher_vector_is_2dk_per_cell_with_unit_norm);
+  tcase_add_test(tc, test_fisher_vectors_equal_vlfeats_to_float_tolerance);
+  tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
   tcase_add_test(tc, test_exact_and_ann_assignment_agree_on_separated_data);
   tcase_add_test(tc, test_encodings_artifact_and_refusal_of_other_features);
   suite_add_tcase(s, tc);

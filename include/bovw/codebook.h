@@ -103,8 +103,9 @@ int bovw_pca_fit(const float *data, size_t n, int in_dim, int out_dim, int white
                  bovw_pca **out, bovw_error *err);
 void bovw_pca_free(bovw_pca *self);
 /* y = P (x - mean), divided by sqrt(variance + eps) per component when
- * whitening; in and out may not overlap. */
-void bovw_pca_apply(const bovw_pca *self, const float *in, size_t n, float *out);
+ * whitening, for n rows at once (one matrix product). `in` is centred in
+ * place (it holds x - mean afterwards); in and out may not overlap. */
+void bovw_pca_apply(const bovw_pca *self, float *in, size_t n, float *out);
 
 /* ---- GMM ------------------------------------------------------------------- */
 

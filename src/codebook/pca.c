@@ -102,19 +102,19 @@ done:
   return BOVW_OK;
 }
 
-void bovw_pca_apply(const bovw_pca *self, const float *in, size_t n, float *out) {
+void bovw_pca_apply(const bovw_pca *self, float *in, size_t n, float *out) {
+  int din = self->in_dim, dout = self->out_dim;
+  for (size_t i = 0; i < n; i++)
+    for (int d = 0; d < din; d++) in[i * din + d] -= self->mean[d];
+  if (n)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, dout, din, 1.0f, in, din,
+                self->components, din, 0.0f, out, dout);
+  if (!self->whiten) return;
   /* Whitening divides by sqrt(variance + eps): eps keeps near-zero
    * components from exploding (1e-5 of the largest variance). */
-  double eps = 1e-5 * (self->out_dim ? self->variances[0] : 0);
-  for (size_t i = 0; i < n; i++) {
-    const float *x = in + i * self->in_dim;
-    float *y = out + i * self->out_dim;
-    for (int r = 0; r < self->out_dim; r++) {
-      const float *p = self->components + (size_t)r * self->in_dim;
-      double s = 0;
-      for (int d = 0; d < self->in_dim; d++) s += (double)p[d] * (x[d] - self->mean[d]);
-      if (self->whiten) s /= sqrt(self->variances[r] + eps);
-      y[r] = (float)s;
-    }
+  double eps = 1e-5 * (dout ? self->variances[0] : 0);
+  for (int r = 0; r < dout; r++) {
+    float scale = (float)(1.0 / sqrt(self->variances[r] + eps));
+    for (size_t i = 0; i < n; i++) out[i * dout + r] *= scale;
   }
 }

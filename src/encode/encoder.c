@@ -3,16 +3,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vl/fisher.h>
 #include <vl/homkermap.h>
 #include <vl/kdtree.h>
 
 #include "bovw/encode.h"
+#include "encode/fisher.h"
 
 struct bovw_encoder {
   bovw_encode_params p;
   const bovw_codebook *cb;
   VlKDForest *forest;            /* owned by the group's first encoder */
+  bovw_fisher_gmm *gmm;          /* likewise: the prepared GMM (fisher) */
   VlKDForestSearcher *searcher;
   VlHomogeneousKernelMap *map;
   float *cnorm;                  /* k squared norms of the centres */
@@ -20,7 +21,13 @@ struct bovw_encoder {
   /* Buffers grown to the largest image seen. */
   size_t cap;
   unsigned char *raw;
-  float *frames, *scratch, *x, *cellbuf;
+  float *frames, *scratch, *x;
+  float *z, *post, *zcell, *pcell, *stats;  /* fisher */
+  double *s0;                               /* fisher: k */
+  size_t *order, *keys;                     /* fisher: descriptors by piece */
+  float *piece_stats;                       /* fisher: pieces x k x 2d */
+  double *piece_s0;
+  size_t piece_cap;
   int32_t *words;
   float *blas;
   float *plain;
@@ -35,7 +42,16 @@ static void release(bovw_encoder *e) {
   free(e->frames);
   free(e->scratch);
   free(e->x);
-  free(e->cellbuf);
+  free(e->z);
+  free(e->post);
+  free(e->zcell);
+  free(e->pcell);
+  free(e->stats);
+  free(e->s0);
+  free(e->order);
+  free(e->keys);
+  free(e->piece_stats);
+  free(e->piece_s0);
   free(e->words);
   free(e->blas);
   free(e->plain);
@@ -45,6 +61,10 @@ void bovw_encoder_free_group(bovw_encoder *group, int count) {
   if (!group) return;
   for (int i = 0; i < count; i++) release(&group[i]);
   if (group[0].forest) vl_kdforest_delete(group[0].forest);  /* and its searchers */
+  if (group[0].gmm) {
+    bovw_fisher_gmm_clear(group[0].gmm);
+    free(group[0].gmm);
+  }
   free(group);
 }
 
@@ -74,8 +94,15 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
       vl_kdforest_set_max_num_comparisons(g[0].forest, (vl_size)p->ann_checks);
     }
   }
+  if (!rc && p->encoding == BOVW_ENCODING_FISHER) {
+    if (!(g[0].gmm = calloc(1, sizeof *g[0].gmm)) ||
+        bovw_fisher_gmm_init(g[0].gmm, cb->gmm_means, cb->gmm_variances, cb->gmm_priors, cb->k,
+                             cb->dim))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
   for (int i = 0; !rc && i < count; i++) {
     bovw_encoder *e = &g[i];
+    e->gmm = g[0].gmm;
     e->p = *p;
     e->cb = cb;
     e->raw_dim = (size_t)bovw_extract_params_dim(&cb->features);
@@ -90,7 +117,9 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     if (!rc && (!(e->cnorm = malloc((size_t)cb->k * sizeof *e->cnorm)) ||
                 !(e->blas = malloc(bovw_nearest_scratch_size(cb->k) * sizeof *e->blas)) ||
-                !(e->plain = malloc(e->plain_dim * sizeof *e->plain))))
+                !(e->plain = malloc(e->plain_dim * sizeof *e->plain)) ||
+                !(e->stats = malloc((size_t)cb->k * 2 * cb->dim * sizeof *e->stats)) ||
+                !(e->s0 = malloc((size_t)cb->k * sizeof *e->s0))))
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     for (int c = 0; !rc && c < cb->k; c++) {
       double s = 0;
@@ -109,19 +138,26 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
 static int grow(bovw_encoder *e, size_t n, bovw_error *err) {
   if (n <= e->cap) return BOVW_OK;
   size_t item = e->cb->features.float_descriptors ? sizeof(float) : 1, d = (size_t)e->cb->dim;
-  free(e->raw); free(e->frames); free(e->scratch); free(e->x); free(e->cellbuf); free(e->words);
+  size_t k = (size_t)e->cb->k;
+  int fisher = e->p.encoding == BOVW_ENCODING_FISHER;
+  free(e->raw); free(e->frames); free(e->scratch); free(e->x); free(e->words);
+  free(e->z); free(e->post); free(e->zcell); free(e->pcell); free(e->order); free(e->keys);
+  e->z = e->post = e->zcell = e->pcell = NULL;
+  e->order = e->keys = NULL;
   e->raw = malloc(n * e->raw_dim * item);
   e->frames = malloc(n * 4 * sizeof(float));
   e->scratch = malloc(n * (e->raw_dim + d) * sizeof(float));
   e->x = malloc(n * d * sizeof(float));
-  e->cellbuf = e->p.encoding == BOVW_ENCODING_FISHER ? malloc(n * d * sizeof(float)) : malloc(1);
   e->words = malloc(n * sizeof(int32_t));
-  e->cap = n;
-  if (!e->raw || !e->frames || !e->scratch || !e->x || !e->cellbuf || !e->words) {
-    e->cap = 0;
-    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu descriptors", n);
-  }
-  return BOVW_OK;
+  int ok = e->raw && e->frames && e->scratch && e->x && e->words;
+  if (ok && fisher)
+    ok = (e->z = malloc(n * 2 * d * sizeof(float))) && (e->post = malloc(n * k * sizeof(float))) &&
+         (e->zcell = malloc(n * 2 * d * sizeof(float))) &&
+         (e->pcell = malloc(n * k * sizeof(float))) && (e->order = malloc(n * sizeof(size_t))) &&
+         (e->keys = malloc(n * sizeof(size_t)));
+  e->cap = ok ? n : 0;
+  return ok ? BOVW_OK
+            : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu descriptors", n);
 }
 
 /* The cell of a keypoint in a level of nx x ny cells over a w x h image. */
@@ -157,6 +193,109 @@ static void normalise(float *v, size_t n, const bovw_encode_params *p) {
         break;
     }
   }
+}
+
+/* Gathers rows `rows[0..n)` of z and post into zcell and pcell. */
+static void gather(bovw_encoder *e, const size_t *rows, size_t n) {
+  size_t d2 = 2 * (size_t)e->cb->dim, k = (size_t)e->cb->k;
+  for (size_t j = 0; j < n; j++) {
+    memcpy(e->zcell + j * d2, e->z + rows[j] * d2, d2 * sizeof(float));
+    memcpy(e->pcell + j * k, e->post + rows[j] * k, k * sizeof(float));
+  }
+}
+
+enum { MAX_PIECES = 64 };
+
+/* The Fisher vectors of every cell of every level of one image (m voting
+ * descriptors in e->x, their frames in e->frames), into v. Posteriors are
+ * computed once. The statistics of a cell are sums over its descriptors,
+ * and the cells of all levels are unions of the pieces of their common
+ * refinement (for 1x1, 2x2, 1x3: 8 pieces): so each descriptor enters one
+ * product, in its piece, and each cell sums its pieces' statistics. */
+static int fisher_image(bovw_encoder *e, size_t m, int width, int height, float *v,
+                        bovw_error *err) {
+  const bovw_encode_params *p = &e->p;
+  size_t d = (size_t)e->cb->dim, k = (size_t)e->cb->k, stat_len = k * 2 * d;
+  size_t per_cell = 2 * k * d;
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < d; j++) {
+      float xv = e->x[i * d + j];
+      e->z[i * 2 * d + j] = xv * xv;
+      e->z[i * 2 * d + d + j] = xv;
+    }
+  bovw_fisher_posteriors(e->gmm, e->z, m, e->post);
+  /* Piece of each descriptor: its cells at all levels, as one number. */
+  for (size_t i = 0; i < m; i++) {
+    size_t key = 0;
+    for (int l = 0; l < p->levels; l++)
+      key = key * (size_t)(p->level_x[l] * p->level_y[l]) +
+            (size_t)cell_of(e->frames + 4 * i, width, height, p->level_x[l], p->level_y[l]);
+    e->keys[i] = key;
+    e->order[i] = i;
+  }
+  /* Distinct pieces, in key order (few: a small insertion-ordered list). */
+  size_t piece_key[MAX_PIECES], pieces = 0;
+  int too_many = 0;
+  for (size_t i = 0; i < m && !too_many; i++) {
+    size_t a = 0;
+    while (a < pieces && piece_key[a] != e->keys[i]) a++;
+    if (a == pieces) {
+      if (pieces == MAX_PIECES) too_many = 1;
+      else piece_key[pieces++] = e->keys[i];
+    }
+  }
+  if (!too_many && pieces > e->piece_cap) {
+    free(e->piece_stats);
+    free(e->piece_s0);
+    e->piece_stats = malloc(pieces * stat_len * sizeof(float));
+    e->piece_s0 = malloc(pieces * k * sizeof(double));
+    e->piece_cap = e->piece_stats && e->piece_s0 ? pieces : 0;
+    if (!e->piece_cap) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  size_t piece_n[MAX_PIECES];
+  if (!too_many) {
+    for (size_t a = 0; a < pieces; a++) {
+      size_t n = 0;
+      for (size_t i = 0; i < m; i++)
+        if (e->keys[i] == piece_key[a]) e->order[n++] = i;
+      piece_n[a] = n;
+      gather(e, e->order, n);
+      memset(e->piece_stats + a * stat_len, 0, stat_len * sizeof(float));
+      memset(e->piece_s0 + a * k, 0, k * sizeof(double));
+      bovw_fisher_accumulate(e->gmm, e->zcell, e->pcell, n, e->piece_stats + a * stat_len,
+                             e->piece_s0 + a * k);
+    }
+  }
+  /* Each cell: the sum of its pieces (or, with too many pieces, its own
+   * product). */
+  size_t base = 0;
+  for (int l = 0; l < p->levels; l++) {
+    size_t cells = (size_t)p->level_x[l] * p->level_y[l];
+    size_t radix_below = 1;
+    for (int j = l + 1; j < p->levels; j++) radix_below *= (size_t)(p->level_x[j] * p->level_y[j]);
+    for (size_t cell = 0; cell < cells; cell++) {
+      size_t n = 0;
+      memset(e->stats, 0, stat_len * sizeof(float));
+      memset(e->s0, 0, k * sizeof(double));
+      if (!too_many) {
+        for (size_t a = 0; a < pieces; a++) {
+          if ((piece_key[a] / radix_below) % cells != cell) continue;
+          n += piece_n[a];
+          const float *ps = e->piece_stats + a * stat_len;
+          for (size_t t = 0; t < stat_len; t++) e->stats[t] += ps[t];
+          for (size_t c = 0; c < k; c++) e->s0[c] += e->piece_s0[a * k + c];
+        }
+      } else {
+        for (size_t i = 0; i < m; i++)
+          if ((e->keys[i] / radix_below) % cells == cell) e->order[n++] = i;
+        gather(e, e->order, n);
+        bovw_fisher_accumulate(e->gmm, e->zcell, e->pcell, n, e->stats, e->s0);
+      }
+      bovw_fisher_finish(e->gmm, e->stats, e->s0, n, v + base + cell * per_cell);
+    }
+    base += cells * per_cell;
+  }
+  return BOVW_OK;
 }
 
 int bovw_encoder_encode(bovw_encoder *e, const void *raw, const float *frames, size_t n,
@@ -213,17 +352,9 @@ int bovw_encoder_encode(bovw_encoder *e, const void *raw, const float *frames, s
         const float *x = e->x + i * d, *mu = cb->centers + c * d;
         for (size_t j = 0; j < d; j++) dst[j] += x[j] - mu[j];
       }
-    } else {
-      for (size_t cell = 0; cell < cells; cell++) {
-        size_t in = 0;
-        for (size_t i = 0; i < m; i++)
-          if ((size_t)cell_of(e->frames + 4 * i, width, height, nx, ny) == cell)
-            memcpy(e->cellbuf + (in++) * d, e->x + i * d, d * sizeof(float));
-        if (in)
-          vl_fisher_encode(v + base + cell * per_cell, VL_TYPE_FLOAT, cb->gmm_means, d, k,
-                           cb->gmm_variances, cb->gmm_priors, e->cellbuf, in,
-                           VL_FISHER_FLAG_IMPROVED);
-      }
+    } else if (l == 0) {
+      int rc2 = fisher_image(e, m, width, height, v, err);
+      if (rc2) return rc2;
     }
     base += cells * per_cell;
   }

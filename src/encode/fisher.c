@@ -1,0 +1,118 @@
+/* fisher.c: improved Fisher vectors (Perronnin, Sanchez and Mensink, ECCV
+ * 2010) with matrix products.
+ *
+ * For a diagonal GMM, log pi_k N(x; mu_k, sigma_k^2) is, up to a constant
+ * shared by all components,
+ *   log pi_k - 1/2 sum_d log sigma_kd^2 - 1/2 sum_d (x_d - mu_kd)^2 / sigma_kd^2
+ * and the last sum expands to x^2 . (1/sigma_k^2) + x . (-2 mu_k/sigma_k^2)
+ * + sum mu_k^2/sigma_k^2: for all descriptors and components at once, one
+ * product of [x^2, x] (n x 2d) with the k x 2d weights. With the posteriors
+ * P (n x k), the statistics of a set of descriptors are S = P^T [x^2, x]
+ * (one more product) and S0_k = sum_i P_ik; they add over disjoint sets, so
+ * the encoder computes them once per piece of the pyramid's common
+ * refinement and sums the pieces of each cell. VLFeat's gradients follow:
+ *   u_kd = (S1_kd - mu_kd S0_k) / sigma_kd / (n sqrt(pi_k))
+ *   v_kd = ((S2_kd - 2 mu_kd S1_kd + mu_kd^2 S0_k) / sigma_kd^2 - S0_k)
+ *          / (n sqrt(2 pi_k))
+ * then the signed square root and L2 normalisation of the improved FV. */
+#include "encode/fisher.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int bovw_fisher_gmm_init(bovw_fisher_gmm *self, const float *means, const float *variances,
+                         const float *priors, int k, int d) {
+  memset(self, 0, sizeof *self);
+  self->weights = malloc((size_t)k * 2 * d * sizeof *self->weights);
+  self->offset = malloc((size_t)k * sizeof *self->offset);
+  if (!self->weights || !self->offset) {
+    bovw_fisher_gmm_clear(self);
+    return -1;
+  }
+  self->k = k;
+  self->d = d;
+  self->mu = means;
+  self->var = variances;
+  self->prior = priors;
+  for (int c = 0; c < k; c++) {
+    double log_det = 0, quad = 0;
+    float *w = self->weights + (size_t)c * 2 * d;
+    for (int j = 0; j < d; j++) {
+      double v = variances[(size_t)c * d + j], m = means[(size_t)c * d + j];
+      w[j] = (float)(1.0 / v);
+      w[d + j] = (float)(-2.0 * m / v);
+      log_det += log(v);
+      quad += m * m / v;
+    }
+    self->offset[c] = (float)(log(priors[c]) - 0.5 * log_det - 0.5 * quad);
+  }
+  return 0;
+}
+
+void bovw_fisher_gmm_clear(bovw_fisher_gmm *self) {
+  free(self->weights);
+  free(self->offset);
+  memset(self, 0, sizeof *self);
+}
+
+void bovw_fisher_posteriors(const bovw_fisher_gmm *g, const float *z, size_t n, float *post) {
+  int k = g->k;
+  if (!n) return;
+  /* post = -1/2 z W^T, then + offset, then a softmax per row. */
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, k, 2 * g->d, -0.5f, z,
+              2 * g->d, g->weights, 2 * g->d, 0.0f, post, k);
+  for (size_t i = 0; i < n; i++) {
+    float *p = post + i * (size_t)k, best = -INFINITY;
+    for (int c = 0; c < k; c++) {
+      p[c] += g->offset[c];
+      if (p[c] > best) best = p[c];
+    }
+    double sum = 0;
+    for (int c = 0; c < k; c++) {
+      p[c] = expf(p[c] - best);
+      sum += p[c];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int c = 0; c < k; c++) p[c] *= inv;
+  }
+}
+
+void bovw_fisher_accumulate(const bovw_fisher_gmm *g, const float *z, const float *post,
+                            size_t n, float *stats, double *s0) {
+  int k = g->k, d = g->d;
+  if (!n) return;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, 2 * d, (int)n, 1.0f, post, k, z,
+              2 * d, 1.0f, stats, 2 * d);
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < k; c++) s0[c] += post[i * (size_t)k + c];
+}
+
+void bovw_fisher_finish(const bovw_fisher_gmm *g, const float *stats, const double *s0,
+                        size_t n, float *out) {
+  int k = g->k, d = g->d;
+  size_t len = 2 * (size_t)k * d;
+  memset(out, 0, len * sizeof *out);
+  if (!n) return;
+  for (int c = 0; c < k; c++) {
+    const float *s2 = stats + (size_t)c * 2 * d, *s1 = s2 + d;
+    const float *mu = g->mu + (size_t)c * d, *var = g->var + (size_t)c * d;
+    double up = 1.0 / ((double)n * sqrt(g->prior[c]));
+    double vp = 1.0 / ((double)n * sqrt(2.0 * g->prior[c]));
+    float *u = out + (size_t)c * d, *v = out + (size_t)k * d + (size_t)c * d;
+    for (int j = 0; j < d; j++) {
+      double m = mu[j], var_j = var[j];
+      u[j] = (float)((s1[j] - m * s0[c]) / sqrt(var_j) * up);
+      v[j] = (float)(((s2[j] - 2 * m * s1[j] + m * m * s0[c]) / var_j - s0[c]) * vp);
+    }
+  }
+  double norm = 0;
+  for (size_t i = 0; i < len; i++) {
+    out[i] = copysignf(sqrtf(fabsf(out[i])), out[i]);
+    norm += (double)out[i] * out[i];
+  }
+  norm = sqrt(norm);
+  if (norm < 1e-12) norm = 1e-12;
+  for (size_t i = 0; i < len; i++) out[i] = (float)(out[i] / norm);
+}
