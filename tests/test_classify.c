@@ -10,6 +10,7 @@
 #include "bovw/classify.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "fixtures.h"
 #include "testutil.h"
 
 static char *dir;
@@ -183,6 +184,51 @@ START_TEST(test_cross_validation_records_its_grid_and_picks_from_it) {
 }
 END_TEST
 
+START_TEST(test_predict_on_an_image_equals_eval_on_its_encoding) {
+  char feat[4100], cbdir[4100], enc[4100], mdir[4100];
+  snprintf(feat, sizeof feat, "%s/feat", dir);
+  snprintf(cbdir, sizeof cbdir, "%s/cb", dir);
+  snprintf(enc, sizeof enc, "%s/enc", dir);
+  snprintf(mdir, sizeof mdir, "%s/model", dir);
+  test_make_features(dir, feat, 4, 60, 50, 3);
+  bovw_codebook_options co;
+  bovw_codebook_options_default(&co);
+  co.k = 8;
+  co.samples = 1000;
+  bovw_error err;
+  ck_assert_int_eq(bovw_codebook_build(feat, &co, cbdir, NULL, &err), 0);
+  bovw_encode_options eo = {.threads = 1};
+  bovw_encode_params_default(&eo.params, BOVW_ENCODING_HIST);
+  ck_assert_int_eq(bovw_encode_run(feat, cbdir, &eo, enc, NULL, &err), 0);
+  bovw_encodings *e;
+  ck_assert_int_eq(bovw_encodings_open(enc, &e, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  bovw_model *m;
+  ck_assert_int_eq(bovw_train(e, &o, NULL, &m, &err), 0);
+  ck_assert_int_eq(bovw_model_save(m, mdir, &err), 0);
+  float from_encoding[2 * 6];
+  bovw_model_scores(m, e->vectors->data, 6, from_encoding);
+  bovw_predictor *pred;
+  ck_assert_msg(bovw_predictor_new(mdir, cbdir, &pred, &err) == 0, "%s", err.message);
+  /* Image 4 of the manifest is c1/1.png (c0: 0 1 2, c1: 0 1 2). */
+  char path[4200];
+  snprintf(path, sizeof path, "%s/data/c1/1.png", dir);
+  float from_image[2];
+  ck_assert_msg(bovw_predictor_scores(pred, path, from_image, &err) == 0, "%s", err.message);
+  for (int c = 0; c < 2; c++) ck_assert_float_eq_tol(from_image[c], from_encoding[4 * 2 + c], 1e-5);
+  bovw_predictor_free(pred);
+  /* Another codebook is refused. */
+  char other[4100];
+  snprintf(other, sizeof other, "%s/cb2", dir);
+  co.seed = 5;
+  ck_assert_int_eq(bovw_codebook_build(feat, &co, other, NULL, &err), 0);
+  ck_assert_int_eq(bovw_predictor_new(mdir, other, &pred, &err), BOVW_ERR_MISMATCH);
+  bovw_model_free(m);
+  bovw_encodings_free(e);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("classify");
   TCase *tc = tcase_create("classify");
@@ -193,6 +239,7 @@ int main(void) {
   tcase_add_test(tc, test_model_round_trip_gives_identical_scores);
   tcase_add_test(tc, test_encodings_of_another_kind_are_refused);
   tcase_add_test(tc, test_cross_validation_records_its_grid_and_picks_from_it);
+  tcase_add_test(tc, test_predict_on_an_image_equals_eval_on_its_encoding);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

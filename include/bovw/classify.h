@@ -68,4 +68,22 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err);
 int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
                                const char *enc_name, bovw_error *err);
 
+/* ---- predicting from image files -------------------------------------------- */
+
+/* A model, its codebook, a PHOW extractor with the codebook's extraction
+ * parameters and an encoder with the model's encoding parameters: image
+ * files in, class scores out, exactly as extract + encode + eval would. */
+typedef struct bovw_predictor bovw_predictor;
+
+/* Refuses a codebook other than the one the model's training encodings
+ * were made with. */
+int bovw_predictor_new(const char *model_dir, const char *codebook_dir, bovw_predictor **out,
+                       bovw_error *err);
+void bovw_predictor_free(bovw_predictor *self);
+/* The model inside (class names, number of classes); owned by the predictor. */
+const bovw_model *bovw_predictor_model(const bovw_predictor *self);
+/* Scores one image file: num_classes floats into scores. */
+int bovw_predictor_scores(bovw_predictor *self, const char *path, float *scores,
+                          bovw_error *err);
+
 #endif

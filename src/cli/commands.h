@@ -10,6 +10,7 @@ int cmd_codebook(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 
 #endif

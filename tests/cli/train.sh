@@ -34,6 +34,16 @@ expect_exit 0 "cross-validation" "$BOVW" train "$TMP/etr" -o "$TMP/model-cv" --c
 expect_grep '"cross_validation":' "$TMP/model-cv/meta.json" "the grid is recorded"
 expect_exit 1 "eval refuses encodings from another codebook" "$BOVW" eval "$TMP/model-sgd" "$TMP/eother" -o "$TMP/x"
 expect_grep "^bovw eval: .*another codebook" "$TMP/err" "the refusal says why"
+img="$TMP/data/$(sed -n 2p "$TMP/ds/test.tsv" | cut -f1)"
+expect_exit 0 "predict an image file" "$BOVW" predict -m "$TMP/model-sgd" -c "$TMP/cb" --top 2 "$img"
+expect_eq "$(awk -F'\t' '{print NF}' "$TMP/out")" 3 "one line: the path and two classes"
+expect_exit 0 "predict --json" "$BOVW" predict -m "$TMP/model-sgd" -c "$TMP/cb" --json "$img"
+expect_grep '"class":' "$TMP/out" "JSON lists classes"
+expect_exit 1 "predict with another codebook" "$BOVW" predict -m "$TMP/model-sgd" -c "$TMP/cb2" "$img"
+expect_grep "is not the codebook the model" "$TMP/err" "wrong codebook refused"
+expect_exit 1 "predict a missing file" "$BOVW" predict -m "$TMP/model-sgd" -c "$TMP/cb" "$TMP/nope.jpg" "$img"
+expect_grep "nope.jpg" "$TMP/err" "the missing file is named"
+expect_eq "$(wc -l < "$TMP/out")" 1 "the good image is still classified"
 expect_exit 2 "bad solver" "$BOVW" train "$TMP/etr" -o "$TMP/x" --solver magic
 expect_exit 2 "eval needs two folders" "$BOVW" eval "$TMP/model-sgd" -o "$TMP/x"
 finish
