@@ -2,7 +2,9 @@
  * forward and backward passes over NCHW float32 batches, a numeric gradient
  * checker, SGD with momentum, learning-rate schedules, weights in the
  * safetensors format and a per-layer summary (shapes, parameters, MACs,
- * receptive fields).
+ * receptive fields); then what `bovw nn train` and `bovw nn eval` are made
+ * of: images or encodings loaded into memory, normalisation, augmentation,
+ * training epochs with a history, learning curves, and the net folder.
  *
  * The engine is a table of layer kinds (in the manner of kann): each kind has
  * a forward and a backward action, and the network runs them in order. The
@@ -21,8 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
+#include "bovw/encode.h"
 #include "bovw/error.h"
+#include "bovw/manifest.h"
 #include "bovw/monitor.h"
+#include "bovw/report.h"
 #include "bovw/rng.h"
 
 /* ---- the spec: one layer a line ------------------------------------------ */
@@ -363,6 +370,269 @@ int bovw_nn_train_epoch(bovw_nn_net *net, bovw_nn_sgd *sgd, const float *inputs,
 int bovw_nn_evaluate(bovw_nn_net *net, const float *inputs,
                      const int32_t *labels, size_t n, int batch_size,
                      int32_t *predictions, bovw_nn_train_stats *stats,
+                     bovw_error *err);
+
+/* ---- data in memory: images or encodings ------------------------------------ */
+
+/* Samples held in memory for training or evaluation: the whole set is
+ * decoded once. Memory: count x channels x height x width float32 values
+ * (Fashion-MNIST's 60000 training images at 1x28x28: 188 MB), plus the
+ * labels and rows. */
+typedef struct bovw_nn_data {
+  size_t count;                 /* samples */
+  int channels, height, width;  /* per sample; encodings: dim x 1 x 1 */
+  float *x;                     /* count samples of channels x height x width
+                                   (NCHW), owned */
+  int32_t *labels;              /* count, owned */
+  size_t *rows;                 /* the manifest or encodings row of each
+                                   sample, owned */
+  size_t num_classes;
+  char **class_names;           /* num_classes, owned */
+  size_t skipped;               /* images that could not be read */
+} bovw_nn_data;
+
+/* Values per sample: channels x height x width. */
+size_t bovw_nn_data_sample_size(const bovw_nn_data *self);
+void bovw_nn_data_free(bovw_nn_data *self);
+
+/* Decodes every image of a manifest with `channels` channels (1: gray,
+ * 3: RGB, as bovw_image_load makes them), resized to exactly width x height
+ * (bovw_image_resize; the aspect ratio is not kept), pixels in [0, 1] (not
+ * normalised). An image that cannot be read is skipped: one warning through
+ * the monitor, in manifest order, and self->skipped counts it; none
+ * readable is BOVW_ERR_EMPTY. A label outside the manifest's classes is an
+ * error. threads decode in parallel (<= 0: all cores); the result does not
+ * depend on them. monitor (may be NULL) hears "load" progress in images.
+ * *out is new (bovw_nn_data_free). */
+int bovw_nn_data_from_manifest(const bovw_manifest *m, int channels, int height,
+                               int width, int threads,
+                               const bovw_monitor *monitor, bovw_nn_data **out,
+                               bovw_error *err);
+/* Copies the encodings into memory as samples of dim x 1 x 1, with their
+ * labels and class names (named by their labels when the encodings have
+ * none). *out is new (bovw_nn_data_free). */
+int bovw_nn_data_from_encodings(const bovw_encodings *enc, bovw_nn_data **out,
+                                bovw_error *err);
+/* Moves a stratified, seeded share of self into *held (new): of each
+ * class's n samples, round(fraction n) drawn at random, at most n - 1 (a
+ * class keeps a training sample). Both keep the order of self. fraction in
+ * [0, 1); 0 makes *held empty (count 0). */
+int bovw_nn_data_holdout(bovw_nn_data *self, double fraction, uint64_t seed,
+                         bovw_nn_data **held, bovw_error *err);
+
+/* ---- normalisation ------------------------------------------------------------- */
+
+/* Per channel: x' = (x - mean) / std. For encodings (dim x 1 x 1) a channel
+ * is one dimension of the vector. */
+typedef struct bovw_nn_norm {
+  int channels;
+  float *mean, *std;   /* channels each, owned (bovw_nn_norm_free) */
+} bovw_nn_norm;
+
+/* The mean and the standard deviation (population, 1/N) of every channel
+ * over all samples and positions of data. A channel whose deviation is
+ * below 1e-6 (a constant one) gets std 1: it is only centred. */
+int bovw_nn_norm_fit(const bovw_nn_data *data, bovw_nn_norm *out, bovw_error *err);
+/* Normalises data in place; its channel count must be self's. */
+int bovw_nn_norm_apply(const bovw_nn_norm *self, bovw_nn_data *data,
+                       bovw_error *err);
+/* Frees the arrays and zeroes self (NULL and zeroed are fine). */
+void bovw_nn_norm_free(bovw_nn_norm *self);
+
+/* ---- augmentation --------------------------------------------------------------- */
+
+/* Random crop and horizontal flip of a batch in place (NCHW), as in the
+ * CIFAR recipe of He et al. 2016: each sample is padded by `pad` pixels on
+ * every side with fill[c] (NULL: 0), cut back to height x width at an offset
+ * drawn uniformly in [0, 2 pad] per axis, and mirrored left-right with
+ * probability 1/2. Draws per sample, in order: row offset, column offset,
+ * flip. The same rng state gives the same batch. */
+int bovw_nn_augment(float *x, int batch, int channels, int height, int width,
+                    int pad, const float *fill, bovw_rng *rng, bovw_error *err);
+
+/* ---- dead ReLU units ------------------------------------------------------------- */
+
+/* After a forward: for each relu layer of the network (leaky ReLU is never
+ * zero), in order, the share of its units that were 0 for every sample of
+ * that batch. A unit is a channel (all its positions) of a feature map, a
+ * feature after fc. Fills at most max entries of layers (the layer indices)
+ * and fractions; returns the number of relu layers (0 before any forward). */
+int bovw_nn_net_dead_relu(const bovw_nn_net *self, int *layers, double *fractions,
+                          int max);
+
+/* ---- training a network on data in memory ------------------------------------------ */
+
+/* Everything `bovw nn train` takes; the field names are the option names
+ * (dashes as underscores) and the keys of "options" in the net's meta.json. */
+typedef struct bovw_nn_train_options {
+  int epochs;                       /* 15 */
+  int batch;                        /* 64 */
+  double lr;                        /* 0.05: the starting learning rate */
+  double momentum;                  /* 0.9 */
+  int nesterov;                     /* 0 */
+  double weight_decay;              /* 5e-4 */
+  bovw_nn_schedule_kind schedule;   /* cosine, over `epochs`, down to 0 */
+  int step_size;                    /* step: epochs between decays; 0:
+                                       max(1, epochs / 3) */
+  double gamma;                     /* step: the factor, 0.1 */
+  int augment;                      /* random crop (pad 4) and flip: 0 */
+  double val_fraction;              /* stratified hold-out: 0 */
+  uint64_t seed;                    /* weights, order, augmentation, hold-out: 0 */
+  int threads;                      /* <= 0: all cores */
+} bovw_nn_train_options;
+
+void bovw_nn_train_options_default(bovw_nn_train_options *o);
+/* NULL when the options make sense, else a sentence saying what is wrong. */
+const char *bovw_nn_train_options_check(const bovw_nn_train_options *o);
+/* The schedule the options mean (step_size resolved). */
+bovw_nn_schedule bovw_nn_train_options_schedule(const bovw_nn_train_options *o);
+const char *bovw_nn_schedule_name(bovw_nn_schedule_kind kind);
+/* "constant", "step", "cosine"; returns 0 when known. */
+int bovw_nn_schedule_parse(const char *name, bovw_nn_schedule_kind *out);
+/* The options as a JSON object (new; cJSON_Delete), step_size resolved. */
+cJSON *bovw_nn_train_options_to_json(const bovw_nn_train_options *o);
+
+/* One epoch of a run. */
+typedef struct bovw_nn_epoch {
+  int epoch;                  /* from 1 */
+  double lr;
+  double train_loss, train_acc;  /* over the epoch's batches as they were
+                                    trained (training mode, augmented) */
+  double val_loss, val_acc;      /* evaluation mode; NAN without validation */
+  double seconds;                /* the whole epoch: training, validation,
+                                    dead-unit probe */
+  double images_per_second;      /* training samples / training time */
+} bovw_nn_epoch;
+
+/* The record of a run. dead[e * num_relu + k] is the share of dead units
+ * of relu layer relu_layers[k] after epoch e (bovw_nn_net_dead_relu on the
+ * probe: the first min(batch, count) training samples, in evaluation mode). */
+typedef struct bovw_nn_history {
+  int num_epochs;
+  bovw_nn_epoch *epochs;       /* owned */
+  int num_relu;
+  int *relu_layers;            /* owned */
+  double *dead;                /* num_epochs x num_relu, owned */
+  double train_seconds;        /* all epochs */
+  double images_per_second;    /* training samples of all epochs / their
+                                  training time */
+} bovw_nn_history;
+
+void bovw_nn_history_free(bovw_nn_history *self);
+
+/* Called after each epoch; the epoch is history->epochs[num_epochs - 1]. */
+typedef void (*bovw_nn_epoch_fn)(void *ctx, const bovw_nn_history *history);
+
+/* Trains net (made with the same seed as o->seed, by the caller) on train
+ * for o->epochs epochs: per epoch the learning rate of the schedule, a
+ * shuffle drawn from the seed, batches (the last one smaller), augmented
+ * when o->augment (padding with the value black takes under norm, 0 when
+ * norm is NULL), one SGD step each; then loss and accuracy on val (may be
+ * NULL or empty) and the dead-unit probe. Same data, options and seed: the
+ * same weights and history for any thread count. monitor (may be NULL)
+ * hears "epoch E/N" progress in samples; on_epoch (may be NULL) gets the
+ * history so far. *out (may be NULL) receives the history (new). The
+ * network is left in evaluation mode. */
+int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train,
+                  const bovw_nn_data *val, const bovw_nn_norm *norm,
+                  const bovw_nn_train_options *o, const bovw_monitor *monitor,
+                  bovw_nn_epoch_fn on_epoch, void *ctx, bovw_nn_history **out,
+                  bovw_error *err);
+
+/* ---- learning curves ------------------------------------------------------------- */
+
+/* curve.csv: a header line "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds"
+ * and one line per epoch (val_* empty without validation), atomically. */
+int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path,
+                            bovw_error *err);
+/* curve.svg: loss (left) and accuracy (right) against the epoch, training
+ * solid and validation dashed, with axes, ticks and a legend; title (may be
+ * NULL) heads it. Written atomically. */
+int bovw_nn_curve_write_svg(const bovw_nn_history *h, const char *title,
+                            const char *path, bovw_error *err);
+
+/* ---- the net folder ------------------------------------------------------------- */
+
+/* A trained network and what applying it needs: the net folder written by
+ * `bovw nn train` (weights.safetensors, spec.cfg, meta.json, curve.csv,
+ * curve.svg; docs/nn.md). */
+typedef struct bovw_nn_model {
+  bovw_nn_net *net;         /* owned; evaluation mode after open */
+  bovw_nn_norm norm;        /* owned */
+  size_t num_classes;
+  char **class_names;       /* num_classes, owned */
+  int from_encodings;       /* 1: the input is an encoding vector */
+  cJSON *meta;              /* owned: the whole meta.json after open; before
+                               save, keys the caller adds (they are copied
+                               into meta.json unless the save sets them) */
+} bovw_nn_model;
+
+/* Writes the folder dir: bovw_artifact_begin, then weights.safetensors,
+ * spec.cfg (spec_text as given), curve.csv and curve.svg from history (may
+ * be NULL: no curves, empty history), and last meta.json (kind "net"):
+ * input, classes, num_classes, normalization, from_encodings, params,
+ * model_bytes, history (with dead_relu per epoch), train_seconds,
+ * images_per_second, then self->meta's keys. */
+int bovw_nn_model_save(const bovw_nn_model *self, const char *spec_text,
+                       const bovw_nn_history *history, const char *dir,
+                       bovw_error *err);
+/* Opens a net folder: meta.json (kind "net"), the weights (threads as in
+ * bovw_nn_net_load), checked against each other (input shape, classes,
+ * normalisation channels). *out is new (bovw_nn_model_free). */
+int bovw_nn_model_open(const char *dir, int threads, bovw_nn_model **out,
+                       bovw_error *err);
+void bovw_nn_model_free(bovw_nn_model *self);
+/* Refuses encodings whose dimension, codebook (sha256) or encoding
+ * parameters differ from the training encodings' (meta.json "encodings"),
+ * naming the first difference; a net trained on images refuses all. */
+int bovw_nn_model_check_encodings(const bovw_nn_model *self,
+                                  const bovw_encodings *enc, const char *enc_name,
+                                  bovw_error *err);
+/* Refuses data with more classes than the net, or whose class name at some
+ * label differs from the net's (bovw_nn_eval_run skips the check for
+ * encodings without class names: their labels are checked by the report). */
+int bovw_nn_model_check_classes(const bovw_nn_model *self, const bovw_nn_data *data,
+                                const char *data_name, bovw_error *err);
+/* Scores (n x num_classes softmax probabilities) of data, normalised
+ * already, in evaluation mode, batch samples at a time. *seconds (may be
+ * NULL) receives the time the forward passes took. */
+int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batch,
+                         float *scores, double *seconds, bovw_error *err);
+
+/* ---- the commands as library calls ------------------------------------------------ */
+
+/* What to train on or evaluate: exactly one of the two. */
+typedef struct bovw_nn_source {
+  const char *manifest;     /* a manifest TSV of images */
+  const char *encodings;    /* an encodings folder */
+} bovw_nn_source;
+
+typedef struct bovw_nn_train_summary {
+  size_t train_count, val_count, skipped, num_classes;
+  int64_t params;
+  double seconds;           /* the whole run, loading included */
+  bovw_nn_epoch last;       /* the last epoch */
+} bovw_nn_train_summary;
+
+/* `bovw nn train`: reads the spec at spec_path, loads the source (images at
+ * the spec's input shape; encodings as dim x 1 x 1, the spec's input line
+ * then being dim x 1 x 1 or absent), holds out o->val_fraction, normalises
+ * by the training part's statistics, trains, and writes the net folder
+ * out_dir. summary (may be NULL) receives the figures. */
+int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
+                      const bovw_nn_train_options *o, const char *out_dir,
+                      const bovw_monitor *monitor, bovw_nn_epoch_fn on_epoch,
+                      void *ctx, bovw_nn_train_summary *summary, bovw_error *err);
+
+/* `bovw nn eval`: opens the net folder, loads and normalises the source as
+ * at training (encodings checked against the training ones), scores it and
+ * writes report_dir with bovw_report_write; the report's "run" object says
+ * kind "nn", the net, its spec, params, train_seconds, model_bytes, the
+ * inference speed and the input dim. *out (may be NULL) receives the report
+ * (new). */
+int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source,
+                     int threads, const char *report_dir,
+                     const bovw_monitor *monitor, bovw_report **out,
                      bovw_error *err);
 
 #endif

@@ -23,7 +23,7 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "one-vs-rest linear SVMs (VLFeat, liblinear) on encodings"},
     {"eval", cmd_eval, "a model on encodings: accuracy, per-class, confusion matrix"},
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
-    {"nn", cmd_nn, "neural networks (MLP, CNN): summary of a spec"},
+    {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

@@ -1,7 +1,10 @@
-/* nn.c: `bovw nn summary`: the layers of a network spec with their output
- * shapes, parameters, multiply-accumulates and receptive fields. */
+/* nn.c: `bovw nn summary` (the layers of a network spec with their output
+ * shapes, parameters, multiply-accumulates and receptive fields),
+ * `bovw nn train` (a network on images or encodings into a net folder) and
+ * `bovw nn eval` (a net folder on test data into a report). */
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,58 @@ static const char SUMMARY_HELP[] =
     "      --classes N       what 'fc classes' means in the spec\n"
     "  -h, --help            this help\n";
 
+static const char TRAIN_HELP[] =
+    "Usage: bovw nn train SPEC (--manifest TRAIN.tsv | --encodings DIR) -o NET_DIR\n"
+    "                      [options]\n"
+    "Trains the network of SPEC (docs/nn.md) with SGD on images (decoded once\n"
+    "into memory, gray or RGB as the spec's input line says, resized to its\n"
+    "size, normalised per channel by the training set's mean and deviation) or\n"
+    "on BoVW encodings (the spec's input line then Dx1x1 or left out). Writes\n"
+    "NET_DIR: weights.safetensors, spec.cfg, meta.json, curve.csv, curve.svg.\n\n"
+    "      --manifest TSV       training images (bad ones are skipped, with a warning)\n"
+    "      --encodings DIR      training encodings (an MLP head on BoVW vectors)\n"
+    "  -o, --output DIR         the net folder to write (required)\n"
+    "      --epochs N           passes over the training set (default 15)\n"
+    "      --batch N            samples per SGD step (default 64)\n"
+    "      --lr R               starting learning rate (default 0.05)\n"
+    "      --momentum M         (default 0.9)\n"
+    "      --nesterov           Nesterov momentum\n"
+    "      --weight-decay W     L2 on conv and fc weights (default 5e-4)\n"
+    "      --schedule S         cosine (default: down to 0 over the epochs),\n"
+    "                           step (x0.1 every max(1, epochs/3) epochs), constant\n"
+    "      --augment            random crops (4-pixel zero padding) and flips\n"
+    "      --val-fraction F     hold out a stratified share F of the training set\n"
+    "                           and report validation loss and accuracy (default 0)\n"
+    "      --seed S             weights, order, augmentation, hold-out (default 0)\n"
+    "  -j, --threads N          threads (default: all cores); same seed and\n"
+    "                           threads, same result\n"
+    "  -q, --quiet              no progress and no epoch lines\n"
+    "  -h, --help               this help\n";
+
+static const char EVAL_HELP[] =
+    "Usage: bovw nn eval NET_DIR (--manifest TEST.tsv | --encodings DIR) -o REPORT_DIR\n"
+    "                     [-j N] [-q]\n"
+    "Scores the test images or encodings with the net of NET_DIR (normalised as\n"
+    "at training) and writes report.json, report.md and confusion.svg, as\n"
+    "'bovw eval' does. Encodings made otherwise than the training ones are\n"
+    "refused.\n\n"
+    "      --manifest TSV       test images\n"
+    "      --encodings DIR      test encodings\n"
+    "  -o, --output DIR         the report folder to write (required)\n"
+    "  -j, --threads N          threads (default: all cores)\n"
+    "  -q, --quiet              no progress\n"
+    "  -h, --help               this help\n";
+
 static const char NN_HELP[] =
     "Usage: bovw nn COMMAND [options]\n"
     "  summary SPEC           shapes, parameters, MACs and receptive fields\n"
+    "  train SPEC ...         train a network into a net folder\n"
+    "  eval NET_DIR ...       evaluate a net folder into a report\n"
     "'bovw nn COMMAND --help' tells more.\n";
 
-enum { OPT_INPUT = 1000, OPT_CLASSES };
+enum { OPT_INPUT = 1000, OPT_CLASSES, OPT_MANIFEST, OPT_ENCODINGS, OPT_EPOCHS, OPT_BATCH,
+       OPT_LR, OPT_MOMENTUM, OPT_NESTEROV, OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_AUGMENT,
+       OPT_VAL_FRACTION, OPT_SEED };
 
 /* "CxHxW" into three positive sizes. */
 static int parse_shape(const char *text, int *c, int *h, int *w) {
@@ -120,6 +169,183 @@ static int summary(int argc, char **argv) {
   return rc;
 }
 
+/* ---- train ---------------------------------------------------------------------- */
+
+typedef struct epoch_printer {
+  cli_progress *progress;
+  bovw_monitor inner;   /* the progress printer */
+  int quiet, epochs;
+} epoch_printer;
+
+/* Progress as usual, except the end of an epoch on a plain stream: the
+ * epoch line says it. */
+static void progress_filter(void *ctx, const char *what, size_t done, size_t total) {
+  epoch_printer *p = ctx;
+  if (!p->progress->tty && done == total && !strncmp(what, "epoch", 5)) return;
+  p->inner.progress(p->inner.ctx, what, done, total);
+}
+
+static void warning_pass(void *ctx, const char *message) {
+  epoch_printer *p = ctx;
+  p->inner.warning(p->inner.ctx, message);
+}
+
+static void print_epoch(void *ctx, const bovw_nn_history *h) {
+  epoch_printer *p = ctx;
+  if (p->quiet) return;
+  const bovw_nn_epoch *e = &h->epochs[h->num_epochs - 1];
+  cli_progress_end(p->progress);
+  fprintf(stderr, "%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%%", cli_command(), e->epoch,
+          p->epochs, e->lr, e->train_loss, 100 * e->train_acc);
+  if (!isnan(e->val_loss))
+    fprintf(stderr, " val loss %.4f val acc %.2f%%", e->val_loss, 100 * e->val_acc);
+  fprintf(stderr, " %.0f img/s", e->images_per_second);
+  if (h->num_relu) {
+    fputs(" dead relu", stderr);
+    for (int k = 0; k < h->num_relu; k++)
+      fprintf(stderr, " %d:%.2f", h->relu_layers[k],
+              h->dead[(size_t)(h->num_epochs - 1) * h->num_relu + k]);
+  }
+  fputc('\n', stderr);
+}
+
+static int train(int argc, char **argv) {
+  cli_set_command("bovw nn train");
+  static const struct option options[] = {
+      {"manifest", required_argument, 0, OPT_MANIFEST},
+      {"encodings", required_argument, 0, OPT_ENCODINGS},
+      {"output", required_argument, 0, 'o'},
+      {"epochs", required_argument, 0, OPT_EPOCHS},
+      {"batch", required_argument, 0, OPT_BATCH},
+      {"lr", required_argument, 0, OPT_LR},
+      {"momentum", required_argument, 0, OPT_MOMENTUM},
+      {"nesterov", no_argument, 0, OPT_NESTEROV},
+      {"weight-decay", required_argument, 0, OPT_WEIGHT_DECAY},
+      {"schedule", required_argument, 0, OPT_SCHEDULE},
+      {"augment", no_argument, 0, OPT_AUGMENT},
+      {"val-fraction", required_argument, 0, OPT_VAL_FRACTION},
+      {"seed", required_argument, 0, OPT_SEED},
+      {"threads", required_argument, 0, 'j'},
+      {"quiet", no_argument, 0, 'q'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  bovw_nn_train_options o;
+  bovw_nn_train_options_default(&o);
+  bovw_nn_source source = {NULL, NULL};
+  const char *out_dir = NULL;
+  int quiet = 0, c, rc = CLI_OK;
+  long v;
+  opterr = 0;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:j:qh", options, NULL)) != -1) {
+    switch (c) {
+      case OPT_MANIFEST: source.manifest = optarg; break;
+      case OPT_ENCODINGS: source.encodings = optarg; break;
+      case 'o': out_dir = optarg; break;
+      case OPT_EPOCHS: if (!(rc = cli_parse_long("--epochs", optarg, 1, 100000, &v))) o.epochs = (int)v; break;
+      case OPT_BATCH: if (!(rc = cli_parse_long("--batch", optarg, 1, 1 << 20, &v))) o.batch = (int)v; break;
+      case OPT_LR: rc = cli_parse_double("--lr", optarg, 1e-12, 1e3, &o.lr); break;
+      case OPT_MOMENTUM: rc = cli_parse_double("--momentum", optarg, 0, 0.999999, &o.momentum); break;
+      case OPT_NESTEROV: o.nesterov = 1; break;
+      case OPT_WEIGHT_DECAY: rc = cli_parse_double("--weight-decay", optarg, 0, 1, &o.weight_decay); break;
+      case OPT_SCHEDULE:
+        if (bovw_nn_schedule_parse(optarg, &o.schedule))
+          rc = cli_usage("--schedule: '%s' is not constant, step or cosine", optarg);
+        break;
+      case OPT_AUGMENT: o.augment = 1; break;
+      case OPT_VAL_FRACTION: rc = cli_parse_double("--val-fraction", optarg, 0, 0.99, &o.val_fraction); break;
+      case OPT_SEED: rc = cli_parse_seed("--seed", optarg, &o.seed); break;
+      case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v; break;
+      case 'q': quiet = 1; break;
+      case 'h': fputs(TRAIN_HELP, stdout); return CLI_OK;
+      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
+      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (rc) return rc;
+  if (optind != argc - 1)
+    return cli_usage(optind >= argc ? "no SPEC file given" : "one SPEC file expected");
+  if (!source.manifest == !source.encodings)
+    return cli_usage("give the training data: --manifest TSV or --encodings DIR (one of them)");
+  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+  if (o.augment && source.encodings)
+    return cli_usage("--augment crops and flips images: it does not apply to --encodings");
+  const char *bad = bovw_nn_train_options_check(&o);
+  if (bad) return cli_usage("%s", bad);
+  const char *spec_path = argv[optind];
+
+  cli_progress progress;
+  epoch_printer printer = {&progress, cli_progress_monitor(&progress, quiet), quiet, o.epochs};
+  bovw_monitor monitor = {progress_filter, warning_pass, &printer};
+  bovw_error err = {0};
+  bovw_nn_train_summary s;
+  int status = bovw_nn_train_run(spec_path, &source, &o, out_dir, &monitor, print_epoch,
+                                 &printer, &s, &err);
+  cli_progress_end(&progress);
+  if (status) {
+    rc = cli_fail("%s", err.message);
+    if (strstr(err.message, "classes was not given"))
+      fprintf(stderr, "(the number of classes comes from the data)\n");
+    return rc;
+  }
+  printf("%zu classes, %zu training images", s.num_classes, s.train_count);
+  if (s.skipped) printf(" (%zu skipped)", s.skipped);
+  if (s.val_count) printf(", %zu held out", s.val_count);
+  printf(", %" PRId64 " parameters, %d epochs: train accuracy %.2f%%", s.params,
+         s.last.epoch, 100 * s.last.train_acc);
+  if (!isnan(s.last.val_acc)) printf(", validation accuracy %.2f%%", 100 * s.last.val_acc);
+  printf(", %.1f s -> %s\n", s.seconds, out_dir);
+  return CLI_OK;
+}
+
+/* ---- eval ----------------------------------------------------------------------- */
+
+static int eval(int argc, char **argv) {
+  cli_set_command("bovw nn eval");
+  static const struct option options[] = {
+      {"manifest", required_argument, 0, OPT_MANIFEST},
+      {"encodings", required_argument, 0, OPT_ENCODINGS},
+      {"output", required_argument, 0, 'o'},
+      {"threads", required_argument, 0, 'j'},
+      {"quiet", no_argument, 0, 'q'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  bovw_nn_source source = {NULL, NULL};
+  const char *out_dir = NULL;
+  int threads = 0, quiet = 0, c, rc = CLI_OK;
+  long v;
+  opterr = 0;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:j:qh", options, NULL)) != -1) {
+    switch (c) {
+      case OPT_MANIFEST: source.manifest = optarg; break;
+      case OPT_ENCODINGS: source.encodings = optarg; break;
+      case 'o': out_dir = optarg; break;
+      case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) threads = (int)v; break;
+      case 'q': quiet = 1; break;
+      case 'h': fputs(EVAL_HELP, stdout); return CLI_OK;
+      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
+      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (rc) return rc;
+  if (optind != argc - 1)
+    return cli_usage(optind >= argc ? "no NET_DIR given" : "one NET_DIR expected");
+  if (!source.manifest == !source.encodings)
+    return cli_usage("give the test data: --manifest TSV or --encodings DIR (one of them)");
+  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+  cli_progress progress;
+  bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
+  bovw_error err = {0};
+  bovw_report *report = NULL;
+  int status = bovw_nn_eval_run(argv[optind], &source, threads, out_dir, &monitor, &report, &err);
+  cli_progress_end(&progress);
+  if (status) return cli_fail("%s", err.message);
+  printf("%zu images: accuracy %.2f%%, mean per-class accuracy %.2f%%, top-5 %.2f%% -> %s\n",
+         report->count, 100 * report->accuracy, 100 * report->mean_class_accuracy,
+         100 * report->top5_accuracy, out_dir);
+  bovw_report_free(report);
+  return CLI_OK;
+}
+
 int cmd_nn(int argc, char **argv) {
   cli_set_command("bovw nn");
   if (argc < 2) {
@@ -131,5 +357,7 @@ int cmd_nn(int argc, char **argv) {
     return CLI_OK;
   }
   if (!strcmp(argv[1], "summary")) return summary(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "eval")) return eval(argc - 1, argv + 1);
   return cli_usage("no command 'nn %s'", argv[1]);
 }

@@ -127,5 +127,9 @@ void nn_net_set_frozen(bovw_nn_net *net, int frozen);
 /* Copies every parameter value of src into dst (same spec shapes). */
 int nn_net_copy_params(bovw_nn_net *dst, const bovw_nn_net *src, bovw_error *err);
 int nn_net_threads(const bovw_nn_net *net);
+/* The output of layer i in the last forward (batch x its output size), and
+ * that batch (0: no forward yet). */
+const float *nn_net_output(const bovw_nn_net *net, int i);
+int nn_net_batch(const bovw_nn_net *net);
 
 #endif

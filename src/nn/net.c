@@ -283,6 +283,8 @@ int nn_net_num_layers(const bovw_nn_net *net) { return net->num_layers; }
 nn_layer *nn_net_layer(bovw_nn_net *net, int i) { return &net->layers[i]; }
 void nn_net_set_frozen(bovw_nn_net *net, int frozen) { net->frozen = frozen; }
 int nn_net_threads(const bovw_nn_net *net) { return net->threads; }
+const float *nn_net_output(const bovw_nn_net *net, int i) { return net->acts[i + 1]; }
+int nn_net_batch(const bovw_nn_net *net) { return net->batch; }
 
 uint64_t nn_net_branches(const bovw_nn_net *net) {
   uint64_t hash = 0;

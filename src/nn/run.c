@@ -1,0 +1,331 @@
+/* run.c: `bovw nn train` and `bovw nn eval` as library calls: the spec and
+ * the data in, a net folder or a report out. The command-line program only
+ * parses options and prints. */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bovw/artifact.h"
+#include "bovw/fs.h"
+#include "nn/internal.h"
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int check_source(const bovw_nn_source *s, bovw_error *err) {
+  if (!s || (!s->manifest) == (!s->encodings))
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "give either a manifest or an encodings folder, not both or neither");
+  return BOVW_OK;
+}
+
+/* {"path": absolute path, "sha256": ...} of a file (sha256 may be NULL). */
+static cJSON *file_identity(const char *path, const char *sha256) {
+  cJSON *o = cJSON_CreateObject();
+  char *abs = realpath(path, NULL);
+  int ok = o && cJSON_AddStringToObject(o, "path", abs ? abs : path) &&
+           (!sha256 || cJSON_AddStringToObject(o, "sha256", sha256));
+  free(abs);
+  if (!ok) {
+    cJSON_Delete(o);
+    return NULL;
+  }
+  return o;
+}
+
+/* The name of a spec: its file name without ".cfg". */
+static void spec_name(const char *path, char *out, size_t size) {
+  char *copy = strdup(path);
+  const char *base = copy ? basename(copy) : path;
+  snprintf(out, size, "%s", base);
+  free(copy);
+  size_t n = strlen(out);
+  if (n > 4 && !strcmp(out + n - 4, ".cfg")) out[n - 4] = '\0';
+}
+
+/* Loads the training or test data of a source: images at c x h x w, or
+ * encodings (whose open object is returned in *enc for identity checks). */
+static int load_source(const bovw_nn_source *s, int c, int h, int w, int threads,
+                       const bovw_monitor *monitor, bovw_nn_data **data,
+                       bovw_manifest **manifest, bovw_encodings **enc, bovw_error *err) {
+  *data = NULL;
+  int rc;
+  if (s->manifest) {
+    rc = bovw_manifest_read(s->manifest, manifest, err);
+    if (!rc) rc = bovw_nn_data_from_manifest(*manifest, c, h, w, threads, monitor, data, err);
+    if (rc && err && !strstr(err->message, s->manifest)) bovw_error_prefix(err, s->manifest);
+  } else {
+    rc = bovw_encodings_open(s->encodings, enc, err);
+    if (!rc) {
+      rc = bovw_nn_data_from_encodings(*enc, data, err);
+      if (rc) bovw_error_prefix(err, s->encodings);
+    }
+  }
+  return rc;
+}
+
+int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
+                      const bovw_nn_train_options *o, const char *out_dir,
+                      const bovw_monitor *monitor, bovw_nn_epoch_fn on_epoch, void *ctx,
+                      bovw_nn_train_summary *summary, bovw_error *err) {
+  const double t0 = now();
+  int rc = check_source(source, err);
+  const char *bad = rc ? NULL : bovw_nn_train_options_check(o);
+  if (bad) rc = bovw_error_set(err, BOVW_ERR_INVALID, "%s", bad);
+  if (rc) return rc;
+  if (o->augment && source->encodings)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "augmentation crops and flips images: it does not apply to encodings");
+  unsigned char *text = NULL;
+  size_t text_size;
+  bovw_nn_spec *spec = NULL;
+  bovw_manifest *manifest = NULL;
+  bovw_encodings *enc = NULL;
+  bovw_nn_data *train = NULL, *val = NULL;
+  bovw_nn_net *net = NULL;
+  bovw_nn_history *history = NULL;
+  bovw_nn_model model = {0};
+  char spec_sha[65];
+  rc = bovw_read_file(spec_path, 0, &text, &text_size, err);
+  if (!rc) rc = bovw_nn_spec_parse((const char *)text, spec_path, &spec, err);
+  if (!rc) rc = bovw_sha256_file(spec_path, spec_sha, err);
+  if (rc) goto done;
+
+  /* The input: the spec's shape for images; dim x 1 x 1 for encodings. */
+  if (source->manifest) {
+    if (spec->input_c <= 0) {
+      rc = bovw_error_set(err, BOVW_ERR_INVALID,
+                          "%s: no 'input CxHxW' line: images need a size to be resized to",
+                          spec_path);
+    } else if (spec->input_c != 1 && spec->input_c != 3) {
+      rc = bovw_error_set(err, BOVW_ERR_INVALID,
+                          "%s: input %dx%dx%d: images have 1 (gray) or 3 (RGB) channels",
+                          spec_path, spec->input_c, spec->input_h, spec->input_w);
+    }
+  }
+  if (rc) goto done;
+  rc = load_source(source, spec->input_c, spec->input_h, spec->input_w, o->threads, monitor,
+                   &train, &manifest, &enc, err);
+  if (rc) goto done;
+  const double loaded = now();
+  if (source->encodings && spec->input_c > 0 &&
+      (spec->input_c != train->channels || spec->input_h != 1 || spec->input_w != 1)) {
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s: input %dx%dx%d, but the encodings of %s are %dx1x1 (write "
+                        "'input %dx1x1' or leave the input line out)",
+                        spec_path, spec->input_c, spec->input_h, spec->input_w,
+                        source->encodings, train->channels, train->channels);
+    goto done;
+  }
+
+  bovw_nn_net_options no = BOVW_NN_NET_OPTIONS_DEFAULT;
+  no.input_c = train->channels;
+  no.input_h = train->height;
+  no.input_w = train->width;
+  no.classes = (int)train->num_classes;
+  no.seed = o->seed;
+  no.threads = o->threads;
+  if ((rc = bovw_nn_net_new(spec, &no, &net, err))) {
+    bovw_error_prefix(err, spec_path);
+    goto done;
+  }
+  if (bovw_nn_net_output_size(net) != train->num_classes) {
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s: the network gives %zu scores, but the data has %zu classes "
+                        "(end with 'fc classes' to follow the data)",
+                        spec_path, bovw_nn_net_output_size(net), train->num_classes);
+    goto done;
+  }
+  if ((rc = bovw_nn_data_holdout(train, o->val_fraction, o->seed, &val, err))) goto done;
+  if (o->val_fraction > 0 && val->count == 0)
+    bovw_monitor_warning(monitor, "no sample held out for validation: every class has too few "
+                                  "samples for --val-fraction %g", o->val_fraction);
+  /* Statistics of the training part only: validation stays unseen. */
+  if ((rc = bovw_nn_norm_fit(train, &model.norm, err))) goto done;
+  rc = bovw_nn_norm_apply(&model.norm, train, err);
+  if (!rc) rc = bovw_nn_norm_apply(&model.norm, val, err);
+  if (!rc)
+    rc = bovw_nn_train(net, train, val, &model.norm, o, monitor, on_epoch, ctx, &history, err);
+  if (rc) goto done;
+
+  /* The net folder. */
+  model.net = net;
+  model.num_classes = train->num_classes;
+  model.class_names = train->class_names;
+  model.from_encodings = source->encodings != NULL;
+  model.meta = cJSON_CreateObject();
+  char name[256];
+  spec_name(spec_path, name, sizeof name);
+  cJSON *spec_id = file_identity(spec_path, spec_sha);
+  cJSON *options = bovw_nn_train_options_to_json(o);
+  cJSON *data_id = cJSON_CreateObject();
+  int ok = model.meta && spec_id && cJSON_AddStringToObject(spec_id, "name", name) &&
+           cJSON_AddItemToObject(model.meta, "spec", spec_id);
+  if (!ok) cJSON_Delete(spec_id);
+  ok = ok && options && cJSON_AddItemToObject(model.meta, "options", options);
+  if (!ok) cJSON_Delete(options);
+  ok = ok && data_id && cJSON_AddItemToObject(model.meta, "train", data_id);
+  if (!ok) cJSON_Delete(data_id);
+  if (ok && source->manifest) {
+    cJSON *mid = file_identity(source->manifest, manifest->sha256);
+    ok = mid && cJSON_AddItemToObject(data_id, "manifest", mid);
+    if (!ok) cJSON_Delete(mid);
+  } else if (ok) {
+    cJSON *eid = file_identity(source->encodings, NULL);
+    ok = eid && cJSON_AddItemToObject(data_id, "encodings", eid);
+    if (!ok) cJSON_Delete(eid);
+    /* What eval checks: the identity of these encodings. */
+    cJSON *id = ok ? cJSON_AddObjectToObject(model.meta, "encodings") : NULL;
+    const char *keys[] = {"params", "codebook", "features"};
+    ok = id && cJSON_AddNumberToObject(id, "dim", (double)enc->dim);
+    for (int k = 0; ok && k < 3; k++) {
+      const cJSON *item = cJSON_GetObjectItem(enc->meta, keys[k]);
+      cJSON *copy = item ? cJSON_Duplicate(item, 1) : NULL;
+      ok = !item || (copy && cJSON_AddItemToObject(id, keys[k], copy));
+    }
+  }
+  ok = ok && cJSON_AddNumberToObject(data_id, "count", (double)train->count) &&
+       cJSON_AddNumberToObject(data_id, "val_count", (double)val->count) &&
+       cJSON_AddNumberToObject(data_id, "skipped", (double)train->skipped) &&
+       cJSON_AddNumberToObject(model.meta, "load_seconds", loaded - t0) &&
+       cJSON_AddNumberToObject(model.meta, "total_seconds", now() - t0);
+  if (!ok) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = bovw_nn_model_save(&model, (const char *)text, history, out_dir, err))) goto done;
+  if (summary) {
+    memset(summary, 0, sizeof *summary);
+    summary->train_count = train->count;
+    summary->val_count = val->count;
+    summary->skipped = train->skipped;
+    summary->num_classes = train->num_classes;
+    for (size_t i = 0; i < bovw_nn_net_num_params(net); i++)
+      if (bovw_nn_net_param(net, i)->trainable)
+        summary->params += (int64_t)bovw_nn_net_param(net, i)->count;
+    summary->seconds = now() - t0;
+    summary->last = history->epochs[history->num_epochs - 1];
+  }
+done:
+  cJSON_Delete(model.meta);
+  bovw_nn_norm_free(&model.norm);
+  bovw_nn_history_free(history);
+  bovw_nn_net_free(net);
+  bovw_nn_data_free(train);
+  bovw_nn_data_free(val);
+  bovw_encodings_free(enc);
+  bovw_manifest_free(manifest);
+  bovw_nn_spec_free(spec);
+  free(text);
+  return rc;
+}
+
+int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int threads,
+                     const char *report_dir, const bovw_monitor *monitor, bovw_report **out,
+                     bovw_error *err) {
+  if (out) *out = NULL;
+  int rc = check_source(source, err);
+  if (rc) return rc;
+  bovw_nn_model *model = NULL;
+  bovw_manifest *manifest = NULL;
+  bovw_encodings *enc = NULL;
+  bovw_nn_data *data = NULL;
+  bovw_report *report = NULL;
+  float *scores = NULL;
+  cJSON *info = NULL;
+  if ((rc = bovw_nn_model_open(net_dir, threads, &model, err))) goto done;
+  if (model->from_encodings && source->manifest) {
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s was trained on encodings: give it encodings, not a manifest", net_dir);
+    goto done;
+  }
+  if (!model->from_encodings && source->encodings) {
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s was trained on images: give it a manifest, not encodings", net_dir);
+    goto done;
+  }
+  const bovw_nn_spec *spec = bovw_nn_net_spec(model->net);
+  const char *data_name = source->manifest ? source->manifest : source->encodings;
+  if (source->encodings) { /* check the encodings before copying them */
+    if ((rc = bovw_encodings_open(source->encodings, &enc, err))) goto done;
+    if ((rc = bovw_nn_model_check_encodings(model, enc, source->encodings, err))) goto done;
+    if ((rc = bovw_nn_data_from_encodings(enc, &data, err))) goto done;
+  } else {
+    rc = load_source(source, spec->input_c, spec->input_h, spec->input_w, threads, monitor,
+                     &data, &manifest, &enc, err);
+    if (rc) goto done;
+  }
+  if ((!enc || enc->class_names) &&
+      (rc = bovw_nn_model_check_classes(model, data, data_name, err)))
+    goto done;
+  if ((rc = bovw_nn_norm_apply(&model->norm, data, err))) goto done;
+  const cJSON *options = cJSON_GetObjectItem(model->meta, "options");
+  const int batch = (int)bovw_meta_number(options, "batch", 64);
+  if (!(scores = malloc(data->count * model->num_classes * sizeof *scores))) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  double seconds;
+  if ((rc = bovw_nn_model_scores(model, data, batch > 0 ? batch : 64, scores, &seconds, err)))
+    goto done;
+  if ((rc = bovw_report_from_scores(scores, data->labels, data->count, model->num_classes,
+                                    model->class_names, &report, err)))
+    goto done;
+
+  info = cJSON_CreateObject();
+  char *net_abs = realpath(net_dir, NULL), *data_abs = realpath(data_name, NULL);
+  const cJSON *spec_id = cJSON_GetObjectItem(model->meta, "spec");
+  char shape[64];
+  snprintf(shape, sizeof shape, "%dx%dx%d", spec->input_c, spec->input_h, spec->input_w);
+  int ok = info && cJSON_AddStringToObject(info, "kind", "nn") &&
+           cJSON_AddStringToObject(info, "net", net_abs ? net_abs : net_dir) &&
+           cJSON_AddStringToObject(info, "spec", bovw_meta_string(spec_id, "name", "?")) &&
+           cJSON_AddStringToObject(info, source->manifest ? "manifest" : "encodings",
+                                   data_abs ? data_abs : data_name) &&
+           cJSON_AddStringToObject(info, "input", shape) &&
+           cJSON_AddNumberToObject(info, "dim", (double)bovw_nn_net_input_size(model->net)) &&
+           cJSON_AddNumberToObject(info, "params", bovw_meta_number(model->meta, "params", 0)) &&
+           cJSON_AddNumberToObject(info, "train_count",
+                                   bovw_meta_number(cJSON_GetObjectItem(model->meta, "train"),
+                                                    "count", 0)) &&
+           cJSON_AddNumberToObject(info, "train_seconds",
+                                   bovw_meta_number(model->meta, "train_seconds", 0)) &&
+           cJSON_AddNumberToObject(info, "model_bytes",
+                                   bovw_meta_number(model->meta, "model_bytes", 0)) &&
+           cJSON_AddNumberToObject(info, "skipped", (double)data->skipped) &&
+           cJSON_AddNumberToObject(info, "inference_seconds", seconds) &&
+           cJSON_AddNumberToObject(info, "images_per_second",
+                                   seconds > 0 ? (double)data->count / seconds : 0) &&
+           cJSON_AddNumberToObject(info, "threads", nn_threads_resolve(threads));
+  free(net_abs);
+  free(data_abs);
+  const cJSON *params = enc ? cJSON_GetObjectItem(enc->meta, "params") : NULL;
+  if (ok && params) {
+    cJSON *copy = cJSON_Duplicate(params, 1);
+    ok = copy && cJSON_AddItemToObject(info, "encoding", copy);
+    if (!ok) cJSON_Delete(copy);
+  }
+  if (!ok) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  rc = bovw_report_write(report, report_dir, "bovw nn eval", info, err);
+done:
+  cJSON_Delete(info);
+  free(scores);
+  bovw_nn_data_free(data);
+  bovw_encodings_free(enc);
+  bovw_manifest_free(manifest);
+  bovw_nn_model_free(model);
+  if (rc || !out)
+    bovw_report_free(report);
+  else
+    *out = report;
+  return rc;
+}
