@@ -1,10 +1,10 @@
 /* run.c: PHOW over a manifest into a features artifact, on a pool of threads.
  *
  * Workers take images in manifest order and extract them independently; the
- * results go through a window of slots and are written strictly in manifest
- * order by whichever worker finds the next one ready, so the output is the
- * same for any thread count and memory holds at most WINDOW_PER_THREAD
- * images per thread. */
+ * results go through a window of slots to one writer thread, which writes
+ * them strictly in manifest order. So the output is the same for any thread
+ * count, memory holds at most WINDOW_PER_THREAD images per worker, and a
+ * worker never waits for the disk unless the window is full. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 #include <pthread.h>
@@ -20,7 +20,7 @@
 #include "bovw/fs.h"
 #include "extract/store.h"
 
-enum { WINDOW_PER_THREAD = 3 };
+enum { WINDOW_PER_THREAD = 4 };
 
 typedef struct {
   int ready;
@@ -35,11 +35,12 @@ typedef struct {
   const bovw_monitor *monitor;
   bovw_store_writer *store;
   pthread_mutex_t lock;
-  pthread_cond_t space;
+  pthread_cond_t space;   /* a slot was freed, or the run failed */
+  pthread_cond_t ready;   /* a slot was filled */
   size_t next_take, next_write, end, begin;
   slot *slots;
   size_t window;
-  int writing, failed;
+  int failed;
   bovw_error err;         /* the first failure */
 } run_state;
 
@@ -86,12 +87,17 @@ static void extract_one(run_state *st, bovw_phow *phow, size_t i, slot *s) {
   bovw_image_free(img);
 }
 
-/* Writes every ready slot in order; called with the lock held. */
-static void flush_ready(run_state *st) {
-  while (!st->writing && !st->failed && st->next_write < st->end) {
+/* The writer thread: waits for the next slot in manifest order, writes it
+ * without holding the lock, frees it for the workers. */
+static void *writer(void *arg) {
+  run_state *st = arg;
+  pthread_mutex_lock(&st->lock);
+  while (!st->failed && st->next_write < st->end) {
     slot *s = &st->slots[(st->next_write - st->begin) % st->window];
-    if (!s->ready) break;
-    st->writing = 1;
+    if (!s->ready) {
+      pthread_cond_wait(&st->ready, &st->lock);
+      continue;
+    }
     slot taken = *s;
     memset(s, 0, sizeof *s);
     pthread_mutex_unlock(&st->lock);
@@ -112,11 +118,12 @@ static void flush_ready(run_state *st) {
       st->err = e;
     }
     st->next_write++;
-    st->writing = 0;
     bovw_monitor_progress(st->monitor, "extract", st->next_write - st->begin,
                           st->end - st->begin);
     pthread_cond_broadcast(&st->space);
   }
+  pthread_mutex_unlock(&st->lock);
+  return NULL;
 }
 
 typedef struct {
@@ -145,7 +152,7 @@ static void *worker(void *arg) {
 
     pthread_mutex_lock(&st->lock);
     st->slots[(i - st->begin) % st->window] = s;
-    flush_ready(st);
+    pthread_cond_signal(&st->ready);
     pthread_mutex_unlock(&st->lock);
   }
   return NULL;
@@ -195,11 +202,23 @@ int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
   if (!rc) {
     pthread_mutex_init(&st.lock, NULL);
     pthread_cond_init(&st.space, NULL);
+    pthread_cond_init(&st.ready, NULL);
     vl_set_num_threads(1);  /* parallel over images, not inside VLFeat */
-    for (; started < threads; started++)
-      if (pthread_create(&tids[started], NULL, worker, &args[started]) != 0) break;
-    if (started == 0) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "cannot start threads");
+    pthread_t writer_tid;
+    int writing = pthread_create(&writer_tid, NULL, writer, &st) == 0;
+    if (writing)
+      for (; started < threads; started++)
+        if (pthread_create(&tids[started], NULL, worker, &args[started]) != 0) break;
+    if (started == 0) {
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "cannot start threads");
+      pthread_mutex_lock(&st.lock);
+      st.failed = 1;  /* lets the writer return */
+      pthread_cond_broadcast(&st.ready);
+      pthread_mutex_unlock(&st.lock);
+    }
     for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
+    if (writing) pthread_join(writer_tid, NULL);
+    pthread_cond_destroy(&st.ready);
     pthread_cond_destroy(&st.space);
     pthread_mutex_destroy(&st.lock);
     if (!rc && st.failed) {
