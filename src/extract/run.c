@@ -22,11 +22,18 @@
 
 enum { WINDOW_PER_THREAD = 4 };
 
+/* One image between its worker and the writer. Slot i % window belongs to
+ * the worker that took image i until it is ready, then to the writer until
+ * written; its buffers are kept from image to image (no page faults on
+ * fresh memory for every image). */
 typedef struct {
   int ready;
   size_t row;              /* manifest row */
   char *error;             /* why the image was skipped, or NULL */
-  bovw_phow_result result; /* descriptors and frames copied (owned) */
+  bovw_phow_result result; /* points into the buffers below */
+  void *descriptors;
+  float *frames;
+  size_t descriptors_cap, frames_cap;  /* bytes */
 } slot;
 
 typedef struct {
@@ -44,11 +51,20 @@ typedef struct {
   bovw_error err;         /* the first failure */
 } run_state;
 
-static void slot_clear(slot *s) {
+static void slot_free(slot *s) {
   free(s->error);
-  free(s->result.descriptors);
-  free(s->result.frames);
+  free(s->descriptors);
+  free(s->frames);
   memset(s, 0, sizeof *s);
+}
+
+static int slot_reserve(void **buf, size_t *cap, size_t bytes) {
+  if (bytes <= *cap) return 0;
+  void *grown = realloc(*buf, bytes);
+  if (!grown) return -1;
+  *buf = grown;
+  *cap = bytes;
+  return 0;
 }
 
 /* Extracts manifest row i into s (never fails: a bad image becomes an error
@@ -66,19 +82,18 @@ static void extract_one(run_state *st, bovw_phow *phow, size_t i, slot *s) {
   if (!rc) {
     size_t item = p->float_descriptors ? sizeof(float) : 1;
     size_t dbytes = r.count * (size_t)r.dim * item, fbytes = r.count * 4 * sizeof(float);
-    s->result = r;
-    s->result.descriptors = malloc(dbytes ? dbytes : 1);
-    s->result.frames = malloc(fbytes ? fbytes : 1);
-    if (!s->result.descriptors || !s->result.frames) {
+    if (slot_reserve(&s->descriptors, &s->descriptors_cap, dbytes ? dbytes : 1) ||
+        slot_reserve((void **)&s->frames, &s->frames_cap, fbytes ? fbytes : 1)) {
       rc = bovw_error_set(&e, BOVW_ERR_NOMEM, "%s: out of memory", path);
     } else {
-      memcpy(s->result.descriptors, r.descriptors, dbytes);
-      memcpy(s->result.frames, r.frames, fbytes);
+      s->result = r;
+      s->result.descriptors = s->descriptors;
+      s->result.frames = s->frames;
+      memcpy(s->descriptors, r.descriptors, dbytes);
+      memcpy(s->frames, r.frames, fbytes);
     }
   }
   if (rc) {
-    free(s->result.descriptors);
-    free(s->result.frames);
     memset(&s->result, 0, sizeof s->result);
     s->error = strdup(e.message);
     if (!s->error) s->error = strdup("out of memory");
@@ -98,21 +113,22 @@ static void *writer(void *arg) {
       pthread_cond_wait(&st->ready, &st->lock);
       continue;
     }
-    slot taken = *s;
-    memset(s, 0, sizeof *s);
     pthread_mutex_unlock(&st->lock);
+    /* The slot is the writer's until it is marked free below. */
     bovw_error e;
     int rc;
-    if (taken.error) {
-      bovw_monitor_warning(st->monitor, "%s, skipped", taken.error);
-      rc = bovw_store_writer_skip(st->store, taken.row, st->manifest->paths[taken.row],
-                                  st->manifest->labels[taken.row], taken.error, &e);
+    if (s->error) {
+      bovw_monitor_warning(st->monitor, "%s, skipped", s->error);
+      rc = bovw_store_writer_skip(st->store, s->row, st->manifest->paths[s->row],
+                                  st->manifest->labels[s->row], s->error, &e);
     } else {
-      rc = bovw_store_writer_add(st->store, taken.row, st->manifest->paths[taken.row],
-                                 st->manifest->labels[taken.row], &taken.result, &e);
+      rc = bovw_store_writer_add(st->store, s->row, st->manifest->paths[s->row],
+                                 st->manifest->labels[s->row], &s->result, &e);
     }
-    slot_clear(&taken);
     pthread_mutex_lock(&st->lock);
+    free(s->error);
+    s->error = NULL;
+    s->ready = 0;
     if (rc && !st->failed) {
       st->failed = 1;
       st->err = e;
@@ -146,12 +162,12 @@ static void *worker(void *arg) {
     size_t i = st->next_take++;
     pthread_mutex_unlock(&st->lock);
 
-    slot s = {0};
-    extract_one(st, wa->phow, i, &s);
-    s.ready = 1;
+    /* Slot i % window is free: image i - window has been written. */
+    slot *s = &st->slots[(i - st->begin) % st->window];
+    extract_one(st, wa->phow, i, s);
 
     pthread_mutex_lock(&st->lock);
-    st->slots[(i - st->begin) % st->window] = s;
+    s->ready = 1;
     pthread_cond_signal(&st->ready);
     pthread_mutex_unlock(&st->lock);
   }
@@ -226,7 +242,7 @@ int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
       if (err) *err = st.err;
     }
   }
-  for (size_t k = 0; st.slots && k < st.window; k++) slot_clear(&st.slots[k]);
+  for (size_t k = 0; st.slots && k < st.window; k++) slot_free(&st.slots[k]);
   for (int t = 0; args && t < threads; t++) bovw_phow_free(args[t].phow);
   free(st.slots);
   free(args);
