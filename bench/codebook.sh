@@ -3,6 +3,7 @@
 # Caltech-101 descriptors (issue 4's figures).
 #
 #   bench/codebook.sh [BUILD_DIR] [DATA_DIR] [OUT_DIR] [--runs R] [--big]
+#                     [--threads "1 2"] [--algorithms "blas elkan lloyd ann"]
 #
 # Extracts the gray PHOW features of the 15-per-class training split (1,530
 # images), then for 1 and 2 threads: K=600 from 100,000 descriptors with each
@@ -16,13 +17,16 @@
 # bounds would need 16 GB), one run each: slow.
 # Prints Markdown tables for bench/RESULTS.md.
 set -eu
-RUNS=3 BIG=0
+ARGS="$*"
+RUNS=3 BIG=0 THREADS="1 2" ALGORITHMS="blas elkan lloyd ann"
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --big) BIG=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --algorithms) ALGORITHMS=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) POS+=("$1"); shift ;;
   esac
 done
@@ -77,7 +81,7 @@ median_of() {
 
 echo "## Codebook speed ($(date +%Y-%m-%d))"
 echo
-echo "Command: \`bench/codebook.sh $*\` ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+echo "Command: \`bench/codebook.sh $ARGS\` ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 echo "Gray PHOW descriptors of Caltech-101's 15-per-class training split; 50 iterations,"
 echo "k-means++; bovw: median of $RUNS runs of the whole command (sampling from the mmap'ed"
 echo "store included); scikit-learn $("$PY" -c 'import sklearn; print(sklearn.__version__)'): one run, fit only, same sample."
@@ -85,8 +89,8 @@ echo "Energy: sum of squared distances of the sample to the nearest centre, one 
 echo
 echo "| K | samples | threads | algorithm | seconds | peak RSS | energy | iterations |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-for t in 1 2; do
-  for a in blas elkan lloyd ann; do
+for t in $THREADS; do
+  for a in $ALGORITHMS; do
     say "K=600, 100k, $t thread(s), $a"
     read -r s rss e it <<< "$(median_of "$RUNS" cb_run 600 100000 "$a" "$t" --keep-sample)"
     printf '| 600 | 100,000 | %d | bovw %s | %.1f | %.0f MB | %s | %s |\n' "$t" "$a" "$s" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$e" "$it"
