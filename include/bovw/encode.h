@@ -145,6 +145,16 @@ typedef struct bovw_encodings {
 } bovw_encodings;
 
 int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err);
+
+/* Checks encodings against what a classifier recorded of its training
+ * encodings: `identity` is their meta.json's params and codebook (as a
+ * model's or net's "encodings" object holds them) and `dim` their
+ * dimension. A different dimension, codebook (by checksum) or encoding
+ * setting is refused with a message naming it; `who` names the classifier
+ * in messages ("model", "net"). */
+int bovw_encodings_check_identity(const bovw_encodings *enc, const char *enc_name,
+                                  const cJSON *identity, size_t dim, const char *who,
+                                  bovw_error *err);
 void bovw_encodings_free(bovw_encodings *self);
 
 #endif

@@ -78,37 +78,6 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
 
 int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
                                const char *enc_name, bovw_error *err) {
-  const cJSON *id = cJSON_GetObjectItem(self->meta, "encodings");
-  if (enc->dim != self->dim)
-    return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s has %zu-dimensional encodings; the model takes %zu", enc_name,
-                          enc->dim, self->dim);
-  const char *mine = bovw_meta_string(cJSON_GetObjectItem(id, "codebook"), "sha256", NULL);
-  const char *theirs = bovw_meta_string(cJSON_GetObjectItem(enc->meta, "codebook"), "sha256", NULL);
-  if (mine && theirs && strcmp(mine, theirs))
-    return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s was encoded with another codebook than the model's training "
-                          "data (codebook sha256 %.12s..., not %.12s...)",
-                          enc_name, theirs, mine);
-  const cJSON *mp = cJSON_GetObjectItem(id, "params"), *tp = cJSON_GetObjectItem(enc->meta, "params");
-  if (mp && tp && !cJSON_Compare(mp, tp, 1)) {
-    /* Name the first setting that differs. */
-    const cJSON *item;
-    cJSON_ArrayForEach(item, mp) {
-      const cJSON *other = cJSON_GetObjectItem(tp, item->string);
-      if (!other || !cJSON_Compare(item, other, 1)) {
-        char *a = cJSON_PrintUnformatted(item), *b = other ? cJSON_PrintUnformatted(other) : NULL;
-        bovw_error_set(err, BOVW_ERR_MISMATCH,
-                       "%s was encoded otherwise than the model's training data: %s is %s "
-                       "there, %s for the model (encode it with --like)",
-                       enc_name, item->string, b ? b : "missing", a ? a : "?");
-        free(a);
-        free(b);
-        return BOVW_ERR_MISMATCH;
-      }
-    }
-    return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s was encoded otherwise than the model's "
-                                                  "training data", enc_name);
-  }
-  return BOVW_OK;
+  return bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
+                                       self->dim, "model", err);
 }

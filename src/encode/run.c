@@ -205,3 +205,38 @@ int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err) 
   *out = self;
   return BOVW_OK;
 }
+
+int bovw_encodings_check_identity(const bovw_encodings *enc, const char *enc_name,
+                                  const cJSON *identity, size_t dim, const char *who,
+                                  bovw_error *err) {
+  if (enc->dim != dim)
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "%s has %zu-dimensional encodings; the %s takes %zu", enc_name,
+                          enc->dim, who, dim);
+  const char *mine = bovw_meta_string(cJSON_GetObjectItem(identity, "codebook"), "sha256", NULL);
+  const char *theirs = bovw_meta_string(cJSON_GetObjectItem(enc->meta, "codebook"), "sha256", NULL);
+  if (mine && theirs && strcmp(mine, theirs))
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "%s was encoded with another codebook than the %s's training "
+                          "data (codebook sha256 %.12s..., not %.12s...)",
+                          enc_name, who, theirs, mine);
+  const cJSON *mp = cJSON_GetObjectItem(identity, "params");
+  const cJSON *tp = cJSON_GetObjectItem(enc->meta, "params");
+  if (!mp || !tp || cJSON_Compare(mp, tp, 1)) return BOVW_OK;
+  /* Name the first setting that differs. */
+  const cJSON *item;
+  cJSON_ArrayForEach(item, mp) {
+    const cJSON *other = cJSON_GetObjectItem(tp, item->string);
+    if (other && cJSON_Compare(item, other, 1)) continue;
+    char *a = cJSON_PrintUnformatted(item), *b = other ? cJSON_PrintUnformatted(other) : NULL;
+    bovw_error_set(err, BOVW_ERR_MISMATCH,
+                   "%s was encoded otherwise than the %s's training data: %s is %s there, "
+                   "%s for the %s (encode it with --like)",
+                   enc_name, who, item->string, b ? b : "missing", a ? a : "?", who);
+    free(a);
+    free(b);
+    return BOVW_ERR_MISMATCH;
+  }
+  return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s was encoded otherwise than the %s's "
+                                                "training data", enc_name, who);
+}

@@ -247,40 +247,8 @@ int bovw_nn_model_check_encodings(const bovw_nn_model *self, const bovw_encoding
   if (!self->from_encodings)
     return bovw_error_set(err, BOVW_ERR_MISMATCH,
                           "the net was trained on images, not encodings: give it a manifest");
-  const size_t dim = bovw_nn_net_input_size(self->net);
-  if (enc->dim != dim)
-    return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s has %zu-dimensional encodings; the net takes %zu", enc_name,
-                          enc->dim, dim);
-  const cJSON *id = cJSON_GetObjectItem(self->meta, "encodings");
-  const char *mine = bovw_meta_string(cJSON_GetObjectItem(id, "codebook"), "sha256", NULL);
-  const char *theirs =
-      bovw_meta_string(cJSON_GetObjectItem(enc->meta, "codebook"), "sha256", NULL);
-  if (mine && theirs && strcmp(mine, theirs))
-    return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s was encoded with another codebook than the net's training data "
-                          "(codebook sha256 %.12s..., not %.12s...)",
-                          enc_name, theirs, mine);
-  const cJSON *mp = cJSON_GetObjectItem(id, "params"), *tp = cJSON_GetObjectItem(enc->meta, "params");
-  if (mp && tp && !cJSON_Compare(mp, tp, 1)) {
-    const cJSON *item;
-    cJSON_ArrayForEach(item, mp) {
-      const cJSON *other = cJSON_GetObjectItem(tp, item->string);
-      if (!other || !cJSON_Compare(item, other, 1)) {
-        char *a = cJSON_PrintUnformatted(item), *b = other ? cJSON_PrintUnformatted(other) : NULL;
-        bovw_error_set(err, BOVW_ERR_MISMATCH,
-                       "%s was encoded otherwise than the net's training data: %s is %s there, "
-                       "%s for the net (encode it with --like)",
-                       enc_name, item->string, b ? b : "missing", a ? a : "?");
-        free(a);
-        free(b);
-        return BOVW_ERR_MISMATCH;
-      }
-    }
-    return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s was encoded otherwise than the net's training data", enc_name);
-  }
-  return BOVW_OK;
+  return bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
+                                       bovw_nn_net_input_size(self->net), "net", err);
 }
 
 int bovw_nn_model_check_classes(const bovw_nn_model *self, const bovw_nn_data *data,
