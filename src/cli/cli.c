@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -36,6 +37,15 @@ int cli_usage(const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "Try '%s --help'.\n", command_name);
   return CLI_USAGE;
+}
+
+int cli_option_end(int c, char **argv, const char *help) {
+  if (c == 'h') {
+    fputs(help, stdout);
+    return CLI_OK;
+  }
+  if (c == ':') return cli_usage("%s needs a value", argv[optind - 1]);
+  return cli_usage("unknown option '%s'", argv[optind - 1]);
 }
 
 int cli_parse_long(const char *option, const char *text, long min, long max,

@@ -21,6 +21,12 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "bovw CMD: message" and a hint to use --help; returns CLI_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The last cases of every command's option switch (`default:`): -h prints
+ * `help` on stdout and returns CLI_OK (the command then returns it);
+ * getopt's ':' (a value missing) and '?' (an unknown option) print a usage
+ * error and return CLI_USAGE. Requires ":" at the start of the optstring. */
+int cli_option_end(int c, char **argv, const char *help);
+
 /* Parse an option value; on a bad value print a usage error naming the
  * option and return CLI_USAGE, else store it and return CLI_OK. */
 int cli_parse_long(const char *option, const char *text, long min, long max,

@@ -132,9 +132,7 @@ int cmd_codebook(int argc, char **argv) {
       case OPT_KEEP: o.keep_sample = 1; break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v; break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, HELP);
     }
   }
   if (rc) return rc;

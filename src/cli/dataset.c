@@ -97,9 +97,7 @@ static int scan(int argc, char **argv) {
         if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) so.threads = (int)v;
         break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(SCAN_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, SCAN_HELP);
     }
   }
   if (rc) return rc;
@@ -184,9 +182,7 @@ static int import_idx(int argc, char **argv) {
         if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) threads = (int)v;
         break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(IMPORT_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, IMPORT_HELP);
     }
   }
   if (rc) return rc;

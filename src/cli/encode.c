@@ -81,9 +81,7 @@ int cmd_encode(int argc, char **argv) {
       case OPT_LIBSVM: libsvm = optarg; break;
       case 'j': rc = cli_parse_long("--threads", optarg, 1, 1024, &threads); break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, HELP);
     }
   }
   if (rc) return rc;

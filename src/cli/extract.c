@@ -123,9 +123,7 @@ int cmd_extract(int argc, char **argv) {
         if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v;
         break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(EXTRACT_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, EXTRACT_HELP);
     }
   }
   if (rc) return rc;
@@ -167,9 +165,7 @@ int cmd_merge(int argc, char **argv) {
     switch (c) {
       case 'o': out_dir = optarg; break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(MERGE_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, MERGE_HELP);
     }
   }
   if (optind >= argc) return cli_usage("no shard folders given");

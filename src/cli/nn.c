@@ -136,9 +136,7 @@ static int summary(int argc, char **argv) {
       case OPT_CLASSES:
         if (!(rc = cli_parse_long("--classes", optarg, 1, 1 << 24, &v))) opt.classes = (int)v;
         break;
-      case 'h': fputs(SUMMARY_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, SUMMARY_HELP);
     }
   }
   if (rc) return rc;
@@ -256,9 +254,7 @@ static int train(int argc, char **argv) {
       case OPT_SEED: rc = cli_parse_seed("--seed", optarg, &o.seed); break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v; break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(TRAIN_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, TRAIN_HELP);
     }
   }
   if (rc) return rc;
@@ -321,9 +317,7 @@ static int eval(int argc, char **argv) {
       case 'o': out_dir = optarg; break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) threads = (int)v; break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(EVAL_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, EVAL_HELP);
     }
   }
   if (rc) return rc;

@@ -40,9 +40,7 @@ int cmd_predict(int argc, char **argv) {
       case 'c': codebook = optarg; break;
       case OPT_TOP: rc = cli_parse_long("--top", optarg, 1, 100000, &top); break;
       case OPT_JSON: json = 1; break;
-      case 'h': fputs(HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, HELP);
     }
   }
   if (rc) return rc;

@@ -75,9 +75,7 @@ int cmd_train(int argc, char **argv) {
       case OPT_SEED: rc = cli_parse_seed("--seed", optarg, &o.seed); break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v; break;
       case 'q': quiet = 1; break;
-      case 'h': fputs(TRAIN_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, TRAIN_HELP);
     }
   }
   if (rc) return rc;
@@ -118,9 +116,7 @@ int cmd_eval(int argc, char **argv) {
     switch (c) {
       case 'o': out_dir = optarg; break;
       case 'q': break;
-      case 'h': fputs(EVAL_HELP, stdout); return CLI_OK;
-      case ':': return cli_usage("%s needs a value", argv[optind - 1]);
-      default: return cli_usage("unknown option '%s'", argv[optind - 1]);
+      default: return cli_option_end(c, argv, EVAL_HELP);
     }
   }
   if (optind != argc - 2) return cli_usage("MODEL_DIR and ENCODING_DIR expected");
