@@ -184,37 +184,95 @@ HOT static double update_min_distance(const float *data, size_t n, int dim,
   return total;
 }
 
-/* k-means++ seeding (Arthur and Vassilvitskii, 2007): each next centre is a
- * row drawn with probability proportional to its squared distance to the
- * nearest centre chosen so far. */
-static void init_plusplus(const float *data, size_t n, int dim, int k, bovw_rng *rng,
-                          float *centers, float *mind, int threads) {
+/* Greedy k-means++ seeding (Arthur and Vassilvitskii, 2007, with the
+ * greedy refinement scikit-learn uses): each next centre is the best, by
+ * the potential it leaves (sum over rows of the squared distance to the
+ * nearest centre), of 2 + ln k candidates drawn with probability
+ * proportional to that squared distance. The distances of all rows to the
+ * candidates are one matrix product. Sums run over fixed chunks of rows
+ * added in order, so the draws, and the centres, do not depend on the
+ * thread count. */
+enum { SEED_CHUNK = 4096 };
+
+/* The row whose cumulative weight passes r, from chunk sums then within the
+ * chunk. */
+static size_t draw(const float *w, size_t n, const double *chunk_sum, size_t chunks,
+                   double r) {
+  size_t c = 0;
+  while (c + 1 < chunks && r >= chunk_sum[c]) r -= chunk_sum[c++];
+  size_t i = c * SEED_CHUNK, end = i + SEED_CHUNK < n ? i + SEED_CHUNK : n;
+  for (; i + 1 < end; i++) {
+    r -= w[i];
+    if (r < 0) break;
+  }
+  return i;
+}
+
+static int init_plusplus(const float *data, const float *xnorm, size_t n, int dim, int k,
+                         bovw_rng *rng, float *centers, float *mind, int threads) {
+  int L = 2 + (int)log((double)k);
+  size_t chunks = (n + SEED_CHUNK - 1) / SEED_CHUNK;
+  float *cand = malloc((size_t)L * dim * sizeof *cand), *cn = malloc((size_t)L * sizeof *cn);
+  float *g = malloc(n * (size_t)L * sizeof *g);
+  double *part = malloc((size_t)(L + 1) * chunks * sizeof *part);
+  size_t *ids = malloc((size_t)L * sizeof *ids);
+  if (!cand || !cn || !g || !part || !ids) {
+    free(cand); free(cn); free(g); free(part); free(ids);
+    return -1;
+  }
+  double *sum = part + (size_t)L * chunks;  /* chunk sums of mind */
   size_t first = (size_t)bovw_rng_below(rng, n);
   memcpy(centers, data + first * dim, (size_t)dim * sizeof *centers);
   for (size_t i = 0; i < n; i++) mind[i] = FLT_MAX;
-  for (int c = 0; c < k; c++) {
-    const float *cc = centers + (size_t)c * dim;
-    double total = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-    {
-      /* Fixed slices: the sum is the same for a given thread count. */
-      size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-      size_t lo = n * t / nt, hi = n * (t + 1) / nt;
-      total += update_min_distance(data + lo * dim, hi - lo, dim, cc, mind + lo);
-    }
-    if (c + 1 == k) break;
-    size_t pick = 0;
-    if (total > 0) {
-      double r = bovw_rng_uniform(rng) * total, acc = 0;
-      for (pick = 0; pick + 1 < n; pick++) {
-        acc += mind[pick];
-        if (acc > r) break;
-      }
-    } else {
-      pick = (size_t)bovw_rng_below(rng, n);  /* all points coincide */
-    }
-    memcpy(centers + (size_t)(c + 1) * dim, data + pick * dim, (size_t)dim * sizeof *centers);
+  update_min_distance(data, n, dim, centers, mind);  /* rows to the first centre */
+  for (size_t ch = 0; ch < chunks; ch++) {
+    double s = 0;
+    for (size_t i = ch * SEED_CHUNK; i < n && i < (ch + 1) * SEED_CHUNK; i++) s += mind[i];
+    sum[ch] = s;
   }
+  for (int c = 1; c < k; c++) {
+    double pot = 0;
+    for (size_t ch = 0; ch < chunks; ch++) pot += sum[ch];
+    for (int l = 0; l < L; l++) {
+      ids[l] = pot > 0 ? draw(mind, n, sum, chunks, bovw_rng_uniform(rng) * pot)
+                       : (size_t)bovw_rng_below(rng, n);  /* all rows coincide */
+      memcpy(cand + (size_t)l * dim, data + ids[l] * dim, (size_t)dim * sizeof *cand);
+      double s = 0;
+      for (int j = 0; j < dim; j++) s += (double)cand[(size_t)l * dim + j] * cand[(size_t)l * dim + j];
+      cn[l] = (float)s;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, L, dim, -2.0f, data, dim,
+                cand, dim, 0.0f, g, L);
+    /* g becomes each row's distance to each candidate, capped by mind. */
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t ch = 0; ch < chunks; ch++) {
+      double s[64] = {0};
+      for (size_t i = ch * SEED_CHUNK; i < n && i < (ch + 1) * SEED_CHUNK; i++)
+        for (int l = 0; l < L; l++) {
+          float d = xnorm[i] + g[i * L + l] + cn[l];
+          d = d > 0 ? d : 0;
+          d = d < mind[i] ? d : mind[i];
+          g[i * L + l] = d;
+          s[l] += d;
+        }
+      for (int l = 0; l < L; l++) part[(size_t)l * chunks + ch] = s[l];
+    }
+    int best = 0;
+    double best_pot = 0;
+    for (int l = 0; l < L; l++) {
+      double p = 0;
+      for (size_t ch = 0; ch < chunks; ch++) p += part[(size_t)l * chunks + ch];
+      if (l == 0 || p < best_pot) {
+        best_pot = p;
+        best = l;
+      }
+    }
+    for (size_t i = 0; i < n; i++) mind[i] = g[i * L + best];
+    memcpy(sum, part + (size_t)best * chunks, chunks * sizeof *sum);
+    memcpy(centers + (size_t)c * dim, cand + (size_t)best * dim, (size_t)dim * sizeof *centers);
+  }
+  free(cand); free(cn); free(g); free(part); free(ids);
+  return 0;
 }
 
 static void init_random(const float *data, size_t n, int dim, int k, bovw_rng *rng,
@@ -258,11 +316,16 @@ static int lloyd_blas(const float *data, size_t n, int dim, int k, bovw_kmeans_i
   }
   bovw_rng rng;
   bovw_rng_seed(&rng, seed);
-  if (init == BOVW_INIT_PLUSPLUS)
-    init_plusplus(data, n, dim, k, &rng, centers, dist, threads);
-  else
-    init_random(data, n, dim, k, &rng, centers);
   row_norms(data, n, dim, xnorm, threads);
+  if (init == BOVW_INIT_PLUSPLUS) {
+    if (init_plusplus(data, xnorm, n, dim, k, &rng, centers, dist, threads)) {
+      free(centers); free(xnorm); free(cnorm); free(dist); free(label); free(prev);
+      free(sum); free(count); free(energies); free(scratch);
+      return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for k-means");
+    }
+  } else {
+    init_random(data, n, dim, k, &rng, centers);
+  }
   for (size_t i = 0; i < n; i++) label[i] = -1;
 
   int it = 0;
