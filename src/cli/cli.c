@@ -39,6 +39,21 @@ int cli_usage(const char *fmt, ...) {
   return CLI_USAGE;
 }
 
+int cli_dispatch(const char *group, int argc, char **argv, const char *help,
+                 const cli_subcommand *subs, size_t count) {
+  if (argc < 2) {
+    fputs(help, stderr);
+    return CLI_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    fputs(help, stdout);
+    return CLI_OK;
+  }
+  for (size_t i = 0; i < count; i++)
+    if (!strcmp(argv[1], subs[i].name)) return subs[i].run(argc - 1, argv + 1);
+  return cli_usage("no command '%s %s'", group, argv[1]);
+}
+
 int cli_option_end(int c, char **argv, const char *help) {
   if (c == 'h') {
     fputs(help, stdout);

@@ -27,6 +27,18 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error and return CLI_USAGE. Requires ":" at the start of the optstring. */
 int cli_option_end(int c, char **argv, const char *help);
 
+/* A command made of subcommands (`bovw dataset scan ...`): no argument
+ * prints `help` on stderr (usage error), -h/--help prints it on stdout, a
+ * known name runs its function with the arguments after `group`, anything
+ * else is a usage error naming it. */
+typedef struct cli_subcommand {
+  const char *name;
+  int (*run)(int argc, char **argv);
+} cli_subcommand;
+
+int cli_dispatch(const char *group, int argc, char **argv, const char *help,
+                 const cli_subcommand *subs, size_t count);
+
 /* Parse an option value; on a bad value print a usage error naming the
  * option and return CLI_USAGE, else store it and return CLI_OK. */
 int cli_parse_long(const char *option, const char *text, long min, long max,

@@ -228,15 +228,6 @@ static int import_idx(int argc, char **argv) {
 
 int cmd_dataset(int argc, char **argv) {
   cli_set_command("bovw dataset");
-  if (argc < 2) {
-    fputs(DATASET_HELP, stderr);
-    return CLI_USAGE;
-  }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    fputs(DATASET_HELP, stdout);
-    return CLI_OK;
-  }
-  if (!strcmp(argv[1], "scan")) return scan(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "import-idx")) return import_idx(argc - 1, argv + 1);
-  return cli_usage("no command 'dataset %s'", argv[1]);
+  static const cli_subcommand subs[] = {{"scan", scan}, {"import-idx", import_idx}};
+  return cli_dispatch("dataset", argc, argv, DATASET_HELP, subs, sizeof subs / sizeof subs[0]);
 }

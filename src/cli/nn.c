@@ -342,16 +342,6 @@ static int eval(int argc, char **argv) {
 
 int cmd_nn(int argc, char **argv) {
   cli_set_command("bovw nn");
-  if (argc < 2) {
-    fputs(NN_HELP, stderr);
-    return CLI_USAGE;
-  }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-    fputs(NN_HELP, stdout);
-    return CLI_OK;
-  }
-  if (!strcmp(argv[1], "summary")) return summary(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
-  if (!strcmp(argv[1], "eval")) return eval(argc - 1, argv + 1);
-  return cli_usage("no command 'nn %s'", argv[1]);
+  static const cli_subcommand subs[] = {{"summary", summary}, {"train", train}, {"eval", eval}};
+  return cli_dispatch("nn", argc, argv, NN_HELP, subs, sizeof subs / sizeof subs[0]);
 }
