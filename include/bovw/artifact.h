@@ -23,6 +23,9 @@ int bovw_artifact_begin(const char *dir, bovw_error *err);
  * "created": ISO-8601 UTC}. Free with cJSON_Delete. NULL when out of memory. */
 cJSON *bovw_meta_new(const char *kind);
 
+/* Writes a JSON tree to path atomically, indented, ending with a newline. */
+int bovw_json_write(const char *path, const cJSON *root, bovw_error *err);
+
 /* Writes meta as dir/meta.json atomically (the artifact's commit point). */
 int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err);
 

@@ -24,6 +24,7 @@ static const command COMMANDS[] = {
     {"eval", cmd_eval, "a model on encodings: accuracy, per-class, confusion matrix"},
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
     {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
+    {"compare", cmd_compare, "reports side by side: tables, pictures, learning curves"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 

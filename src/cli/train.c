@@ -158,8 +158,11 @@ int cmd_eval(int argc, char **argv) {
     cJSON_AddNumberToObject(info, "train_seconds", bovw_meta_number(m->meta, "train_seconds", 0));
     cJSON_AddNumberToObject(info, "dim", (double)m->dim);
     cJSON_AddNumberToObject(info, "model_bytes", (double)(m->num_classes * (m->dim + 1) * 4));
-    cJSON_AddNumberToObject(info, "score_seconds",
-                            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    /* The same names as bovw nn eval's, so that compare reads both. */
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    cJSON_AddNumberToObject(info, "inference_seconds", seconds);
+    cJSON_AddNumberToObject(info, "images_per_second",
+                            seconds > 0 ? (double)enc->count / seconds : 0);
     const cJSON *p = cJSON_GetObjectItem(enc->meta, "params");
     if (p) cJSON_AddItemToObject(info, "encoding", cJSON_Duplicate(p, 1));
   }

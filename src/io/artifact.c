@@ -44,19 +44,21 @@ cJSON *bovw_meta_new(const char *kind) {
   return m;
 }
 
-int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err) {
-  char *text = cJSON_Print(meta);
-  char *path = bovw_path_join(dir, "meta.json");
-  int rc;
-  if (!text || !path) {
-    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
-  } else {
-    size_t n = strlen(text);
-    text[n] = '\n';  /* replaces the NUL: a text file ends with a newline */
-    rc = bovw_write_file(path, text, n + 1, err);
-  }
-  free(path);
+int bovw_json_write(const char *path, const cJSON *root, bovw_error *err) {
+  char *text = cJSON_Print(root);
+  if (!text) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+  size_t n = strlen(text);
+  text[n] = '\n';  /* replaces the NUL: a text file ends with a newline */
+  int rc = bovw_write_file(path, text, n + 1, err);
   free(text);
+  return rc;
+}
+
+int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err) {
+  char *path = bovw_path_join(dir, "meta.json");
+  int rc = path ? bovw_json_write(path, meta, err)
+                : bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  free(path);
   return rc;
 }
 

@@ -10,75 +10,18 @@
 
 #include "bovw/fs.h"
 #include "bovw/report.h"
+#include "report/internal.h"
 
 #define MAX_WIDTH 1400.0   /* the whole picture, in pixels */
 #define MAX_CELL 40.0      /* a few classes still get a compact picture */
 #define MAX_FONT 12.0      /* labels of the rows and columns */
 #define MAX_NAME_CHARS 24  /* longer names are cut, with the whole name in
                               the tooltip */
-#define CHAR_WIDTH 0.6     /* a generous average advance of sans-serif
-                              letters, in ems, for sizing the label areas */
 #define MARGIN 10.0
 #define AXIS_TITLE 18.0    /* "true class", "predicted class" */
 #define TITLE_HEIGHT 46.0  /* two lines of title */
 #define LEGEND_WIDTH 70.0  /* gap, colour bar, tick labels */
 #define TITLE "Confusion matrix (rows: true class, normalised; white: 0)"
-
-/* The length of the valid UTF-8 sequence at s, or 0 when s does not start
- * one (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
-static int utf8_sequence(const unsigned char *s) {
-  unsigned char c = s[0];
-  if (c < 0x80) return 1;
-  int n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-          : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  if (!n) return 0;
-  unsigned char lo = 0x80, hi = 0xbf;  /* range of the second byte */
-  if (c == 0xe0) lo = 0xa0;
-  if (c == 0xed) hi = 0x9f;
-  if (c == 0xf0) lo = 0x90;
-  if (c == 0xf4) hi = 0x8f;
-  if (s[1] < lo || s[1] > hi) return 0;
-  for (int i = 2; i < n; i++)
-    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
-  return n;
-}
-
-/* Characters (code points, an invalid byte counting as one) in s. */
-static size_t text_chars(const char *s) {
-  size_t n = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
-    int len = utf8_sequence(p);
-    p += len ? len : 1;
-  }
-  return n;
-}
-
-/* Writes s as XML character data, cut to max_chars characters with an
- * ellipsis (0: no limit). The markup characters become entities; control
- * characters, which XML 1.0 forbids, and bytes that are not UTF-8 (a folder
- * name can be anything) become U+FFFD, so the file always parses. */
-static void put_xml(FILE *f, const char *s, size_t max_chars) {
-  size_t total = text_chars(s), chars = 0;
-  const unsigned char *p = (const unsigned char *)s;
-  while (*p) {
-    if (max_chars && total > max_chars && chars == max_chars - 1) {
-      fputs("\u2026", f);
-      return;
-    }
-    int len = utf8_sequence(p);
-    if (*p == '&') fputs("&amp;", f);
-    else if (*p == '<') fputs("&lt;", f);
-    else if (*p == '>') fputs("&gt;", f);
-    else if (*p == '"') fputs("&quot;", f);
-    else if (*p == '\'') fputs("&apos;", f);
-    else if (!len || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r'))
-      fputs("\ufffd", f);
-    else
-      fwrite(p, 1, (size_t)len, f);
-    p += len ? len : 1;
-    chars++;
-  }
-}
 
 /* The colour of a nonzero fraction v in (0, 1]: ColorBrewer's sequential
  * "Blues", from a tint still visible on white to dark blue. Zero cells are
@@ -100,14 +43,14 @@ static void colour(double v, char out[8]) {
 
 /* The width of the label area for a font size: the longest (cut) name. */
 static double label_width(size_t chars, double font) {
-  return (double)chars * CHAR_WIDTH * font + 6;
+  return (double)chars * BOVW_CHAR_WIDTH * font + 6;
 }
 
 int bovw_report_write_svg(const bovw_report *self, const char *path,
                           bovw_error *err) {
   size_t k = self->num_classes, chars = 1;
   for (size_t c = 0; c < k; c++) {
-    size_t n = text_chars(self->class_names[c]);
+    size_t n = bovw_text_chars(self->class_names[c]);
     if (n > chars) chars = n;
   }
   if (chars > MAX_NAME_CHARS) chars = MAX_NAME_CHARS;
@@ -138,27 +81,19 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
            100 * self->accuracy, 100 * self->mean_class_accuracy, self->count, k,
            k == 1 ? "class" : "classes");
   double title_width = fmax((sizeof TITLE - 1) * 0.65 * 15,
-                            (double)strlen(subtitle) * CHAR_WIDTH * 12);
+                            (double)strlen(subtitle) * BOVW_CHAR_WIDTH * 12);
   width = fmax(width, fmin(MAX_WIDTH, title_width + 2 * MARGIN));
   double height = my + bar_height + MARGIN;
 
   bovw_atomic_file af;
-  int rc = bovw_atomic_open(&af, path, err);
+  int rc = bovw_svg_open(&af, path, width, height, MARGIN, TITLE, err);
   if (rc) return rc;
   FILE *f = af.fp;
   size_t tested = 0;
   for (size_t c = 0; c < k; c++) tested += self->support[c] > 0;
 
-  fprintf(f,
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-          "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
-          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-          ceil(width), ceil(height), ceil(width), ceil(height));
-  fprintf(f,
-          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">"
-          TITLE "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
-          MARGIN, MARGIN + 15, MARGIN, MARGIN + 34, subtitle);
+  fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n", MARGIN,
+          MARGIN + 34, subtitle);
   fprintf(f,
           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">"
           "predicted class</text>\n",
@@ -177,16 +112,16 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
     double centre = (double)c * cell + cell / 2 + 0.35 * font;
     fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\"%s>", mx - 3,
             my + centre, fill);
-    put_xml(f, self->class_names[c], MAX_NAME_CHARS);
+    bovw_put_xml(f, self->class_names[c], MAX_NAME_CHARS);
     fputs("<title>", f);
-    put_xml(f, self->class_names[c], 0);
+    bovw_put_xml(f, self->class_names[c], 0);
     fprintf(f, ": %lld test images, recall %.1f%%</title></text>\n",
             (long long)self->support[c], 100 * self->recall[c]);
     fprintf(f, "<text transform=\"translate(%.2f %.2f) rotate(-90)\">",
             mx + centre, my - 3);
-    put_xml(f, self->class_names[c], MAX_NAME_CHARS);
+    bovw_put_xml(f, self->class_names[c], MAX_NAME_CHARS);
     fputs("<title>", f);
-    put_xml(f, self->class_names[c], 0);
+    bovw_put_xml(f, self->class_names[c], 0);
     fprintf(f, ": precision %.1f%%</title></text>\n", 100 * self->precision[c]);
   }
   fputs("</g>\n", f);
@@ -223,9 +158,9 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
       double x = mx + (double)p * cell, y = my + (double)t * cell;
       fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
               "fill=\"%s\"><title>", x, y, cell, cell, fill);
-      put_xml(f, self->class_names[t], 0);
+      bovw_put_xml(f, self->class_names[t], 0);
       fputs(" \u2192 ", f);
-      put_xml(f, self->class_names[p], 0);
+      bovw_put_xml(f, self->class_names[p], 0);
       fprintf(f, ": %lld of %lld (%.1f%%)</title></rect>\n", (long long)n,
               (long long)self->support[t], 100 * v);
       if (numbers)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bovw/report.h"
+#include "report/internal.h"
 
 int bovw_report_new(size_t num_classes, bovw_report **out, bovw_error *err) {
   *out = NULL;
@@ -142,4 +143,11 @@ int bovw_report_from_scores(const float *scores, const int32_t *labels, size_t n
   r->mean_class_accuracy = recall_sum / (double)classes_tested;
   *out = r;
   return BOVW_OK;
+}
+
+int bovw_class_rank_worst_first(const void *pa, const void *pb) {
+  const bovw_class_rank *a = pa, *b = pb;
+  if (a->tested != b->tested) return a->tested ? -1 : 1;
+  if (a->value != b->value) return a->value < b->value ? -1 : 1;
+  return (a->index > b->index) - (a->index < b->index);
 }

@@ -80,7 +80,6 @@ int bovw_report_write(const bovw_report *self, const char *dir, const char *titl
   char *json_path = join(dir, "report.json", err);
   char *md_path = json_path ? join(dir, "report.md", err) : NULL;
   char *svg_path = md_path ? join(dir, "confusion.svg", err) : NULL;
-  char *text = NULL;
   cJSON *root = NULL;
   if (!svg_path) {
     rc = BOVW_ERR_NOMEM;
@@ -97,17 +96,12 @@ int bovw_report_write(const bovw_report *self, const char *dir, const char *titl
   if ((rc = bovw_report_write_svg(self, svg_path, err)) ||
       (rc = bovw_report_write_markdown(self, md_path, title, info, err)))
     goto done;
-  root = report_to_json(self, info);
-  text = root ? cJSON_Print(root) : NULL;
-  if (!text) {
+  if (!(root = report_to_json(self, info))) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", json_path);
     goto done;
   }
-  size_t n = strlen(text);
-  text[n] = '\n';  /* replaces the NUL: a text file ends with a newline */
-  rc = bovw_write_file(json_path, text, n + 1, err);
+  rc = bovw_json_write(json_path, root, err);
 done:
-  free(text);
   cJSON_Delete(root);
   free(json_path);
   free(md_path);

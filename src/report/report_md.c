@@ -6,21 +6,7 @@
 
 #include "bovw/fs.h"
 #include "bovw/report.h"
-
-/* Writes text with the characters markdown would read as syntax escaped
- * (a class name such as "a_b_" or "x|y" must not turn into emphasis or an
- * extra table column); line breaks, which would end a table row, become
- * spaces. */
-static void put_text(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '\n' || *s == '\r' || *s == '\t')
-      fputc(' ', f);
-    else if (strchr("\\`*_[]<>|&#", *s))
-      fprintf(f, "\\%c", *s);
-    else
-      fputc(*s, f);
-  }
-}
+#include "report/internal.h"
 
 static void put_percent(FILE *f, double fraction) {
   fprintf(f, "%.1f%%", 100 * fraction);
@@ -30,7 +16,7 @@ static void put_percent(FILE *f, double fraction) {
  * numbers, objects and arrays as compact JSON. */
 static int put_value(FILE *f, const cJSON *v) {
   if (cJSON_IsString(v)) {
-    put_text(f, v->valuestring);
+    bovw_put_md(f, v->valuestring);
   } else if (cJSON_IsNumber(v)) {
     fprintf(f, "%.15g", v->valuedouble);
   } else if (cJSON_IsBool(v)) {
@@ -40,7 +26,7 @@ static int put_value(FILE *f, const cJSON *v) {
   } else {
     char *text = cJSON_PrintUnformatted(v);
     if (!text) return BOVW_ERR_NOMEM;
-    put_text(f, text);
+    bovw_put_md(f, text);
     free(text);
   }
   return BOVW_OK;
@@ -48,10 +34,10 @@ static int put_value(FILE *f, const cJSON *v) {
 
 static int put_row(FILE *f, const char *key, const char *subkey, const cJSON *v) {
   fputs("| ", f);
-  put_text(f, key);
+  bovw_put_md(f, key);
   if (subkey) {
     fputc('.', f);
-    put_text(f, subkey);
+    bovw_put_md(f, subkey);
   }
   fputs(" | ", f);
   int rc = put_value(f, v);
@@ -80,29 +66,13 @@ static int put_run(FILE *f, const cJSON *info) {
   return BOVW_OK;
 }
 
-typedef struct {
-  size_t index;
-  double recall;
-  int tested;
-} class_order;
-
-/* Worst classes first: classes without test images last (their recall
- * means nothing), then by recall, then by class index so the order is the
- * same on every platform. */
-static int worst_first(const void *pa, const void *pb) {
-  const class_order *a = pa, *b = pb;
-  if (a->tested != b->tested) return a->tested ? -1 : 1;
-  if (a->recall != b->recall) return a->recall < b->recall ? -1 : 1;
-  return (a->index > b->index) - (a->index < b->index);
-}
-
 static int put_classes(FILE *f, const bovw_report *self) {
   size_t k = self->num_classes;
-  class_order *order = malloc(k * sizeof *order);
+  bovw_class_rank *order = malloc(k * sizeof *order);
   if (!order) return BOVW_ERR_NOMEM;
   for (size_t c = 0; c < k; c++)
-    order[c] = (class_order){c, self->recall[c], self->support[c] > 0};
-  qsort(order, k, sizeof *order, worst_first);
+    order[c] = (bovw_class_rank){c, self->recall[c], self->support[c] > 0};
+  qsort(order, k, sizeof *order, bovw_class_rank_worst_first);
   fputs("\n## Classes, worst first\n\n"
         "| class | support | recall | precision | most often mistaken for |\n"
         "| --- | ---: | ---: | ---: | --- |\n",
@@ -115,7 +85,7 @@ static int put_classes(FILE *f, const bovw_report *self) {
     for (size_t p = 0; p < k; p++)
       if (p != c && row[p] > 0 && (worst == c || row[p] > row[worst])) worst = p;
     fputs("| ", f);
-    put_text(f, self->class_names[c]);
+    bovw_put_md(f, self->class_names[c]);
     fprintf(f, " | %lld | ", (long long)self->support[c]);
     if (self->support[c] > 0)
       put_percent(f, self->recall[c]);
@@ -125,7 +95,7 @@ static int put_classes(FILE *f, const bovw_report *self) {
     put_percent(f, self->precision[c]);
     fputs(" | ", f);
     if (worst != c) {
-      put_text(f, self->class_names[worst]);
+      bovw_put_md(f, self->class_names[worst]);
       fprintf(f, " (%lld)", (long long)row[worst]);
     } else {
       fputs("–", f);
@@ -147,7 +117,7 @@ int bovw_report_write_markdown(const bovw_report *self, const char *path,
   for (size_t c = 0; c < self->num_classes; c++) tested += self->support[c] > 0;
 
   fputs("# ", f);
-  put_text(f, title ? title : "Classification report");
+  bovw_put_md(f, title ? title : "Classification report");
   fprintf(f, "\n\n| measure | value |\n| --- | ---: |\n| images | %zu |\n",
           self->count);
   fprintf(f, "| classes | %zu", self->num_classes);

@@ -29,6 +29,11 @@ done
 expect_grep '"mean_class_accuracy":' "$TMP/report-sgd/report.json" "report.json has the mean per-class accuracy"
 expect_grep '"confusion":' "$TMP/report-sgd/report.json" "report.json has the confusion matrix"
 expect_grep "<svg" "$TMP/report-sgd/confusion.svg" "confusion.svg is SVG"
+expect_grep '"inference_seconds":' "$TMP/report-sgd/report.json" "the run has the inference time"
+# The reports of eval side by side: names, times and sizes from their runs.
+expect_exit 0 "compare the solvers" "$BOVW" compare "$TMP/report-sgd" "$TMP/report-liblinear-cs" -o "$TMP/cmp"
+expect_grep "^| hist-sgd | [0-9]* | .* [0-9.]* m\?s | [0-9.]* kB |$" "$TMP/cmp/compare.md" "hist-sgd with its times and size"
+expect_grep "^| hist-liblinear-cs | " "$TMP/cmp/compare.md" "hist-liblinear-cs"
 
 expect_exit 0 "cross-validation" "$BOVW" train "$TMP/etr" -o "$TMP/model-cv" --cv 3 --solver liblinear-l2-dual -q
 expect_grep '"cross_validation":' "$TMP/model-cv/meta.json" "the grid is recorded"
