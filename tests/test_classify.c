@@ -1,5 +1,6 @@
 /* test_classify.c: linear SVMs (VLFeat and liblinear), cross-validation,
- * the model artifact and its refusals. */
+ * k nearest neighbours (votes and ties), the model artifact and its
+ * refusals. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,22 +18,13 @@ static char *dir;
 static void setup(void) { dir = test_tmpdir(); }
 static void teardown(void) { test_rmtree(dir); dir = NULL; }
 
-/* An encodings artifact of n points in dim dimensions, k linearly separable
- * classes (class c lives around 3 e_c, noise `spread`), in dir/name. */
-static const char *make_encodings(const char *name, size_t n, int dim, int k, double spread,
-                                  uint64_t seed, const char *codebook_sha) {
+/* An encodings artifact in dir/name of the n rows x (n x dim) with labels y
+ * in 0..k-1, "made with" a codebook of the given checksum. */
+static const char *write_encodings(const char *name, const float *x, const int32_t *y, size_t n,
+                                   int dim, int k, const char *codebook_sha) {
   static char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   bovw_mkdir_p(path, NULL);
-  float *x = malloc(n * dim * sizeof *x);
-  int32_t *y = malloc(n * sizeof *y);
-  bovw_rng rng;
-  bovw_rng_seed(&rng, seed);
-  for (size_t i = 0; i < n; i++) {
-    y[i] = (int32_t)(i % (size_t)k);
-    for (int d = 0; d < dim; d++)
-      x[i * dim + d] = (float)((d == y[i] ? 3.0 : 0.0) + spread * (bovw_rng_uniform(&rng) - 0.5));
-  }
   int64_t xs[2] = {(int64_t)n, dim}, ys[1] = {(int64_t)n};
   ck_assert_int_eq(bovw_npy_write(test_path(path, "encodings.npy"), BOVW_DTYPE_FLOAT32, 2, xs, x, NULL), 0);
   ck_assert_int_eq(bovw_npy_write(test_path(path, "labels.npy"), BOVW_DTYPE_INT32, 1, ys, y, NULL), 0);
@@ -46,6 +38,23 @@ static const char *make_encodings(const char *name, size_t n, int dim, int k, do
   cJSON_AddNumberToObject(meta, "dim", dim);
   ck_assert_int_eq(bovw_meta_write(path, meta, NULL), 0);
   cJSON_Delete(meta);
+  return path;
+}
+
+/* An encodings artifact of n points in dim dimensions, k linearly separable
+ * classes (class c lives around 3 e_c, noise `spread`), in dir/name. */
+static const char *make_encodings(const char *name, size_t n, int dim, int k, double spread,
+                                  uint64_t seed, const char *codebook_sha) {
+  float *x = malloc(n * dim * sizeof *x);
+  int32_t *y = malloc(n * sizeof *y);
+  bovw_rng rng;
+  bovw_rng_seed(&rng, seed);
+  for (size_t i = 0; i < n; i++) {
+    y[i] = (int32_t)(i % (size_t)k);
+    for (int d = 0; d < dim; d++)
+      x[i * dim + d] = (float)((d == y[i] ? 3.0 : 0.0) + spread * (bovw_rng_uniform(&rng) - 0.5));
+  }
+  const char *path = write_encodings(name, x, y, n, dim, k, codebook_sha);
   free(x);
   free(y);
   return path;
@@ -53,7 +62,7 @@ static const char *make_encodings(const char *name, size_t n, int dim, int k, do
 
 static double accuracy(const bovw_model *m, const bovw_encodings *e) {
   float *s = malloc(e->count * m->num_classes * sizeof *s);
-  bovw_model_scores(m, e->vectors->data, e->count, s);
+  ck_assert_int_eq(bovw_model_scores(m, e->vectors->data, e->count, 0, s, NULL), 0);
   size_t ok = 0;
   for (size_t i = 0; i < e->count; i++) {
     size_t best = 0;
@@ -70,7 +79,7 @@ START_TEST(test_separable_data_reaches_100_percent_with_every_solver) {
   bovw_error err;
   ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 200, 10, 4, 1.0, 1, "aa"), &train, &err), 0);
   ck_assert_int_eq(bovw_encodings_open(make_encodings("test", 100, 10, 4, 1.0, 2, "aa"), &test, &err), 0);
-  for (int s = 0; s < 5; s++) {
+  for (int s = 0; s <= BOVW_SOLVER_KNN; s++) {
     bovw_train_options o;
     bovw_train_options_default(&o);
     o.solver = (bovw_solver)s;
@@ -122,8 +131,8 @@ START_TEST(test_model_round_trip_gives_identical_scores) {
   ck_assert_msg(bovw_model_save(m, mdir, &err) == 0, "%s", err.message);
   ck_assert_msg(bovw_model_open(mdir, &r, &err) == 0, "%s", err.message);
   float s1[120 * 3], s2[120 * 3];
-  bovw_model_scores(m, train->vectors->data, 120, s1);
-  bovw_model_scores(r, train->vectors->data, 120, s2);
+  ck_assert_int_eq(bovw_model_scores(m, train->vectors->data, 120, 0, s1, NULL), 0);
+  ck_assert_int_eq(bovw_model_scores(r, train->vectors->data, 120, 0, s2, NULL), 0);
   ck_assert_mem_eq(s1, s2, sizeof s1);
   ck_assert_str_eq(r->class_names[2], "cat");
   ck_assert_str_eq(bovw_meta_string(r->meta, "solver", ""), "sdca");
@@ -208,7 +217,7 @@ START_TEST(test_predict_on_an_image_equals_eval_on_its_encoding) {
   ck_assert_int_eq(bovw_train(e, &o, NULL, &m, &err), 0);
   ck_assert_int_eq(bovw_model_save(m, mdir, &err), 0);
   float from_encoding[2 * 6];
-  bovw_model_scores(m, e->vectors->data, 6, from_encoding);
+  ck_assert_int_eq(bovw_model_scores(m, e->vectors->data, 6, 0, from_encoding, NULL), 0);
   bovw_predictor *pred;
   ck_assert_msg(bovw_predictor_new(mdir, cbdir, &pred, &err) == 0, "%s", err.message);
   /* Image 4 of the manifest is c1/1.png (c0: 0 1 2, c1: 0 1 2). */
@@ -229,6 +238,129 @@ START_TEST(test_predict_on_an_image_equals_eval_on_its_encoding) {
 }
 END_TEST
 
+/* A knn model of the rows x (n x dim) with labels y, classes 0..k-1. */
+static bovw_model *knn_model(const char *name, const float *x, const int32_t *y, size_t n,
+                             int dim, int k, int neighbors, bovw_knn_metric metric) {
+  bovw_encodings *e;
+  bovw_error err = {0};
+  ck_assert_int_eq(bovw_encodings_open(write_encodings(name, x, y, n, dim, k, "aa"), &e, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.solver = BOVW_SOLVER_KNN;
+  o.neighbors = neighbors;
+  o.knn_metric = metric;
+  bovw_model *m;
+  ck_assert_msg(bovw_train(e, &o, NULL, &m, &err) == 0, "%s", err.message);
+  bovw_encodings_free(e);
+  return m;
+}
+
+START_TEST(test_knn_on_separable_data_is_100_percent_with_any_k_and_metric) {
+  bovw_encodings *train, *test;
+  bovw_error err;
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 200, 10, 4, 1.0, 1, "aa"), &train, &err), 0);
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("test", 100, 10, 4, 1.0, 2, "aa"), &test, &err), 0);
+  const int ks[3] = {1, 5, 15};
+  for (int i = 0; i < 3; i++)
+    for (int metric = BOVW_KNN_L2; metric <= BOVW_KNN_COSINE; metric++) {
+      bovw_train_options o;
+      bovw_train_options_default(&o);
+      o.solver = BOVW_SOLVER_KNN;
+      o.neighbors = ks[i];
+      o.knn_metric = (bovw_knn_metric)metric;
+      bovw_model *m;
+      ck_assert_msg(bovw_train(train, &o, NULL, &m, &err) == 0, "%s", err.message);
+      ck_assert_msg(accuracy(m, test) == 1.0, "K %d %s: test accuracy %g", ks[i],
+                    bovw_knn_metric_name(o.knn_metric), accuracy(m, test));
+      ck_assert_int_eq(m->train_count, 200);
+      ck_assert_ptr_null(m->weights);
+      bovw_model_free(m);
+    }
+  bovw_encodings_free(train);
+  bovw_encodings_free(test);
+}
+END_TEST
+
+START_TEST(test_knn_votes_then_the_nearer_voter_then_the_earlier_row) {
+  /* On a line: rows 0..4 at 0, 1, 1, 3, -1 of classes 0, 1, 1, 2, 0. */
+  const float x[5] = {0, 1, 1, 3, -1};
+  const int32_t y[5] = {0, 1, 1, 2, 0};
+  bovw_model *m = knn_model("line", x, y, 5, 1, 3, 3, BOVW_KNN_L2);
+  /* At 0.4 the three nearest are rows 0 (class 0, rank 0), 1 and 2 (class
+   * 1, ranks 1 and 2): class 1 has two votes and wins; each class scores
+   * votes + (K - rank of its nearest voter) / (K + 1). */
+  const float at[2] = {0.4f, 0.5f};
+  float s[2 * 3];
+  ck_assert_int_eq(bovw_model_scores(m, at, 1, 1, s, NULL), 0);
+  ck_assert_float_eq_tol(s[0], 1 + 3.0f / 4, 1e-6);
+  ck_assert_float_eq_tol(s[1], 2 + 2.0f / 4, 1e-6);
+  ck_assert_float_eq(s[2], 0);
+  bovw_model_free(m);
+  /* At 0.5 with K = 2, rows 0, 1 and 2 are all 0.5 away: the earlier rows
+   * 0 and 1 vote, one vote each, and the tie goes to class 0, whose voter
+   * ranks first. */
+  m = knn_model("line2", x, y, 5, 1, 3, 2, BOVW_KNN_L2);
+  ck_assert_int_eq(bovw_model_scores(m, at + 1, 1, 1, s, NULL), 0);
+  ck_assert_float_eq_tol(s[0], 1 + 2.0f / 3, 1e-6);
+  ck_assert_float_eq_tol(s[1], 1 + 1.0f / 3, 1e-6);
+  ck_assert_float_eq(s[2], 0);
+  bovw_model_free(m);
+}
+END_TEST
+
+START_TEST(test_knn_cosine_ignores_length) {
+  /* (3, 1) is nearest to (2, 0) in l2 but closest in angle to (1, 0). */
+  const float x[3 * 2] = {1, 0, 0, 2, 2, 0};
+  const int32_t y[3] = {0, 1, 2};
+  const float q[2] = {3, 1};
+  float s[3];
+  bovw_model *m = knn_model("l2", x, y, 3, 2, 3, 1, BOVW_KNN_L2);
+  ck_assert_int_eq(bovw_model_scores(m, q, 1, 1, s, NULL), 0);
+  ck_assert(s[2] > s[0] && s[2] > s[1]);
+  bovw_model_free(m);
+  m = knn_model("cos", x, y, 3, 2, 3, 1, BOVW_KNN_COSINE);
+  ck_assert_int_eq(bovw_model_scores(m, q, 1, 1, s, NULL), 0);
+  ck_assert(s[0] > s[1] && s[0] > s[2]);
+  bovw_model_free(m);
+}
+END_TEST
+
+START_TEST(test_knn_model_round_trip_and_threads_give_identical_scores) {
+  bovw_encodings *train;
+  bovw_error err;
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 150, 8, 3, 6.0, 4, "aa"), &train, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.solver = BOVW_SOLVER_KNN;
+  o.neighbors = 7;
+  o.knn_metric = BOVW_KNN_COSINE;
+  bovw_model *m, *r;
+  ck_assert_int_eq(bovw_train(train, &o, NULL, &m, &err), 0);
+  char mdir[4200];
+  snprintf(mdir, sizeof mdir, "%s/model", dir);
+  ck_assert_msg(bovw_model_save(m, mdir, &err) == 0, "%s", err.message);
+  ck_assert_int_eq(test_count_entries(mdir, "train_encodings.npy"), 1);
+  ck_assert_int_eq(test_count_entries(mdir, "weights.npy"), 0);
+  ck_assert_msg(bovw_model_open(mdir, &r, &err) == 0, "%s", err.message);
+  ck_assert(r->knn && r->neighbors == 7 && r->knn_metric == BOVW_KNN_COSINE);
+  ck_assert_str_eq(bovw_meta_string(r->meta, "solver", ""), "knn");
+  ck_assert_double_eq(bovw_model_bytes(r), 4.0 * 150 * 9);
+  float s1[150 * 3], s2[150 * 3], s3[150 * 3];
+  ck_assert_int_eq(bovw_model_scores(m, train->vectors->data, 150, 1, s1, NULL), 0);
+  ck_assert_int_eq(bovw_model_scores(r, train->vectors->data, 150, 2, s2, NULL), 0);
+  ck_assert_int_eq(bovw_model_scores(r, train->vectors->data, 150, 1, s3, NULL), 0);
+  ck_assert_mem_eq(s1, s2, sizeof s1);
+  ck_assert_mem_eq(s1, s3, sizeof s1);
+  bovw_model_free(m);
+  bovw_model_free(r);
+  /* More neighbours than training rows. */
+  o.neighbors = 151;
+  ck_assert_int_eq(bovw_train(train, &o, NULL, &m, &err), BOVW_ERR_INVALID);
+  ck_assert_msg(strstr(err.message, "151 neighbours, but there are 150"), "%s", err.message);
+  bovw_encodings_free(train);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("classify");
   TCase *tc = tcase_create("classify");
@@ -240,6 +372,10 @@ int main(void) {
   tcase_add_test(tc, test_encodings_of_another_kind_are_refused);
   tcase_add_test(tc, test_cross_validation_records_its_grid_and_picks_from_it);
   tcase_add_test(tc, test_predict_on_an_image_equals_eval_on_its_encoding);
+  tcase_add_test(tc, test_knn_on_separable_data_is_100_percent_with_any_k_and_metric);
+  tcase_add_test(tc, test_knn_votes_then_the_nearer_voter_then_the_earlier_row);
+  tcase_add_test(tc, test_knn_cosine_ignores_length);
+  tcase_add_test(tc, test_knn_model_round_trip_and_threads_give_identical_scores);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,5 @@
 /* test_encode.c: histograms, pyramids, norms, kernel maps, VLAD, Fisher,
- * ANN assignment, and the encodings artifact. */
+ * ANN assignment, the encodings artifact, and raw-pixel encodings. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,11 +9,13 @@
 #include <vl/fisher.h>
 #include <vl/vlad.h>
 
+#include "bovw/artifact.h"
 #include "bovw/dataset.h"
 #include "bovw/encode.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
 #include "fixtures.h"
+#include "synth_images.h"
 #include "testutil.h"
 
 static char *dir;
@@ -418,6 +420,119 @@ START_TEST(test_encodings_artifact_and_refusal_of_other_features) {
 }
 END_TEST
 
+/* Writes dir/name, a binary PNM of 8-bit samples (interleaved). */
+static void write_pnm(const char *name, const uint16_t *samples, int w, int h, int channels) {
+  unsigned char *bytes;
+  size_t n;
+  ck_assert_int_eq(synth_pnm_encode(samples, w, h, channels, 255, NULL, &bytes, &n), 0);
+  test_write(test_path(dir, name), bytes, n);
+  free(bytes);
+}
+
+/* A manifest of three images in dir: an RGB 3x2, a gray 3x2 and a file
+ * that is not an image; labels 0, 1, 1. */
+static const char *pixels_manifest(void) {
+  const uint16_t rgb[3 * 2 * 3] = {10, 20, 30,   40, 50, 60,   70, 80, 90,
+                                   100, 110, 120, 130, 140, 150, 160, 170, 180};
+  const uint16_t gray[3 * 2] = {0, 51, 102, 153, 204, 255};
+  write_pnm("a.ppm", rgb, 3, 2, 3);
+  write_pnm("b.pgm", gray, 3, 2, 1);
+  test_write_text(test_path(dir, "c.pgm"), "not an image");
+  const char *path = test_path(dir, "m.tsv");
+  test_write_text(path, "path\tlabel\tclass\na.ppm\t0\tcolour\nb.pgm\t1\tgray\n"
+                        "c.pgm\t1\tgray\n");
+  return path;
+}
+
+START_TEST(test_pixels_are_the_images_values_in_channel_planes) {
+  char manifest[4200], out[4200];
+  snprintf(manifest, sizeof manifest, "%s", pixels_manifest());
+  snprintf(out, sizeof out, "%s/enc", dir);
+  bovw_pixels_params p;
+  bovw_pixels_params_default(&p);
+  ck_assert(p.width == 32 && p.height == 32 && p.channels == 1 && !p.standardize);
+  p.width = 3;
+  p.height = 2;
+  p.channels = 3;
+  bovw_error err;
+  ck_assert_msg(bovw_encode_pixels_run(manifest, &p, 2, out, NULL, &err) == 0, "%s", err.message);
+  bovw_encodings *e;
+  ck_assert_int_eq(bovw_encodings_open(out, &e, &err), 0);
+  /* The file that is not an image is skipped; the others keep their order. */
+  ck_assert_uint_eq(e->count, 2);
+  ck_assert_uint_eq(e->dim, 18);
+  ck_assert_uint_eq(e->num_classes, 2);
+  ck_assert_str_eq(e->class_names[1], "gray");
+  ck_assert_double_eq(bovw_meta_number(e->meta, "skipped", -1), 1);
+  const int32_t *labels = e->labels->data;
+  ck_assert(labels[0] == 0 && labels[1] == 1);
+  const float *v = e->vectors->data;
+  /* Row 0: the red plane (10, 40, 70 / 100, 130, 160), then green, blue. */
+  ck_assert_float_eq_tol(v[0], 10 / 255.0f, 1e-6);
+  ck_assert_float_eq_tol(v[5], 160 / 255.0f, 1e-6);
+  ck_assert_float_eq_tol(v[6], 20 / 255.0f, 1e-6);
+  ck_assert_float_eq_tol(v[17], 180 / 255.0f, 1e-6);
+  /* Row 1, a gray image read as RGB: the same plane three times. */
+  for (int c = 0; c < 3; c++) ck_assert_float_eq_tol(v[18 + 6 * c + 4], 204 / 255.0f, 1e-6);
+  const cJSON *params = cJSON_GetObjectItem(e->meta, "params");
+  ck_assert_str_eq(bovw_meta_string(params, "encoding", ""), "pixels");
+  ck_assert_str_eq(bovw_meta_string(params, "color", ""), "rgb");
+  bovw_encodings_free(e);
+  /* --like takes the settings back; encodings of a BoVW kind are refused. */
+  bovw_pixels_params q;
+  ck_assert_int_eq(bovw_pixels_params_like(out, &q, &err), 0);
+  ck_assert_mem_eq(&q, &p, sizeof p);
+  bovw_encode_params bp;
+  char *cb = NULL;
+  ck_assert_int_eq(bovw_encode_params_like(out, &bp, &cb, &err), BOVW_ERR_MISMATCH);
+  ck_assert_msg(strstr(err.message, "pixel encodings"), "%s", err.message);
+  ck_assert_ptr_null(cb);
+}
+END_TEST
+
+START_TEST(test_pixels_shrink_by_area_and_standardize_per_image) {
+  /* A 4x4 gray image of four flat 2x2 blocks, and a flat image. */
+  const uint16_t blocks[16] = {0, 0, 255, 255,   0, 0, 255, 255,
+                               51, 51, 102, 102, 51, 51, 102, 102};
+  uint16_t flat[16];
+  for (int i = 0; i < 16; i++) flat[i] = 77;
+  write_pnm("blocks.pgm", blocks, 4, 4, 1);
+  write_pnm("flat.pgm", flat, 4, 4, 1);
+  const char *manifest = test_path(dir, "m.tsv");
+  test_write_text(manifest, "path\tlabel\tclass\nblocks.pgm\t0\tx\nflat.pgm\t0\tx\n");
+  char out[4200];
+  snprintf(out, sizeof out, "%s/enc", dir);
+  bovw_pixels_params p;
+  bovw_pixels_params_default(&p);
+  p.width = p.height = 2;
+  bovw_error err;
+  ck_assert_msg(bovw_encode_pixels_run(manifest, &p, 1, out, NULL, &err) == 0, "%s", err.message);
+  bovw_encodings *e;
+  ck_assert_int_eq(bovw_encodings_open(out, &e, &err), 0);
+  const float *v = e->vectors->data;
+  const float want[4] = {0, 1, 0.2f, 0.4f};  /* each block's mean */
+  for (int i = 0; i < 4; i++) ck_assert_float_eq_tol(v[i], want[i], 1e-6);
+  bovw_encodings_free(e);
+  p.standardize = 1;
+  ck_assert_int_eq(bovw_encode_pixels_run(manifest, &p, 1, out, NULL, &err), 0);
+  ck_assert_int_eq(bovw_encodings_open(out, &e, &err), 0);
+  v = e->vectors->data;
+  double mean = 0, var = 0;
+  for (int i = 0; i < 4; i++) mean += v[i] / 4.0;
+  for (int i = 0; i < 4; i++) var += (v[i] - mean) * (v[i] - mean) / 4.0;
+  ck_assert_double_eq_tol(mean, 0, 1e-6);
+  ck_assert_double_eq_tol(var, 1, 1e-5);
+  ck_assert(v[1] > v[3] && v[3] > v[2] && v[2] > v[0]);
+  for (int i = 4; i < 8; i++) ck_assert_float_eq(v[i], 0);  /* the flat image */
+  ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(e->meta, "params"),
+                                             "standardize")));
+  bovw_encodings_free(e);
+  /* Bad settings are refused before anything is read. */
+  p.channels = 2;
+  ck_assert_int_eq(bovw_encode_pixels_run(manifest, &p, 1, out, NULL, &err), BOVW_ERR_INVALID);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("encode");
   TCase *tc = tcase_create("encode");
@@ -433,6 +548,8 @@ int main(void) {
   tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
   tcase_add_test(tc, test_exact_and_ann_assignment_agree_on_separated_data);
   tcase_add_test(tc, test_encodings_artifact_and_refusal_of_other_features);
+  tcase_add_test(tc, test_pixels_are_the_images_values_in_channel_planes);
+  tcase_add_test(tc, test_pixels_shrink_by_area_and_standardize_per_image);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -1,11 +1,13 @@
 /* classify.h: one-vs-rest linear SVMs on encodings (VLFeat's SGD and SDCA,
  * liblinear's dual solvers and Crammer-Singer), cross-validation of the
- * regularisation, and the model artifact.
+ * regularisation, k nearest neighbours, and the model artifact.
  *
- * A model scores an encoding x for class c as w_c . x + b_c and predicts
- * the best. It records the identity of the encodings it was trained on
- * (encoding parameters, codebook checksum, extraction parameters, dimension),
- * and refuses encodings made otherwise. */
+ * A linear model scores an encoding x for class c as w_c . x + b_c and
+ * predicts the best. A k-nearest-neighbour model keeps the training
+ * encodings and scores a class by its votes among the K nearest (see
+ * bovw_model_scores). Either records the identity of the encodings it was
+ * trained on (encoding parameters, codebook checksum, extraction
+ * parameters, dimension), and refuses encodings made otherwise. */
 #ifndef BOVW_CLASSIFY_H
 #define BOVW_CLASSIFY_H
 
@@ -22,8 +24,15 @@ typedef enum bovw_solver {
   BOVW_SOLVER_SDCA,         /* VLFeat vl_svm, stochastic dual coordinate ascent */
   BOVW_SOLVER_LL_L2_DUAL,   /* liblinear L2-regularised L2-loss SVC, dual */
   BOVW_SOLVER_LL_L1_DUAL,   /* liblinear L2-regularised L1-loss SVC, dual */
-  BOVW_SOLVER_LL_CS         /* liblinear Crammer-Singer multi-class SVC */
+  BOVW_SOLVER_LL_CS,        /* liblinear Crammer-Singer multi-class SVC */
+  BOVW_SOLVER_KNN           /* k nearest neighbours: no training, the model
+                               keeps the training encodings */
 } bovw_solver;
+
+typedef enum bovw_knn_metric {
+  BOVW_KNN_L2 = 0,          /* Euclidean distance */
+  BOVW_KNN_COSINE           /* 1 - cosine similarity */
+} bovw_knn_metric;
 
 typedef struct bovw_train_options {
   bovw_solver solver;      /* sgd */
@@ -37,29 +46,55 @@ typedef struct bovw_train_options {
   int balance;             /* weight classes inversely to their size */
   uint64_t seed;           /* 0 */
   int threads;             /* <= 0: all cores (VLFeat: classes in parallel) */
+  int neighbors;           /* knn: K (1), at most the training encodings */
+  bovw_knn_metric knn_metric; /* knn: l2 */
 } bovw_train_options;
 
 void bovw_train_options_default(bovw_train_options *o);
 const char *bovw_solver_name(bovw_solver s);
 int bovw_solver_parse(const char *name, bovw_solver *out);
+const char *bovw_knn_metric_name(bovw_knn_metric m);
+int bovw_knn_metric_parse(const char *name, bovw_knn_metric *out);
 
 typedef struct bovw_model {
   size_t num_classes, dim;
-  float *weights;       /* num_classes x dim */
-  float *biases;        /* num_classes */
+  float *weights;       /* linear: num_classes x dim; knn: NULL */
+  float *biases;        /* linear: num_classes; knn: NULL */
   char **class_names;
   cJSON *meta;          /* solver, parameters, statistics, identity */
+  /* knn only (weights and biases are NULL): */
+  int knn;              /* 1 for a k-nearest-neighbour model */
+  int neighbors;        /* K */
+  bovw_knn_metric knn_metric;
+  size_t train_count;
+  float *train_x;       /* train_count x dim, the training encodings */
+  int32_t *train_labels;/* train_count */
+  float *train_aux;     /* per training row, computed when made or opened:
+                           |t|^2 (l2) or 1 / |t| (cosine, 0 for t = 0) */
 } bovw_model;
 
-/* Trains on the encodings (all rows). */
+/* Trains on the encodings (all rows); for knn, copies them. */
 int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
                const bovw_monitor *monitor, bovw_model **out, bovw_error *err);
 void bovw_model_free(bovw_model *self);
 
-/* Scores n rows (n x dim) into scores (n x num_classes). */
-void bovw_model_scores(const bovw_model *self, const float *x, size_t n, float *scores);
+/* Scores n rows (n x dim) into scores (n x num_classes), with `threads`
+ * OpenBLAS and OpenMP threads (<= 0: all cores). Linear: w_c . x + b_c.
+ * knn: the K nearest training encodings (distances by blocked matrix
+ * products; equal distances go to the earlier training row) vote, one vote
+ * each, and class c scores votes_c + (K - r_c) / (K + 1), r_c the rank
+ * (from 0) of its nearest voter: the fraction is below 1, so it only breaks
+ * ties between vote counts, in favour of the class with the nearer voter.
+ * A class without votes scores 0. Fails only when out of memory. */
+int bovw_model_scores(const bovw_model *self, const float *x, size_t n, int threads,
+                      float *scores, bovw_error *err);
 
-/* The model artifact: weights.npy, biases.npy, meta.json. */
+/* The bytes of the model's arrays: 4 x classes x (dim + 1) for a linear
+ * model, 4 x train_count x (dim + 1) for knn. */
+double bovw_model_bytes(const bovw_model *self);
+
+/* The model artifact: weights.npy, biases.npy, meta.json (knn:
+ * train_encodings.npy, train_labels.npy, meta.json). */
 int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err);
 int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err);
 

@@ -133,6 +133,37 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
 int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,
                             char **codebook_dir, bovw_error *err);
 
+/* ---- raw pixels: a baseline without descriptors ------------------------------ */
+
+/* Images of a manifest as vectors of their pixels: each image decoded (gray
+ * or RGB), resampled to exactly width x height (bovw_image_load_sized:
+ * aspect ratio not kept), its values in [0, 1] laid out as the channel
+ * planes row by row (C x H x W, the layout of `bovw nn`), and with
+ * `standardize` shifted and scaled to mean 0 and deviation 1 within the
+ * image (an image of one flat colour becomes all zeros). The result is an
+ * encodings artifact like any other, so train, eval and nn read it; its
+ * params ({"encoding": "pixels", ...}) are its identity. */
+typedef struct bovw_pixels_params {
+  int width, height;   /* 32 x 32 */
+  int channels;        /* 1 (gray) or 3 (RGB) */
+  int standardize;     /* 0 */
+} bovw_pixels_params;
+
+void bovw_pixels_params_default(bovw_pixels_params *p);
+/* NULL when valid, else what is wrong. */
+const char *bovw_pixels_params_check(const bovw_pixels_params *p);
+/* Reads the pixel parameters of an encodings artifact (for --like); refuses
+ * encodings that are not pixels (BOVW_ERR_MISMATCH). */
+int bovw_pixels_params_like(const char *encodings_dir, bovw_pixels_params *p,
+                            bovw_error *err);
+
+/* Encodes every image of the manifest into out_dir (encodings.npy,
+ * labels.npy, meta.json). An image that cannot be read is skipped with a
+ * warning and counted (meta.json's "skipped"); none readable is an error.
+ * threads <= 0: all cores. */
+int bovw_encode_pixels_run(const char *manifest_path, const bovw_pixels_params *p, int threads,
+                           const char *out_dir, const bovw_monitor *monitor, bovw_error *err);
+
 /* ---- reading encodings --------------------------------------------------------- */
 
 typedef struct bovw_encodings {

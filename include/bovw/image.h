@@ -71,6 +71,13 @@ int bovw_image_decode(const unsigned char *bytes, size_t n, const char *name,
 int bovw_image_load(const char *path, int channels, bovw_image **out,
                     bovw_error *err);
 
+/* Loads an image file (bovw_image_load) and resamples it to exactly width x
+ * height (bovw_image_resize, aspect ratio not kept; nothing when it has that
+ * size already) into dst: channels planes of height x width floats, which
+ * the caller provides. Errors name the path. */
+int bovw_image_load_sized(const char *path, int channels, int width, int height, float *dst,
+                          bovw_error *err);
+
 /* Resamples to exactly width x height: area averaging (each output pixel the
  * mean of the input area it covers, partial pixels weighted by coverage)
  * when shrinking an axis, bilinear interpolation (pixel centres at

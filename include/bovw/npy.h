@@ -56,9 +56,12 @@ int bovw_npy_parse(const void *bytes, size_t n, const char *name, bovw_npy *self
 int bovw_npy_expect(const bovw_npy *self, const char *name, bovw_dtype dtype,
                     int ndim, bovw_error *err);
 
-/* Reads dir/name, a float32 array of shape (rows,) when cols is 0 or
+/* Reads dir/name, an array of dtype of shape (rows,) when cols is 0 or
  * (rows, cols), into a new buffer (*out, free it). Another dtype or shape
  * is an error naming the file. */
+int bovw_npy_load(const char *dir, const char *name, bovw_dtype dtype, int64_t rows,
+                  int64_t cols, void **out, bovw_error *err);
+/* bovw_npy_load of a float32 array. */
 int bovw_npy_load_f32(const char *dir, const char *name, int64_t rows, int64_t cols,
                       float **out, bovw_error *err);
 

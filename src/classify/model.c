@@ -1,4 +1,4 @@
-/* model.c: scoring with a linear model, and the model artifact. */
+/* model.c: scoring with a model, and the model artifact. */
 #define _GNU_SOURCE
 #include <cblas.h>
 #include <stdio.h>
@@ -8,25 +8,44 @@
 #include "bovw/artifact.h"
 #include "bovw/classify.h"
 #include "bovw/fs.h"
+#include "classify/internal.h"
 
-void bovw_model_scores(const bovw_model *self, const float *x, size_t n, float *scores) {
+int bovw_model_scores(const bovw_model *self, const float *x, size_t n, int threads,
+                      float *scores, bovw_error *err) {
+  if (self->knn) return bovw_knn_scores(self, x, n, threads, scores, err);
   for (size_t i = 0; i < n; i++)
     memcpy(scores + i * self->num_classes, self->biases, self->num_classes * sizeof *scores);
-  if (n)
+  if (n) {
+    int saved = openblas_get_num_threads();
+    if (threads > 0) openblas_set_num_threads(threads);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)self->num_classes,
                 (int)self->dim, 1.0f, x, (int)self->dim, self->weights, (int)self->dim, 1.0f,
                 scores, (int)self->num_classes);
+    openblas_set_num_threads(saved);
+  }
+  return BOVW_OK;
 }
 
-int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err) {
-  int rc = bovw_artifact_begin(dir, err);
+double bovw_model_bytes(const bovw_model *self) {
+  double rows = self->knn ? (double)self->train_count : (double)self->num_classes;
+  return 4 * rows * ((double)self->dim + 1);
+}
+
+/* weights.npy and biases.npy. */
+static int save_linear(const bovw_model *self, const char *dir, bovw_error *err) {
   char *wp = bovw_path_join(dir, "weights.npy"), *bp = bovw_path_join(dir, "biases.npy");
-  if (!rc && (!wp || !bp)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int rc = wp && bp ? BOVW_OK : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int64_t ws[2] = {(int64_t)self->num_classes, (int64_t)self->dim}, bs[1] = {(int64_t)self->num_classes};
   if (!rc) rc = bovw_npy_write(wp, BOVW_DTYPE_FLOAT32, 2, ws, self->weights, err);
   if (!rc) rc = bovw_npy_write(bp, BOVW_DTYPE_FLOAT32, 1, bs, self->biases, err);
   free(wp);
   free(bp);
+  return rc;
+}
+
+int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err) {
+  int rc = bovw_artifact_begin(dir, err);
+  if (!rc) rc = self->knn ? bovw_knn_save(self, dir, err) : save_linear(self, dir, err);
   if (rc) return rc;
   cJSON *meta = bovw_meta_new("model");
   cJSON *names = cJSON_CreateStringArray((const char *const *)self->class_names,
@@ -66,8 +85,12 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
         rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     }
   }
-  if (!rc) rc = bovw_npy_load_f32(dir, "weights.npy", (int64_t)m->num_classes, (int64_t)m->dim, &m->weights, err);
-  if (!rc) rc = bovw_npy_load_f32(dir, "biases.npy", (int64_t)m->num_classes, 0, &m->biases, err);
+  const int knn = !rc && !strcmp(bovw_meta_string(m->meta, "solver", ""),
+                                 bovw_solver_name(BOVW_SOLVER_KNN));
+  if (!rc && knn) rc = bovw_knn_open(m, dir, err);
+  if (!rc && !knn)
+    rc = bovw_npy_load_f32(dir, "weights.npy", (int64_t)m->num_classes, (int64_t)m->dim, &m->weights, err);
+  if (!rc && !knn) rc = bovw_npy_load_f32(dir, "biases.npy", (int64_t)m->num_classes, 0, &m->biases, err);
   if (rc) {
     bovw_model_free(m);
     return rc;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bovw/artifact.h"
 #include "bovw/classify.h"
 
 struct bovw_predictor {
@@ -29,8 +30,13 @@ int bovw_predictor_new(const char *model_dir, const char *codebook_dir, bovw_pre
   bovw_predictor *self = calloc(1, sizeof *self);
   if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = bovw_model_open(model_dir, &self->model, err);
-  if (!rc) rc = bovw_codebook_open(codebook_dir, &self->codebook, err);
   const cJSON *id = rc ? NULL : cJSON_GetObjectItem(self->model->meta, "encodings");
+  if (!rc && !strcmp(bovw_meta_string(cJSON_GetObjectItem(id, "params"), "encoding", ""),
+                     "pixels"))
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s was trained on pixel encodings: predict needs a BoVW model",
+                        model_dir);
+  if (!rc) rc = bovw_codebook_open(codebook_dir, &self->codebook, err);
   if (!rc) {
     /* The codebook must be the one the training encodings were made with. */
     const char *want = cJSON_GetStringValue(
@@ -73,7 +79,7 @@ int bovw_predictor_scores(bovw_predictor *self, const char *path, float *scores,
   if (!rc)
     rc = bovw_encoder_encode(self->encoder, r.descriptors, r.frames, r.count, r.width, r.height,
                              self->vector, &voting, err);
-  if (!rc) bovw_model_scores(self->model, self->vector, 1, scores);
+  if (!rc) rc = bovw_model_scores(self->model, self->vector, 1, 1, scores, err);
   bovw_image_free(img);
   return rc;
 }

@@ -1,5 +1,6 @@
-/* train.c: one-vs-rest linear SVMs (VLFeat) or liblinear's solvers, and the
- * cross-validated choice of C.
+/* train.c: one-vs-rest linear SVMs (VLFeat) or liblinear's solvers, the
+ * cross-validated choice of C, and the model they fill (knn.c fills it for
+ * the k-nearest-neighbour classifier).
  *
  * VLFeat's solvers minimise lambda/2 |w|^2 + 1/n sum hinge(y_i w.x_i); with
  * lambda = 1 / (C n) this is liblinear's C-SVM objective scaled by 1/(C n),
@@ -20,17 +21,22 @@
 #include <vl/svm.h>
 #include <vl/svmdataset.h>
 
+#include "bovw/artifact.h"
 #include "bovw/classify.h"
 #include "bovw/report.h"
 #include "bovw/rng.h"
+#include "classify/internal.h"
 
 static const char *const SOLVERS[] = {"sgd", "sdca", "liblinear-l2-dual", "liblinear-l1-dual",
-                                      "liblinear-cs"};
+                                      "liblinear-cs", "knn"};
+enum { NUM_SOLVERS = sizeof SOLVERS / sizeof SOLVERS[0] };
 
-const char *bovw_solver_name(bovw_solver s) { return (unsigned)s < 5 ? SOLVERS[s] : "?"; }
+const char *bovw_solver_name(bovw_solver s) {
+  return (unsigned)s < NUM_SOLVERS ? SOLVERS[s] : "?";
+}
 
 int bovw_solver_parse(const char *name, bovw_solver *out) {
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < NUM_SOLVERS; i++)
     if (!strcmp(name, SOLVERS[i])) {
       *out = (bovw_solver)i;
       return 0;
@@ -44,6 +50,8 @@ void bovw_train_options_default(bovw_train_options *o) {
   o->C = 10;
   o->epsilon = -1;  /* the solver family's own default */
   o->bias = 1;
+  o->neighbors = 1;
+  o->knn_metric = BOVW_KNN_L2;
 }
 
 static int is_vlfeat(bovw_solver s) { return s == BOVW_SOLVER_SGD || s == BOVW_SOLVER_SDCA; }
@@ -303,6 +311,9 @@ void bovw_model_free(bovw_model *self) {
   if (!self) return;
   free(self->weights);
   free(self->biases);
+  free(self->train_x);
+  free(self->train_labels);
+  free(self->train_aux);
   for (size_t c = 0; self->class_names && c < self->num_classes; c++) free(self->class_names[c]);
   free(self->class_names);
   cJSON_Delete(self->meta);
@@ -315,10 +326,57 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The SVMs of one solver, with C chosen by cross-validation when asked,
+ * into m (class names and meta set). */
+static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size_t n,
+                      const bovw_train_options *o, const bovw_monitor *monitor,
+                      bovw_error *err) {
+  const size_t classes = m->num_classes, dim = m->dim;
+  train_stats *stats = calloc(classes, sizeof *stats);
+  if (!stats || !(m->weights = malloc(classes * dim * sizeof(float))) ||
+      !(m->biases = malloc(classes * sizeof(float)))) {
+    free(stats);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the model");
+  }
+  double C = o->C, cv_seconds = 0;
+  cJSON *grid = NULL;
+  int rc = BOVW_OK;
+  if (o->cv_folds > 1) {
+    double t0 = now();
+    grid = cJSON_AddArrayToObject(m->meta, "cross_validation");
+    rc = grid ? cross_validate(x, labels, n, dim, classes, o, monitor, &C, grid, err)
+              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    cv_seconds = now() - t0;
+  }
+  if (!rc) rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, err);
+  if (!rc) {
+    double lambda = o->lambda > 0 && !grid ? o->lambda : 1.0 / (C * (double)n);
+    cJSON *st = cJSON_AddArrayToObject(m->meta, "statistics");
+    int ok = st && cJSON_AddStringToObject(m->meta, "solver", bovw_solver_name(o->solver)) &&
+             cJSON_AddNumberToObject(m->meta, "C", C) &&
+             (!is_vlfeat(o->solver) || cJSON_AddNumberToObject(m->meta, "lambda", lambda)) &&
+             cJSON_AddNumberToObject(m->meta, "bias_multiplier", o->bias) &&
+             cJSON_AddBoolToObject(m->meta, "balance", o->balance) &&
+             cJSON_AddNumberToObject(m->meta, "epochs", o->epochs) &&
+             cJSON_AddNumberToObject(m->meta, "seed", (double)o->seed) &&
+             cJSON_AddNumberToObject(m->meta, "cv_seconds", cv_seconds);
+    for (size_t c = 0; ok && c < classes; c++) {
+      cJSON *s = cJSON_CreateObject();
+      ok = s && cJSON_AddItemToArray(st, s) &&
+           (isnan(stats[c].objective) || cJSON_AddNumberToObject(s, "objective", stats[c].objective)) &&
+           (isnan(stats[c].duality_gap) || cJSON_AddNumberToObject(s, "duality_gap", stats[c].duality_gap)) &&
+           (stats[c].iterations < 0 || cJSON_AddNumberToObject(s, "iterations", (double)stats[c].iterations)) &&
+           cJSON_AddBoolToObject(s, "converged", stats[c].converged);
+    }
+    if (!ok) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  free(stats);
+  return rc;
+}
+
 int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
                const bovw_monitor *monitor, bovw_model **out, bovw_error *err) {
   *out = NULL;
-  double t0 = now();
   size_t n = enc->count, dim = enc->dim;
   const int32_t *labels = enc->labels->data;
   size_t classes = enc->num_classes;
@@ -326,13 +384,11 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
     if (labels[i] < 0) return bovw_error_set(err, BOVW_ERR_FORMAT, "negative label");
     else if ((size_t)labels[i] >= classes) classes = (size_t)labels[i] + 1;
   if (n == 0) return bovw_error_set(err, BOVW_ERR_EMPTY, "no training encodings");
-  if (!(o->C > 0)) return bovw_error_set(err, BOVW_ERR_INVALID, "C must be positive");
+  if (o->solver != BOVW_SOLVER_KNN && !(o->C > 0))
+    return bovw_error_set(err, BOVW_ERR_INVALID, "C must be positive");
   bovw_model *m = calloc(1, sizeof *m);
-  train_stats *stats = calloc(classes, sizeof *stats);
-  if (!m || !stats || !(m->weights = malloc(classes * dim * sizeof(float))) ||
-      !(m->biases = malloc(classes * sizeof(float))) ||
-      !(m->class_names = calloc(classes, sizeof(char *))) || !(m->meta = cJSON_CreateObject())) {
-    free(stats);
+  if (!m || !(m->class_names = calloc(classes, sizeof(char *))) ||
+      !(m->meta = cJSON_CreateObject())) {
     bovw_model_free(m);
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the model");
   }
@@ -346,36 +402,15 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   const float *x = enc->vectors->data;
-  double C = o->C;
-  cJSON *grid = NULL;
-  if (!rc && o->cv_folds > 1) {
-    grid = cJSON_AddArrayToObject(m->meta, "cross_validation");
-    rc = grid ? cross_validate(x, labels, n, dim, classes, o, monitor, &C, grid, err)
-              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  }
   double t1 = now();
-  if (!rc) rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, err);
+  if (!rc)
+    rc = o->solver == BOVW_SOLVER_KNN ? bovw_knn_fit(m, x, labels, n, o, err)
+                                      : fit_linear(m, x, labels, n, o, monitor, err);
   if (!rc) {
-    double lambda = o->lambda > 0 && !grid ? o->lambda : 1.0 / (C * (double)n);
-    cJSON *st = cJSON_AddArrayToObject(m->meta, "statistics");
-    int ok = st && cJSON_AddStringToObject(m->meta, "solver", bovw_solver_name(o->solver)) &&
-             cJSON_AddNumberToObject(m->meta, "C", C) &&
-             (!is_vlfeat(o->solver) || cJSON_AddNumberToObject(m->meta, "lambda", lambda)) &&
-             cJSON_AddNumberToObject(m->meta, "bias_multiplier", o->bias) &&
-             cJSON_AddBoolToObject(m->meta, "balance", o->balance) &&
-             cJSON_AddNumberToObject(m->meta, "epochs", o->epochs) &&
-             cJSON_AddNumberToObject(m->meta, "seed", (double)o->seed) &&
-             cJSON_AddNumberToObject(m->meta, "train_count", (double)n) &&
-             cJSON_AddNumberToObject(m->meta, "train_seconds", now() - t1) &&
-             cJSON_AddNumberToObject(m->meta, "cv_seconds", t1 - t0);
-    for (size_t c = 0; ok && c < classes; c++) {
-      cJSON *s = cJSON_CreateObject();
-      ok = s && cJSON_AddItemToArray(st, s) &&
-           (isnan(stats[c].objective) || cJSON_AddNumberToObject(s, "objective", stats[c].objective)) &&
-           (isnan(stats[c].duality_gap) || cJSON_AddNumberToObject(s, "duality_gap", stats[c].duality_gap)) &&
-           (stats[c].iterations < 0 || cJSON_AddNumberToObject(s, "iterations", (double)stats[c].iterations)) &&
-           cJSON_AddBoolToObject(s, "converged", stats[c].converged);
-    }
+    /* Training time without cross-validation, which fit_linear records. */
+    double seconds = now() - t1 - bovw_meta_number(m->meta, "cv_seconds", 0);
+    int ok = cJSON_AddNumberToObject(m->meta, "train_count", (double)n) &&
+             cJSON_AddNumberToObject(m->meta, "train_seconds", seconds);
     /* The identity of what the model accepts. */
     const char *keys[] = {"params", "codebook", "features", "dim"};
     cJSON *id = ok ? cJSON_AddObjectToObject(m->meta, "encodings") : NULL;
@@ -386,7 +421,6 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
     }
     if (!ok) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
-  free(stats);
   if (rc) {
     bovw_model_free(m);
     return rc;

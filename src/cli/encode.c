@@ -11,8 +11,11 @@
 static const char HELP[] =
     "Usage: bovw encode FEATURES_DIR -c CODEBOOK_DIR -o ENCODING_DIR [options]\n"
     "       bovw encode FEATURES_DIR --like OTHER_ENCODING_DIR -o ENCODING_DIR\n"
+    "       bovw encode --pixels MANIFEST -o ENCODING_DIR [--size 32x32] [--color gray]\n"
+    "                   [--standardize] [--like OTHER_ENCODING_DIR] [-j N] [-q]\n"
     "One vector per image: visual-word histograms over a spatial pyramid, VLAD\n"
-    "or Fisher vectors, normalised, optionally through a kernel map.\n\n"
+    "or Fisher vectors, normalised, optionally through a kernel map; or, with\n"
+    "--pixels, the images' own pixels (a baseline for train and eval).\n\n"
     "  -c, --codebook DIR      the codebook (required unless --like)\n"
     "  -o, --output DIR        the encodings folder to write (required)\n"
     "      --like DIR          every setting, and the codebook, of other encodings\n"
@@ -33,14 +36,59 @@ static const char HELP[] =
     "      --kernel-order N    kernel map order (default 1: 3 values per value)\n"
     "      --kernel-gamma G    kernel map gamma (default 0.5)\n"
     "      --libsvm FILE       also write libsvm text (for liblinear's tools)\n"
+    "      --pixels            encode the images of MANIFEST by their pixels:\n"
+    "                          resized (aspect not kept), in [0,1], flattened\n"
+    "      --size WxH          pixels: the size images are resized to (32x32)\n"
+    "      --color C           pixels: gray (default) or rgb\n"
+    "      --standardize       pixels: mean 0 and deviation 1 within each image\n"
     "  -j, --threads N         threads (default: all cores)\n"
     "  -q, --quiet             no progress\n"
     "  -h, --help              this help\n";
 
 enum {
   OPT_LIKE = 1000, OPT_ENCODING, OPT_PYRAMID, OPT_ASSIGN, OPT_CHECKS, OPT_TREES, OPT_NORM,
-  OPT_ALPHA, OPT_KMAP, OPT_ORDER, OPT_GAMMA, OPT_LIBSVM, OPT_LEVEL
+  OPT_ALPHA, OPT_KMAP, OPT_ORDER, OPT_GAMMA, OPT_LIBSVM, OPT_LEVEL, OPT_PIXELS, OPT_SIZE,
+  OPT_COLOR, OPT_STANDARDIZE
 };
+
+/* `bovw encode --pixels`: the settings come from the options, or all from
+ * --like's encodings. */
+static int encode_pixels(const char *manifest, const char *out_dir, const char *like,
+                         const char *size, const char *color, int standardize, int threads,
+                         int quiet) {
+  bovw_pixels_params p;
+  bovw_pixels_params_default(&p);
+  bovw_error err = {0};
+  if (like) {
+    if (size || color || standardize)
+      return cli_usage("--like takes every pixel setting from %s; give no other", like);
+    if (bovw_pixels_params_like(like, &p, &err)) return cli_fail("%s", err.message);
+  }
+  char extra;
+  if (size && (sscanf(size, "%dx%d%c", &p.width, &p.height, &extra) != 2 ||
+               bovw_pixels_params_check(&p)))
+    return cli_usage("--size: '%s' is not WxH, from 1x1 to 4096x4096", size);
+  if (color) {
+    if (!strcmp(color, "gray")) p.channels = 1;
+    else if (!strcmp(color, "rgb")) p.channels = 3;
+    else return cli_usage("--color: '%s' is not gray or rgb", color);
+  }
+  if (standardize) p.standardize = 1;
+  cli_progress progress;
+  bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
+  int status = bovw_encode_pixels_run(manifest, &p, threads, out_dir, &monitor, &err);
+  cli_progress_end(&progress);
+  if (status) return cli_fail("%s", err.message);
+  bovw_encodings *enc;
+  if (bovw_encodings_open(out_dir, &enc, &err)) return cli_fail("%s", err.message);
+  printf("%zu images encoded as %zu-D pixel vectors (%dx%d %s%s)", enc->count, enc->dim,
+         p.width, p.height, p.channels == 3 ? "rgb" : "gray",
+         p.standardize ? ", standardized" : "");
+  if (progress.warnings) printf(", %zu skipped", progress.warnings);
+  printf(" -> %s\n", out_dir);
+  bovw_encodings_free(enc);
+  return CLI_OK;
+}
 
 int cmd_encode(int argc, char **argv) {
   cli_set_command("bovw encode");
@@ -53,11 +101,15 @@ int cmd_encode(int argc, char **argv) {
       {"kernel-map", required_argument, 0, OPT_KMAP}, {"kernel-order", required_argument, 0, OPT_ORDER},
       {"kernel-gamma", required_argument, 0, OPT_GAMMA}, {"libsvm", required_argument, 0, OPT_LIBSVM},
       {"threads", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+      {"pixels", no_argument, 0, OPT_PIXELS},    {"size", required_argument, 0, OPT_SIZE},
+      {"color", required_argument, 0, OPT_COLOR}, {"standardize", no_argument, 0, OPT_STANDARDIZE},
       {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
   /* Options are collected first, then applied over the encoding's defaults
    * (or over --like's settings), whatever their order on the command line. */
   const char *codebook = NULL, *out_dir = NULL, *like = NULL, *encoding = NULL, *pyramid = NULL,
-             *assign = NULL, *norms = NULL, *kmap = NULL, *libsvm = NULL, *level = NULL;
+             *assign = NULL, *norms = NULL, *kmap = NULL, *libsvm = NULL, *level = NULL,
+             *size = NULL, *color = NULL;
+  int pixels = 0, standardize = 0;
   long checks = -1, trees = -1, order = -1, threads = 0;
   double alpha = -1, gamma = -1;
   int quiet = 0, c, rc = CLI_OK;
@@ -80,11 +132,30 @@ int cmd_encode(int argc, char **argv) {
       case OPT_GAMMA: rc = cli_parse_double("--kernel-gamma", optarg, 1e-3, 10, &gamma); break;
       case OPT_LIBSVM: libsvm = optarg; break;
       case 'j': rc = cli_parse_long("--threads", optarg, 1, 1024, &threads); break;
+      case OPT_PIXELS: pixels = 1; break;
+      case OPT_SIZE: size = optarg; break;
+      case OPT_COLOR: color = optarg; break;
+      case OPT_STANDARDIZE: standardize = 1; break;
       case 'q': quiet = 1; break;
       default: return cli_option_end(c, argv, HELP);
     }
   }
   if (rc) return rc;
+  const int bovw_options = codebook || encoding || pyramid || assign || norms || kmap ||
+                           level || libsvm || checks > 0 || trees > 0 || order >= 0 ||
+                           alpha > 0 || gamma > 0;
+  if (pixels) {
+    if (optind != argc - 1)
+      return cli_usage(optind >= argc ? "no MANIFEST given" : "one MANIFEST expected");
+    if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+    if (bovw_options)
+      return cli_usage("--pixels encodes images, not descriptors: no codebook or "
+                       "encoding options");
+    return encode_pixels(argv[optind], out_dir, like, size, color, standardize, (int)threads,
+                         quiet);
+  }
+  if (size || color || standardize)
+    return cli_usage("--size, --color and --standardize go with --pixels");
   if (optind != argc - 1)
     return cli_usage(optind >= argc ? "no FEATURES_DIR given" : "one FEATURES_DIR expected");
   if (!out_dir) return cli_usage("no output folder: -o DIR is required");

@@ -151,7 +151,12 @@ int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,
   cJSON *meta;
   int rc = bovw_meta_read(encodings_dir, "encodings", &meta, err);
   if (rc) return rc;
-  rc = bovw_encode_params_from_json(cJSON_GetObjectItem(meta, "params"), p, err);
+  const cJSON *params = cJSON_GetObjectItem(meta, "params");
+  if (!strcmp(bovw_meta_string(params, "encoding", ""), "pixels"))
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s holds pixel encodings: make others like it with --pixels",
+                        encodings_dir);
+  if (!rc) rc = bovw_encode_params_from_json(params, p, err);
   const char *cb = bovw_meta_string(cJSON_GetObjectItem(meta, "codebook"), "path", NULL);
   if (!rc && !cb) rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: no codebook path", encodings_dir);
   if (!rc && !(*codebook_dir = strdup(cb))) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");

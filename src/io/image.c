@@ -155,6 +155,23 @@ int bovw_image_load(const char *path, int channels, bovw_image **out,
   return rc;
 }
 
+int bovw_image_load_sized(const char *path, int channels, int width, int height, float *dst,
+                          bovw_error *err) {
+  bovw_image *img = NULL, *sized = NULL;
+  int rc = bovw_image_load(path, channels, &img, err);
+  if (!rc && (img->width != width || img->height != height)) {
+    rc = bovw_image_resize(img, width, height, &sized, err);
+    if (rc) bovw_error_prefix(err, path);
+  }
+  if (!rc) {
+    const bovw_image *use = sized ? sized : img;
+    memcpy(dst, use->pixels, (size_t)channels * (size_t)width * (size_t)height * sizeof *dst);
+  }
+  bovw_image_free(img);
+  bovw_image_free(sized);
+  return rc;
+}
+
 void bovw_image_fit_size(int width, int height, int max_side, int upscale,
                          int *out_width, int *out_height) {
   *out_width = width;

@@ -513,20 +513,29 @@ void bovw_npy_mapped_free(bovw_npy_mapped *self) {
   free(self);
 }
 
-int bovw_npy_load_f32(const char *dir, const char *name, int64_t rows, int64_t cols,
-                      float **out, bovw_error *err) {
+int bovw_npy_load(const char *dir, const char *name, bovw_dtype dtype, int64_t rows,
+                  int64_t cols, void **out, bovw_error *err) {
   *out = NULL;
   char *path = bovw_path_join(dir, name);
   if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   bovw_npy *a = NULL;
+  const size_t size = bovw_dtype_size(dtype);
   int rc = bovw_npy_map(path, &a, err);
-  if (!rc) rc = bovw_npy_expect(a, path, BOVW_DTYPE_FLOAT32, cols > 0 ? 2 : 1, err);
+  if (!rc) rc = bovw_npy_expect(a, path, dtype, cols > 0 ? 2 : 1, err);
   if (!rc && (a->shape[0] != rows || (cols > 0 && a->shape[1] != cols)))
     rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: shape does not match meta.json", path);
-  if (!rc && !(*out = malloc((size_t)(a->count ? a->count : 1) * sizeof(float))))
+  if (!rc && !(*out = malloc((size_t)(a->count ? a->count : 1) * size)))
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc) memcpy(*out, a->data, (size_t)a->count * sizeof(float));
+  if (!rc) memcpy(*out, a->data, (size_t)a->count * size);
   bovw_npy_free(a);
   free(path);
+  return rc;
+}
+
+int bovw_npy_load_f32(const char *dir, const char *name, int64_t rows, int64_t cols,
+                      float **out, bovw_error *err) {
+  void *data;
+  int rc = bovw_npy_load(dir, name, BOVW_DTYPE_FLOAT32, rows, cols, &data, err);
+  *out = data;
   return rc;
 }

@@ -63,19 +63,8 @@ static int data_new(size_t count, int c, int h, int w, size_t num_classes,
 static char *load_one(const bovw_manifest *m, size_t i, int c, int h, int w, float *dst) {
   bovw_error e = {0};
   char *path = bovw_manifest_resolve(m, i);
-  bovw_image *img = NULL, *sized = NULL;
-  int rc = path ? bovw_image_load(path, c, &img, &e)
+  int rc = path ? bovw_image_load_sized(path, c, w, h, dst, &e)
                 : bovw_error_set(&e, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc && (img->width != w || img->height != h)) {
-    rc = bovw_image_resize(img, w, h, &sized, &e);
-    if (rc) bovw_error_prefix(&e, path);
-  }
-  if (!rc) {
-    const bovw_image *use = sized ? sized : img;
-    memcpy(dst, use->pixels, (size_t)c * h * w * sizeof *dst);
-  }
-  bovw_image_free(img);
-  bovw_image_free(sized);
   free(path);
   return rc ? strdup(e.message[0] ? e.message : "unreadable") : NULL;
 }

@@ -1,0 +1,28 @@
+/* internal.h: what the classify files share (not public API): the
+ * k-nearest-neighbour model's pieces, called by train.c and model.c. */
+#ifndef BOVW_CLASSIFY_INTERNAL_H
+#define BOVW_CLASSIFY_INTERNAL_H
+
+#include "bovw/classify.h"
+
+/* Makes m (class names and meta already set) a knn model of the n training
+ * rows x (n x m->dim) and their labels: copies them, sets K and the metric
+ * from o, and adds solver, neighbors and knn_metric to m->meta. Refuses a K
+ * outside 1..n. */
+int bovw_knn_fit(bovw_model *m, const float *x, const int32_t *labels, size_t n,
+                 const bovw_train_options *o, bovw_error *err);
+
+/* Fills m->train_aux from m->train_x and the metric. */
+int bovw_knn_prepare(bovw_model *m, bovw_error *err);
+
+/* bovw_model_scores for a knn model. */
+int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, float *scores,
+                    bovw_error *err);
+
+/* The knn arrays in a model folder: train_encodings.npy, train_labels.npy;
+ * reading them back needs m's num_classes, dim and meta (train_count,
+ * neighbors, knn_metric). */
+int bovw_knn_save(const bovw_model *m, const char *dir, bovw_error *err);
+int bovw_knn_open(bovw_model *m, const char *dir, bovw_error *err);
+
+#endif
