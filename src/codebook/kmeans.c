@@ -241,13 +241,17 @@ static int init_plusplus(const float *data, const float *xnorm, size_t n, int di
       for (int j = 0; j < dim; j++) s += (double)cand[(size_t)l * dim + j] * cand[(size_t)l * dim + j];
       cn[l] = (float)s;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, L, dim, -2.0f, data, dim,
-                cand, dim, 0.0f, g, L);
-    /* g becomes each row's distance to each candidate, capped by mind. */
+    /* Per chunk, one single-threaded product (the caller runs BLAS serially:
+     * OpenBLAS's own threads would compete with OpenMP's, which spin between
+     * the k small regions), then g becomes each row's distance to each
+     * candidate, capped by mind. */
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t ch = 0; ch < chunks; ch++) {
       double s[64] = {0};
-      for (size_t i = ch * SEED_CHUNK; i < n && i < (ch + 1) * SEED_CHUNK; i++)
+      size_t r0 = ch * SEED_CHUNK, rows = n - r0 < SEED_CHUNK ? n - r0 : SEED_CHUNK;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, L, dim, -2.0f,
+                  data + r0 * dim, dim, cand, dim, 0.0f, g + r0 * L, L);
+      for (size_t i = r0; i < r0 + rows; i++)
         for (int l = 0; l < L; l++) {
           float d = xnorm[i] + g[i * L + l] + cn[l];
           d = d > 0 ? d : 0;
@@ -318,7 +322,9 @@ static int lloyd_blas(const float *data, size_t n, int dim, int k, bovw_kmeans_i
   bovw_rng_seed(&rng, seed);
   row_norms(data, n, dim, xnorm, threads);
   if (init == BOVW_INIT_PLUSPLUS) {
-    if (init_plusplus(data, xnorm, n, dim, k, &rng, centers, dist, threads)) {
+    int failed;
+    WITH_SERIAL_BLAS(failed = init_plusplus(data, xnorm, n, dim, k, &rng, centers, dist, threads));
+    if (failed) {
       free(centers); free(xnorm); free(cnorm); free(dist); free(label); free(prev);
       free(sum); free(count); free(energies); free(scratch);
       return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for k-means");
