@@ -3,6 +3,7 @@
 # Caltech-101 descriptors (issue 4's figures).
 #
 #   bench/codebook.sh [BUILD_DIR] [DATA_DIR] [OUT_DIR] [--runs R] [--big]
+#                     [--big-iterations N] [--no-small] [--no-sklearn]
 #                     [--threads "1 2"] [--algorithms "blas elkan lloyd ann"]
 #
 # Extracts the gray PHOW features of the 15-per-class training split (1,530
@@ -14,19 +15,24 @@
 # centre); then scikit-learn's KMeans (lloyd, elkan) and MiniBatchKMeans on
 # exactly the same sample (sample.npy), same K, iterations and threads.
 # --big also runs K=4096 from 1,000,000 descriptors (blas and ann; Elkan's
-# bounds would need 16 GB), one run each: slow.
+# bounds would need 16 GB), one run each, --big-iterations (default 10: one
+# exact iteration is a 1 TFLOP product); --no-small runs only that, and
+# --no-sklearn leaves scikit-learn out.
 # Prints Markdown tables for bench/RESULTS.md.
 set -eu
 ARGS="$*"
-RUNS=3 BIG=0 THREADS="1 2" ALGORITHMS="blas elkan lloyd ann"
+RUNS=3 BIG=0 BIG_ITERATIONS=10 SMALL=1 SKLEARN=1 THREADS="1 2" ALGORITHMS="blas elkan lloyd ann"
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --big) BIG=1; shift ;;
+    --big-iterations) BIG_ITERATIONS=$2; shift 2 ;;
+    --no-small) SMALL=0; shift ;;
+    --no-sklearn) SKLEARN=0; shift ;;
     --threads) THREADS=$2; shift 2 ;;
     --algorithms) ALGORITHMS=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) POS+=("$1"); shift ;;
   esac
 done
@@ -36,15 +42,9 @@ OUT=${POS[2]:-$BUILD/bench-codebook}
 PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 say() { echo "codebook.sh: $*" >&2; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-now() { date +%s.%N; }
+. "$(dirname "$0")/lib.sh"
 mkdir -p "$OUT"
 
-# NumPy and SciPy load the same OpenBLAS as bovw: give them the kernels bovw
-# picks for itself (see src/cli/blas_core.c), or they run generic ones.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo; then
-  export OPENBLAS_CORETYPE=SkylakeX
-fi
 
 if [ ! -f "$OUT/feat/meta.json" ]; then
   say "extracting the training split's features"
@@ -54,12 +54,12 @@ fi
 
 # One bovw codebook run: prints "seconds peak_kb energy iterations".
 cb_run() {
-  local k=$1 s=$2 a=$3 t=$4 extra=${5:-} t0 t1
+  local k=$1 s=$2 a=$3 t=$4 iters=$5 extra=${6:-} t0 t1
   rm -rf "$OUT/cb"
   t0=$(now)
   # shellcheck disable=SC2086
   /usr/bin/time -f %M -o "$OUT/rss" "$BUILD/bovw" codebook "$OUT/feat" -o "$OUT/cb" -k "$k" \
-    --samples "$s" --algorithm "$a" --iterations 50 -j "$t" --seed 1 -q $extra >/dev/null
+    --samples "$s" --algorithm "$a" --iterations "$iters" -j "$t" --seed 1 -q $extra >/dev/null
   t1=$(now)
   [ -f "$OUT/sample-$k.npy" ] || cp "$OUT/cb/sample.npy" "$OUT/sample-$k.npy"
   local e it
@@ -81,7 +81,7 @@ median_of() {
 
 echo "## Codebook speed ($(date +%Y-%m-%d))"
 echo
-echo "Command: \`bench/codebook.sh $ARGS\` ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+echo "Command: \`bench/codebook.sh $ARGS\` ($(machine))."
 echo "Gray PHOW descriptors of Caltech-101's 15-per-class training split; 50 iterations,"
 echo "k-means++; bovw: median of $RUNS runs of the whole command (sampling from the mmap'ed"
 echo "store included); scikit-learn $("$PY" -c 'import sklearn; print(sklearn.__version__)'): one run, fit only, same sample."
@@ -90,21 +90,23 @@ echo
 echo "| K | samples | threads | algorithm | seconds | peak RSS | energy | iterations |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for t in $THREADS; do
+  [ "$SMALL" = 1 ] || break
   for a in $ALGORITHMS; do
     say "K=600, 100k, $t thread(s), $a"
-    read -r s rss e it <<< "$(median_of "$RUNS" cb_run 600 100000 "$a" "$t" --keep-sample)"
+    read -r s rss e it <<< "$(median_of "$RUNS" cb_run 600 100000 "$a" "$t" 50 --keep-sample)"
     printf '| 600 | 100,000 | %d | bovw %s | %.1f | %.0f MB | %s | %s |\n' "$t" "$a" "$s" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$e" "$it"
   done
+  [ "$SKLEARN" = 1 ] || continue
   say "K=600, 100k, $t thread(s), scikit-learn"
   "$PY" "$HERE/kmeans_sklearn.py" "$OUT/sample-600.npy" 600 50 "$t" | while read -r name _ s _ e _ it; do
     printf '| 600 | 100,000 | %d | %s | %.1f | | %s | %s |\n' "$t" "$name" "$s" "$e" "$it"
   done
 done
 if [ "$BIG" = 1 ]; then
-  for t in 1 2; do
+  for t in $THREADS; do
     for a in blas ann; do
       say "K=4096, 1M, $t thread(s), $a"
-      read -r s rss e it <<< "$(cb_run 4096 1000000 "$a" "$t" --keep-sample)"
+      read -r s rss e it <<< "$(cb_run 4096 1000000 "$a" "$t" "$BIG_ITERATIONS" --keep-sample)"
       printf '| 4096 | 1,000,000 | %d | bovw %s | %.1f | %.0f MB | %s | %s |\n' "$t" "$a" "$s" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$e" "$it"
     done
   done

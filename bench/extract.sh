@@ -68,8 +68,7 @@ done
 
 mkdir -p "$OUT"
 say() { echo "extract.sh: $*" >&2; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-now() { date +%s.%N; }
+. "$(dirname "$0")/lib.sh"
 
 # A manifest of $3 rows of $1 evenly spaced through it (header kept) in
 # folder $2, with the meta.json (its "root" resolves the relative paths) and

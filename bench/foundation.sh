@@ -11,13 +11,13 @@ RUNS=${3:-5}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'; }
 
 "$BUILD/bovw" dataset scan "$DATA" -o "$TMP/ds" -q >/dev/null 2>&1
 cat "$DATA"/*/* >/dev/null 2>&1 || true   # warm the page cache once
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "machine: $(machine)"
 for t in 1 2; do
   m=$(for r in $(seq "$RUNS"); do
     "$BUILD/decode_bench" "$TMP/ds/all.tsv" "$t" 480 | awk '{print $10}'
