@@ -210,6 +210,45 @@ START_TEST(test_frames_are_in_the_original_image_coordinates) {
 }
 END_TEST
 
+START_TEST(test_tiny_images_are_enlarged_to_min_side) {
+  bovw_extract_params p;
+  bovw_extract_params_default(&p);
+  bovw_image *img = gray_image(28, 21, texture);
+  bovw_phow *phow;
+  /* 28 pixels leave no room for 4 bins of 10 pixels: no keypoint. */
+  bovw_phow_result r = run_phow(&p, img, &phow);
+  ck_assert_uint_eq(r.count, 0);
+  bovw_phow_free(phow);
+  /* Enlarged to 112 x 84, the grid is that of 112 x 84, and the frames are
+   * mapped back into the 28 x 21 image with bin sizes divided by 4. */
+  p.min_side = 112;
+  r = run_phow(&p, img, &phow);
+  ck_assert_int_eq(r.width, 28);
+  ck_assert_int_eq(r.height, 21);
+  size_t want = 0;
+  for (int i = 0; i < p.num_sizes; i++) want += grid_count(112, 84, p.sizes[i], 10, 3);
+  ck_assert_uint_gt(want, 0);
+  ck_assert_uint_eq(r.count, want);
+  for (size_t k = 0; k < r.count; k++) {
+    ck_assert_float_ge(r.frames[4 * k], 0);
+    ck_assert_float_le(r.frames[4 * k], 27);
+    ck_assert_float_le(r.frames[4 * k + 1], 20);
+    float s = r.frames[4 * k + 2];
+    ck_assert_msg(s == 1 || s == 1.5f || s == 2 || s == 2.5f, "bin size %g", s);
+  }
+  bovw_phow_free(phow);
+  /* An image already as large is left alone. */
+  bovw_image *big = gray_image(150, 60, texture);
+  r = run_phow(&p, big, &phow);
+  want = 0;
+  for (int i = 0; i < p.num_sizes; i++) want += grid_count(150, 60, p.sizes[i], 10, 3);
+  ck_assert_uint_eq(r.count, want);
+  bovw_phow_free(phow);
+  bovw_image_free(big);
+  bovw_image_free(img);
+}
+END_TEST
+
 START_TEST(test_float_descriptors_match_uint8_scaled) {
   bovw_extract_params p;
   bovw_extract_params_default(&p);
@@ -248,6 +287,19 @@ START_TEST(test_params_json_round_trip_and_named_differences) {
   bovw_extract_params_default(&b);
   ck_assert(!bovw_extract_params_equal(&a, &b, "x/feat", "the codebook", diff, sizeof diff));
   ck_assert_str_eq(diff, "sizes are 4,5,8,10 in x/feat, 4,6,8,10 in the codebook");
+  bovw_extract_params_default(&a);
+  bovw_extract_params_default(&b);
+  b.min_side = 112;
+  ck_assert(!bovw_extract_params_equal(&a, &b, "a", "b", diff, sizeof diff));
+  ck_assert_str_eq(diff, "min side is 0 in a, 112 in b");
+  /* Features written before min_side existed read back as 0. */
+  j = bovw_extract_params_to_json(&b);
+  cJSON_DeleteItemFromObject(j, "min_side");
+  ck_assert_int_eq(bovw_extract_params_from_json(j, &a, &err), 0);
+  ck_assert_int_eq(a.min_side, 0);
+  cJSON_Delete(j);
+  b.max_side = 100;
+  ck_assert_ptr_nonnull(bovw_extract_params_check(&b));  /* min above max */
   a.step = 0;
   ck_assert_ptr_nonnull(bovw_extract_params_check(&a));
 }
@@ -427,6 +479,7 @@ int main(void) {
   tcase_add_test(tc, test_flat_image_keeps_its_grid_with_zeroed_descriptors);
   tcase_add_test(tc, test_colour_descriptors_are_three_channels_concatenated);
   tcase_add_test(tc, test_frames_are_in_the_original_image_coordinates);
+  tcase_add_test(tc, test_tiny_images_are_enlarged_to_min_side);
   tcase_add_test(tc, test_float_descriptors_match_uint8_scaled);
   tcase_add_test(tc, test_params_json_round_trip_and_named_differences);
   tcase_add_test(tc, test_same_output_with_one_and_two_threads);

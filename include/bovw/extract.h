@@ -39,6 +39,9 @@ typedef struct bovw_extract_params {
   int step;                   /* grid step in pixels: 3 */
   bovw_color color;           /* gray */
   int max_side;               /* shrink larger images to this: 480 (0: never) */
+  int min_side;               /* enlarge images whose longer side is below
+                                 this to it: 0 (never); for tiny images such
+                                 as Fashion-MNIST's 28 x 28 */
   double contrast_threshold;  /* 0.005 */
   double magnif;              /* 6: sigma = size / magnif */
   double window_size;         /* 1.5 bins */

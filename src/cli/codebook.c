@@ -64,9 +64,10 @@ static int info(int argc, char **argv) {
          bovw_meta_number(sm, "usable", 0), bovw_meta_number(cb->meta, "seed", 0));
   printf("expects descriptors extracted with:\n  bovw extract --sizes ");
   for (int i = 0; i < p->num_sizes; i++) printf("%s%d", i ? "," : "", p->sizes[i]);
-  printf(" --step %d --color %s --max-side %d --contrast-threshold %g --magnif %g "
-         "--window-size %g %s%s\n",
-         p->step, bovw_color_name(p->color), p->max_side, p->contrast_threshold, p->magnif,
+  printf(" --step %d --color %s --max-side %d", p->step, bovw_color_name(p->color), p->max_side);
+  if (p->min_side) printf(" --min-side %d", p->min_side);
+  printf(" --contrast-threshold %g --magnif %g --window-size %g %s%s\n", p->contrast_threshold,
+         p->magnif,
          p->window_size, p->fast ? "--fast" : "--no-fast", p->float_descriptors ? " --float" : "");
   printf("identity (sha256 of centers.npy): %s\n", cb->sha256);
   bovw_codebook_free(cb);

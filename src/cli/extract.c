@@ -19,6 +19,9 @@ static const char EXTRACT_HELP[] =
     "                              (default gray)\n"
     "      --max-side N            shrink images whose longer side is larger\n"
     "                              (default 480; 0 never shrinks)\n"
+    "      --min-side N            enlarge images whose longer side is smaller\n"
+    "                              (bilinear; default 0: never), e.g. 112 for\n"
+    "                              28x28 images\n"
     "      --contrast-threshold T  zero descriptors of lower contrast (0.005)\n"
     "      --magnif M              smoothing sigma = size / M (default 6)\n"
     "      --window-size W         Gaussian window, in bins (default 1.5)\n"
@@ -39,7 +42,7 @@ static const char MERGE_HELP[] =
     "  -h, --help         this help\n";
 
 enum {
-  OPT_SIZES = 1000, OPT_STEP, OPT_COLOR, OPT_MAX_SIDE, OPT_CONTRAST, OPT_MAGNIF,
+  OPT_SIZES = 1000, OPT_STEP, OPT_COLOR, OPT_MAX_SIDE, OPT_MIN_SIDE, OPT_CONTRAST, OPT_MAGNIF,
   OPT_WINDOW, OPT_FAST, OPT_NO_FAST, OPT_FLOAT, OPT_SHARD
 };
 
@@ -76,6 +79,7 @@ int cmd_extract(int argc, char **argv) {
       {"step", required_argument, 0, OPT_STEP},
       {"color", required_argument, 0, OPT_COLOR},
       {"max-side", required_argument, 0, OPT_MAX_SIDE},
+      {"min-side", required_argument, 0, OPT_MIN_SIDE},
       {"contrast-threshold", required_argument, 0, OPT_CONTRAST},
       {"magnif", required_argument, 0, OPT_MAGNIF},
       {"window-size", required_argument, 0, OPT_WINDOW},
@@ -107,6 +111,9 @@ int cmd_extract(int argc, char **argv) {
         break;
       case OPT_MAX_SIDE:
         if (!(rc = cli_parse_long("--max-side", optarg, 0, 1 << 16, &v))) p->max_side = (int)v;
+        break;
+      case OPT_MIN_SIDE:
+        if (!(rc = cli_parse_long("--min-side", optarg, 0, 1 << 16, &v))) p->min_side = (int)v;
         break;
       case OPT_CONTRAST:
         rc = cli_parse_double("--contrast-threshold", optarg, 0, 1e9, &p->contrast_threshold);

@@ -32,6 +32,9 @@ const char *bovw_extract_params_check(const bovw_extract_params *p) {
   if (p->step < 1 || p->step > 1024) return "step is not between 1 and 1024";
   if ((unsigned)p->color > BOVW_COLOR_OPPONENT) return "unknown colour space";
   if (p->max_side < 0) return "max side is negative";
+  if (p->min_side < 0) return "min side is negative";
+  if (p->min_side > 0 && p->max_side > 0 && p->min_side > p->max_side)
+    return "min side is above max side";
   if (!(p->contrast_threshold >= 0) || !isfinite(p->contrast_threshold))
     return "contrast threshold is negative";
   if (!(p->magnif > 0) || !isfinite(p->magnif)) return "magnif is not positive";
@@ -68,6 +71,7 @@ cJSON *bovw_extract_params_to_json(const bovw_extract_params *p) {
   if (!cJSON_AddNumberToObject(o, "step", p->step) ||
       !cJSON_AddStringToObject(o, "color", bovw_color_name(p->color)) ||
       !cJSON_AddNumberToObject(o, "max_side", p->max_side) ||
+      !cJSON_AddNumberToObject(o, "min_side", p->min_side) ||
       !cJSON_AddNumberToObject(o, "contrast_threshold", p->contrast_threshold) ||
       !cJSON_AddNumberToObject(o, "magnif", p->magnif) ||
       !cJSON_AddNumberToObject(o, "window_size", p->window_size) ||
@@ -107,6 +111,12 @@ int bovw_extract_params_from_json(const cJSON *json, bovw_extract_params *p,
   }
   p->step = (int)v[0];
   p->max_side = (int)v[1];
+  /* Absent from features made before the option existed: they never
+   * enlarged. */
+  item = cJSON_GetObjectItemCaseSensitive(json, "min_side");
+  if (item && !cJSON_IsNumber(item))
+    return bovw_error_set(err, BOVW_ERR_FORMAT, "extraction parameters: bad \"min_side\"");
+  p->min_side = item ? item->valueint : 0;
   p->contrast_threshold = v[2];
   p->magnif = v[3];
   p->window_size = v[4];
@@ -149,6 +159,9 @@ int bovw_extract_params_equal(const bovw_extract_params *a,
   else if (a->max_side != b->max_side)
     snprintf(buf, sizeof buf, "max side is %d in %s, %d in %s", a->max_side, A,
              b->max_side, B);
+  else if (a->min_side != b->min_side)
+    snprintf(buf, sizeof buf, "min side is %d in %s, %d in %s", a->min_side, A,
+             b->min_side, B);
   else if (a->contrast_threshold != b->contrast_threshold)
     snprintf(buf, sizeof buf, "contrast threshold is %g in %s, %g in %s",
              a->contrast_threshold, A, b->contrast_threshold, B);

@@ -264,6 +264,8 @@ int bovw_phow_process(bovw_phow *self, const bovw_image *image,
                           image->channels);
   int w, h;
   bovw_image_fit_size(image->width, image->height, self->p.max_side, 0, &w, &h);
+  if (self->p.min_side > 0 && (w > h ? w : h) < self->p.min_side)
+    bovw_image_fit_size(w, h, self->p.min_side, 1, &w, &h);
   bovw_image *small = NULL;
   const bovw_image *work = image;
   if (w != image->width || h != image->height) {
