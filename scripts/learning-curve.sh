@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# learning-curve.sh: BoVW and a CNN at several training-set sizes, on one
+# test set, as a learning curve (accuracy against images per class).
+#
+#   scripts/learning-curve.sh DATA_DIR OUT_DIR [options] [pipeline options]
+#
+#   --sizes LIST          training images per class (5,10,15,30)
+#   --test-per-class M    test images per class, the same for every size (15)
+#   --seed S              the split's seed (0)
+#   --spec FILE           the CNN (models/small-color-cnn.cfg); "none": BoVW only
+#   --epochs E            the CNN's epochs at every size (30)
+#   -j N                  threads (all cores)
+#   --force               redo finished stages
+# Other options go to scripts/pipeline.sh (the BoVW recipe: --words,
+# --encoding, --solver, --extract-opts ...).
+#
+# One seeded split takes the largest size for training and M images per
+# class for testing; the training set of size n is the first n training
+# images of each class (so the sets are nested). For each size, OUT_DIR/n/
+# holds the BoVW run (scripts/pipeline.sh --dataset: its own codebook, the
+# test features extracted once and shared) and, with a spec, the CNN's net/
+# and nn-report/. Then `bovw compare --curve` draws both systems in
+# OUT_DIR/curve/ (compare.md, curve.svg).
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+me=learning-curve.sh
+usage() { echo "$me: $*; see --help" >&2; exit 2; }
+DATA= OUT= SIZES=5,10,15,30 TEST=15 SEED=0 SPEC=$HERE/../models/small-color-cnn.cfg EPOCHS=30
+FORCE=() J=() PASS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sizes) SIZES=$2; shift 2 ;;
+    --test-per-class) TEST=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --spec) SPEC=$2; shift 2 ;;
+    --epochs) EPOCHS=$2; shift 2 ;;
+    -j|--threads) J=(-j "$2"); shift 2 ;;
+    --force) FORCE=(--force); shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --words|--encoding|--solver|--C|--extract-opts|--codebook-opts|--encode-opts|--train-opts)
+      [ $# -ge 2 ] || usage "$1 needs a value"; PASS+=("$1" "$2"); shift 2 ;;
+    -*) usage "unknown option $1" ;;
+    *) if [ -z "$DATA" ]; then DATA=$1; elif [ -z "$OUT" ]; then OUT=$1; else
+         usage "unexpected argument $1"; fi; shift ;;
+  esac
+done
+[ -n "$DATA" ] && [ -n "$OUT" ] || usage "give DATA_DIR and OUT_DIR"
+[ -d "$DATA" ] || { echo "$me: $DATA: no such folder" >&2; exit 1; }
+ROOT=$(cd "$DATA" && pwd)
+IFS=, read -r -a NS <<< "$SIZES"
+MAX=0
+for n in "${NS[@]}"; do
+  case $n in ''|*[!0-9]*|0) usage "--sizes takes positive integers, not '$n'" ;; esac
+  [ "$n" -gt "$MAX" ] && MAX=$n
+done
+BOVW=${BOVW:-$HERE/../build/bovw}
+export BOVW
+[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
+[ "$SPEC" = none ] || [ -f "$SPEC" ] || { echo "$me: $SPEC: no such spec" >&2; exit 1; }
+
+echo "== split: $MAX training and $TEST test images per class (seed $SEED)"
+[ -f "$OUT/dataset/meta.json" ] && [ ${#FORCE[@]} = 0 ] ||
+  "$BOVW" dataset scan "$DATA" -o "$OUT/dataset" --train-per-class "$MAX" \
+    --test-per-class "$TEST" --seed "$SEED" -q
+NAMES=() REPORTS=()
+FIRST=
+for n in "${NS[@]}"; do
+  d=$OUT/$n
+  mkdir -p "$d/dataset"
+  # The first n training rows of each class (the manifest's column 2 is the
+  # label), and the common test set; paths made absolute, since these
+  # manifests live away from the scanned root.
+  awk -F'\t' -v OFS='\t' -v n="$n" -v root="$ROOT" \
+    'NR == 1 {print; next} ++seen[$2] <= n {if ($1 !~ /^\//) $1 = root "/" $1; print}' \
+    "$OUT/dataset/train.tsv" > "$d/dataset/train.tsv"
+  awk -F'\t' -v OFS='\t' -v root="$ROOT" \
+    'NR > 1 && $1 !~ /^\// {$1 = root "/" $1} {print}' "$OUT/dataset/test.tsv" > "$d/dataset/test.tsv"
+  cp "$OUT/dataset/classes.txt" "$d/dataset/classes.txt"
+  # The test features are the same at every size: extract them once.
+  if [ -n "$FIRST" ] && [ ! -e "$d/features/test" ]; then
+    mkdir -p "$d/features"
+    ln -s "$(cd "$FIRST/features/test" && pwd)" "$d/features/test"
+  fi
+  echo "== BoVW, $n images per class"
+  "$HERE/pipeline.sh" --dataset "$d/dataset" "$d" "${PASS[@]}" "${J[@]}" "${FORCE[@]}"
+  NAMES+=("bovw@$n") REPORTS+=("$d/report")
+  [ -n "$FIRST" ] || FIRST=$d
+done
+if [ "$SPEC" != none ]; then
+  for n in "${NS[@]}"; do
+    d=$OUT/$n
+    echo "== CNN, $n images per class: $(basename "$SPEC"), $EPOCHS epochs"
+    if [ ${#FORCE[@]} = 1 ] || [ ! -f "$d/net/meta.json" ]; then
+      "$BOVW" nn train "$SPEC" --manifest "$d/dataset/train.tsv" -o "$d/net" --epochs "$EPOCHS" \
+        --seed "$SEED" -q "${J[@]}"
+    fi
+    if [ ${#FORCE[@]} = 1 ] || [ ! -f "$d/nn-report/report.json" ]; then
+      "$BOVW" nn eval "$d/net" --manifest "$d/dataset/test.tsv" -o "$d/nn-report" -q "${J[@]}"
+    fi
+    NAMES+=("cnn@$n") REPORTS+=("$d/nn-report")
+  done
+fi
+echo "== learning curve: $OUT/curve"
+"$BOVW" compare "${REPORTS[@]}" --names "$(IFS=,; echo "${NAMES[*]}")" --curve -o "$OUT/curve"
+sed -n '/^| /p' "$OUT/curve/compare.md" | tail -n +1
