@@ -72,7 +72,7 @@ enc_run() {
   t0=$(now)
   # shellcheck disable=SC2046
   /usr/bin/time -f %M -o "$OUT/rss" "$BOVW" encode "$REF/features/train" $(mode_args "$mode") \
-    -o "$OUT/enc" -j "$t" -q
+    -o "$OUT/enc" -j "$t" -q >/dev/null
   t1=$(now)
   echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $(tail -n 1 "$OUT/rss")"
 }
