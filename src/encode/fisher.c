@@ -74,8 +74,14 @@ void bovw_fisher_posteriors(const bovw_fisher_gmm *g, const float *z, size_t n, 
       p[c] = expf(p[c] - best);
       sum += p[c];
     }
+    /* Posteriors below 1e-6 count as 0, as in vl_fisher_encode: the same
+     * numbers as VLFeat's, and no denormal floats, which would otherwise
+     * reach the statistics' product and slow it several times over. */
     float inv = (float)(1.0 / sum);
-    for (int c = 0; c < k; c++) p[c] *= inv;
+    for (int c = 0; c < k; c++) {
+      p[c] *= inv;
+      if (p[c] < 1e-6f) p[c] = 0;
+    }
   }
 }
 
@@ -96,6 +102,9 @@ void bovw_fisher_finish(const bovw_fisher_gmm *g, const float *stats, const doub
   memset(out, 0, len * sizeof *out);
   if (!n) return;
   for (int c = 0; c < k; c++) {
+    /* A component of negligible prior is left at 0, as VLFeat does (its
+     * 1 / sqrt(prior) would blow up any stray posterior). */
+    if (g->prior[c] < 1e-6) continue;
     const float *s2 = stats + (size_t)c * 2 * d, *s1 = s2 + d;
     const float *mu = g->mu + (size_t)c * d, *var = g->var + (size_t)c * d;
     double up = 1.0 / ((double)n * sqrt(g->prior[c]));
