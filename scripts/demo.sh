@@ -1,17 +1,48 @@
 #!/usr/bin/env bash
 # demo.sh: the whole bovw pipeline on Fashion-MNIST, BoVW next to a CNN.
 #
-# Today it installs the dependencies, builds bovw, installs Debian's
-# dataset-fashion-mnist and imports it as an image folder with manifests:
-# the stages after that (extract, codebook, encode, train, eval, nn, compare)
-# are being built and will be chained here as they land (see README.md).
-#   scripts/demo.sh [OUT_DIR]      (default runs/fashion-mnist)
+#   scripts/demo.sh [OUT_DIR] [--quick] [--force] [-j N]
+#
+# On a fresh Debian machine, as root, from a clone: installs the
+# dependencies and Debian's dataset-fashion-mnist, builds bovw, imports the
+# IDX files as an image folder, then trains and evaluates, on the same
+# 60,000 / 10,000 split:
+#   pixels-kNN      raw pixels (28x28), 1 nearest neighbour
+#   pixels-linear   raw pixels, one-vs-rest linear SVMs (SDCA)
+#   bovw            dense SIFT on images enlarged to 56x56 (--min-side 56,
+#                   bin sizes 4,6,8, step 2), 256 words, 1x1+2x2+4x4
+#                   histograms with the chi2 map, linear SVMs
+#   mlp             models/mlp.cfg on pixels, 15 epochs
+#   cnn             models/fmnist-cnn.cfg, 15 epochs
+# and prints `bovw compare`'s table (OUT_DIR/compare/compare.md, with
+# pictures). --quick takes the first 500 training and 100 test images of
+# each class and 3 epochs (a few minutes). Everything lands under OUT_DIR
+# (default runs/fashion-mnist, or runs/fashion-mnist-quick); a rerun reuses
+# finished stages unless --force.
 set -eu
 cd "$(dirname "$0")/.."
-OUT=${1:-runs/fashion-mnist}
+OUT= QUICK=0 FORCE=() J=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) QUICK=1; shift ;;
+    --force) FORCE=(--force); shift ;;
+    -j|--threads) J=(-j "$2"); shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "demo.sh: unknown option $1; see --help" >&2; exit 2 ;;
+    *) [ -z "$OUT" ] || { echo "demo.sh: unexpected argument $1" >&2; exit 2; }; OUT=$1; shift ;;
+  esac
+done
+if [ "$QUICK" = 1 ]; then
+  OUT=${OUT:-runs/fashion-mnist-quick} TRAIN_N=500 TEST_N=100 EPOCHS=3
+else
+  OUT=${OUT:-runs/fashion-mnist} TRAIN_N= TEST_N= EPOCHS=15
+fi
 FM=/usr/share/datasets/fashion-mnist
-
+T0=$(date +%s.%N)
 step() { printf '\n== %s ==\n' "$*"; }
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b - a}'; }
+# done_or REPORT_DIR: true when that report exists and --force is not given.
+finished() { [ ${#FORCE[@]} = 0 ] && [ -f "$1/report.json" ]; }
 
 step "dependencies"
 scripts/setup-deps.sh
@@ -23,19 +54,70 @@ fi
 step "build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
-BOVW=build/bovw
+BOVW=$PWD/build/bovw
+export BOVW
 
 step "import Fashion-MNIST"
+IMAGES=${OUT%-quick}/images  # the quick run shares the full run's images
 for part in train:train t10k:test; do
   src=${part%%:*} dst=${part##*:}
-  if [ ! -d "$OUT/images/$dst" ]; then
-    $BOVW dataset import-idx --class-names fashion-mnist -o "$OUT/images/$dst" \
+  if [ ! -f "$IMAGES/$dst/meta.json" ]; then
+    "$BOVW" dataset import-idx --class-names fashion-mnist -o "$IMAGES/$dst/images" -q \
       --images "$FM/$src-images-idx3-ubyte.gz" --labels "$FM/$src-labels-idx1-ubyte.gz"
+    frac=0; [ "$dst" = test ] && frac=1
+    "$BOVW" dataset scan "$IMAGES/$dst/images" -o "$IMAGES/$dst" --test-fraction "$frac" -q
   fi
 done
-$BOVW dataset scan "$OUT/images/train" -o "$OUT/dataset/train" --test-fraction 0 -q
-$BOVW dataset scan "$OUT/images/test" -o "$OUT/dataset/test" --test-fraction 1 -q
+# One dataset folder with both manifests, paths made absolute (each came
+# from its own root); --quick keeps the first images of each class.
+D=$OUT/dataset
+mkdir -p "$D"
+cut_manifest() {  # cut_manifest IN OUT ROOT N
+  awk -F'\t' -v OFS='\t' -v root="$3" -v n="$4" \
+    'NR == 1 {print; next} n == "" || ++seen[$2] <= n {$1 = root "/" $1; print}' "$1" > "$2"
+}
+cut_manifest "$IMAGES/train/train.tsv" "$D/train.tsv" "$(cd "$IMAGES/train/images" && pwd)" "$TRAIN_N"
+cut_manifest "$IMAGES/test/test.tsv" "$D/test.tsv" "$(cd "$IMAGES/test/images" && pwd)" "$TEST_N"
+cp "$IMAGES/train/classes.txt" "$D/classes.txt"
+echo "$(($(wc -l < "$D/train.tsv") - 1)) training and $(($(wc -l < "$D/test.tsv") - 1)) test images"
 
-step "not yet"
-echo "The BoVW stages and the CNN are not built yet; the manifests are ready:"
-echo "  $OUT/dataset/train/train.tsv   $OUT/dataset/test/test.tsv"
+step "pixels: kNN and linear SVMs"
+t=$(date +%s.%N)
+P=$OUT/pixels
+[ ${#FORCE[@]} = 0 ] && [ -f "$P/train/meta.json" ] ||
+  "$BOVW" encode --pixels "$D/train.tsv" --size 28x28 -o "$P/train" -q "${J[@]}"
+[ ${#FORCE[@]} = 0 ] && [ -f "$P/test/meta.json" ] ||
+  "$BOVW" encode --pixels "$D/test.tsv" --like "$P/train" -o "$P/test" -q "${J[@]}"
+if ! finished "$P/knn-report"; then
+  "$BOVW" train "$P/train" -o "$P/knn" --solver knn -q
+  "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" -q "${J[@]}"
+fi
+if ! finished "$P/linear-report"; then
+  "$BOVW" train "$P/train" -o "$P/linear" --solver sdca --C 10 -q "${J[@]}"
+  "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" -q "${J[@]}"
+fi
+echo "pixels: $(elapsed "$t")"
+
+step "BoVW: extract, codebook, encode, train, eval"
+scripts/pipeline.sh --dataset "$D" "$OUT/bovw" --words 256 \
+  --extract-opts "--min-side 56 --sizes 4,6,8 --step 2" \
+  --encode-opts "--pyramid 1x1,2x2,4x4" "${FORCE[@]}" "${J[@]}"
+
+for net in mlp:mlp cnn:fmnist-cnn; do
+  name=${net%%:*} spec=models/${net##*:}.cfg
+  step "$name: $spec, $EPOCHS epochs"
+  t=$(date +%s.%N)
+  if ! finished "$OUT/$name/report"; then
+    "$BOVW" nn train "$spec" --manifest "$D/train.tsv" -o "$OUT/$name/net" --epochs "$EPOCHS" -q "${J[@]}"
+    "$BOVW" nn eval "$OUT/$name/net" --manifest "$D/test.tsv" -o "$OUT/$name/report" -q "${J[@]}"
+  fi
+  echo "$name: $(elapsed "$t")"
+done
+
+step "compare"
+"$BOVW" compare "$P/knn-report" "$P/linear-report" "$OUT/bovw/report" "$OUT/mlp/report" \
+  "$OUT/cnn/report" --names pixels-kNN,pixels-linear,bovw,mlp,cnn \
+  --title "Fashion-MNIST: pixels, BoVW and networks" -o "$OUT/compare"
+sed -n '/^| /p' "$OUT/compare/compare.md" | head -n 7
+echo
+echo "The whole demo: $(elapsed "$T0"); the report: $OUT/compare/compare.md"

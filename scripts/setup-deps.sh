@@ -8,7 +8,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config libvlfeat-dev libturbojpeg0-dev
   liblinear-dev check libopenblas-dev libpng-dev libcjson-dev zlib1g-dev
   nettle-dev"
-BENCH_PACKAGES="python3-numpy python3-opencv python3-sklearn python3-scipy hyperfine time"
+BENCH_PACKAGES="python3-numpy python3-opencv python3-sklearn python3-scipy python3-torch hyperfine time"
 
 case "${1:-}" in
   --bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
