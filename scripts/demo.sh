@@ -40,8 +40,8 @@ fi
 FM=/usr/share/datasets/fashion-mnist
 T0=$(date +%s.%N)
 step() { printf '\n== %s ==\n' "$*"; }
-elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b - a}'; }
-# done_or REPORT_DIR: true when that report exists and --force is not given.
+. scripts/lib.sh
+# finished REPORT_DIR: true when that report exists and --force is not given.
 finished() { [ ${#FORCE[@]} = 0 ] && [ -f "$1/report.json" ]; }
 
 step "dependencies"
@@ -72,12 +72,8 @@ done
 # from its own root); --quick keeps the first images of each class.
 D=$OUT/dataset
 mkdir -p "$D"
-cut_manifest() {  # cut_manifest IN OUT ROOT N
-  awk -F'\t' -v OFS='\t' -v root="$3" -v n="$4" \
-    'NR == 1 {print; next} n == "" || ++seen[$2] <= n {$1 = root "/" $1; print}' "$1" > "$2"
-}
-cut_manifest "$IMAGES/train/train.tsv" "$D/train.tsv" "$(cd "$IMAGES/train/images" && pwd)" "$TRAIN_N"
-cut_manifest "$IMAGES/test/test.tsv" "$D/test.tsv" "$(cd "$IMAGES/test/images" && pwd)" "$TEST_N"
+subset_manifest "$IMAGES/train/train.tsv" "$D/train.tsv" "$(cd "$IMAGES/train/images" && pwd)" "$TRAIN_N"
+subset_manifest "$IMAGES/test/test.tsv" "$D/test.tsv" "$(cd "$IMAGES/test/images" && pwd)" "$TEST_N"
 cp "$IMAGES/train/classes.txt" "$D/classes.txt"
 echo "$(($(wc -l < "$D/train.tsv") - 1)) training and $(($(wc -l < "$D/test.tsv") - 1)) test images"
 

@@ -23,6 +23,7 @@
 # OUT_DIR/curve/ (compare.md, curve.svg).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 me=learning-curve.sh
 usage() { echo "$me: $*; see --help" >&2; exit 2; }
 DATA= OUT= SIZES=5,10,15,30 TEST=15 SEED=0 SPEC=$HERE/../models/small-color-cnn.cfg EPOCHS=30
@@ -70,11 +71,8 @@ for n in "${NS[@]}"; do
   # The first n training rows of each class (the manifest's column 2 is the
   # label), and the common test set; paths made absolute, since these
   # manifests live away from the scanned root.
-  awk -F'\t' -v OFS='\t' -v n="$n" -v root="$ROOT" \
-    'NR == 1 {print; next} ++seen[$2] <= n {if ($1 !~ /^\//) $1 = root "/" $1; print}' \
-    "$OUT/dataset/train.tsv" > "$d/dataset/train.tsv"
-  awk -F'\t' -v OFS='\t' -v root="$ROOT" \
-    'NR > 1 && $1 !~ /^\// {$1 = root "/" $1} {print}' "$OUT/dataset/test.tsv" > "$d/dataset/test.tsv"
+  subset_manifest "$OUT/dataset/train.tsv" "$d/dataset/train.tsv" "$ROOT" "$n"
+  subset_manifest "$OUT/dataset/test.tsv" "$d/dataset/test.tsv" "$ROOT"
   cp "$OUT/dataset/classes.txt" "$d/dataset/classes.txt"
   # The test features are the same at every size: extract them once.
   if [ -n "$FIRST" ] && [ ! -e "$d/features/test" ]; then

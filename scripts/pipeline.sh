@@ -36,6 +36,7 @@
 # BOVW names the program (default: build/bovw of this repository).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
 me=pipeline.sh
 usage() { echo "$me: $*; see --help" >&2; exit 2; }
 DATA= DATASET= OUT= WORDS= ENCODING=hist CODEBOOK= SOLVER=sdca C=10 FORCE=0
@@ -90,7 +91,7 @@ fi
 TOTAL0=$(date +%s.%N)
 # stage NAME DONE_FILE COMMAND...: runs COMMAND unless DONE_FILE exists.
 stage() {
-  local name=$1 done_file=$2 t0 t1
+  local name=$1 done_file=$2 t0
   shift 2
   if [ "$FORCE" = 0 ] && [ -f "$done_file" ]; then
     echo "== $name: done already ($(dirname "$done_file"))"
@@ -99,8 +100,7 @@ stage() {
   echo "== $name: $*"
   t0=$(date +%s.%N)
   "$@"
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" -v n="$name" 'BEGIN {printf "== %s: %.1f s\n", n, b - a}'
+  echo "== $name: $(elapsed "$t0")"
 }
 
 if [ -n "$DATASET" ]; then
@@ -144,6 +144,6 @@ stage train "$OUT/model/meta.json" "$BOVW" train "$OUT/encodings/train" -o "$OUT
   --solver "$SOLVER" "${REG[@]}" "${TRAIN_OPTS[@]}" -q "${J[@]}"
 stage eval "$OUT/report/report.json" "$BOVW" eval "$OUT/model" "$OUT/encodings/test" \
   -o "$OUT/report" -q "${J[@]}"
-awk -v a="$TOTAL0" -v b="$(date +%s.%N)" 'BEGIN {printf "== total: %.1f s\n", b - a}'
+echo "== total: $(elapsed "$TOTAL0")"
 echo "== report: $OUT/report/report.md"
 sed -n '/^| /p' "$OUT/report/report.md" | head -n 7
