@@ -25,13 +25,19 @@ static int leakyrelu_setup(nn_layer *self, bovw_error *err) {
 
 /* ReLU (Nair and Hinton 2010): y = max(x, 0); dy/dx = 1 for x > 0, else 0.
  * Leaky ReLU (Maas, Hannun, Ng 2013): y = x for x > 0, else slope x. One
- * loop serves both: ReLU is slope 0. */
+ * loop serves both: ReLU is slope 0. The loops have no branch: the
+ * compiler vectorises them, and random signs no longer mispredict. */
 static void rectifier_forward(nn_layer *self, const nn_ctx *ctx,
                               const float *in, float *out, int batch,
                               float slope) {
   const long n = (long)batch * (long)nn_in_size(self);
 #pragma omp parallel for num_threads(ctx->threads) if (n > PARALLEL_MIN) schedule(static)
-  for (long i = 0; i < n; i++) out[i] = in[i] > 0 ? in[i] : slope * in[i];
+  for (long i = 0; i < n; i++) {
+    /* Written as a select against a constant and a subtraction: the plain
+     * form x > 0 ? x : slope x is a branch GCC will not vectorise. */
+    float positive = in[i] > 0 ? in[i] : 0.0f;
+    out[i] = positive + slope * (in[i] - positive);
+  }
 }
 
 static void rectifier_backward(nn_layer *self, const nn_ctx *ctx,
@@ -40,7 +46,7 @@ static void rectifier_backward(nn_layer *self, const nn_ctx *ctx,
   if (!din) return;
   const long n = (long)batch * (long)nn_in_size(self);
 #pragma omp parallel for num_threads(ctx->threads) if (n > PARALLEL_MIN) schedule(static)
-  for (long i = 0; i < n; i++) din[i] = in[i] > 0 ? dout[i] : slope * dout[i];
+  for (long i = 0; i < n; i++) din[i] = (in[i] > 0 ? 1.0f : slope) * dout[i];
 }
 
 static void relu_forward(nn_layer *self, const nn_ctx *ctx, const float *in,

@@ -121,31 +121,50 @@ static void conv_release(nn_layer *self) {
 
 static int clamp(int v, int hi) { return v < 0 ? 0 : v >= hi ? hi - 1 : v; }
 
+/* The outputs x in [*lo, *hi) whose input column x stride - pad + j falls
+ * inside 0..in_w-1: the span that is a plain (strided) copy. */
+static void inside_span(int pad, int j, int stride, int in_w, int out_w,
+                        int *lo, int *hi) {
+  const int first = pad - j, last = in_w - 1 + pad - j;
+  int l = first <= 0 ? 0 : (first + stride - 1) / stride;
+  int h = last < 0 ? 0 : last / stride + 1;
+  if (h > out_w) h = out_w;
+  if (l > h) l = h;
+  *lo = l;
+  *hi = h;
+}
+
 /* col[(c K_h + i) K_w + j][y W_out + x] = in[c][y s_h - p_h + i][x s_w - p_w + j],
- * outside the image 0 (zeros) or the nearest edge pixel (replicate). */
+ * outside the image 0 (zeros) or the nearest edge pixel (replicate). Each
+ * output row is three spans (left border, inside, right border), so the
+ * inside is copied without a test per pixel. */
 static void im2col(const nn_layer *self, const float *in, float *col) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
-  size_t row = 0;
+  const int sh = l->stride_h, sw = l->stride_w;
+  float *dst = col;
   for (int c = 0; c < self->in_c; c++) {
     const float *plane = in + (size_t)c * H * W;
     for (int i = 0; i < l->kernel_h; i++)
-      for (int j = 0; j < l->kernel_w; j++, row++) {
-        float *dst = col + row * (size_t)OH * OW;
-        for (int y = 0; y < OH; y++) {
-          int iy = y * l->stride_h - self->pad_top + i;
-          int inside_y = iy >= 0 && iy < H;
-          for (int x = 0; x < OW; x++) {
-            int ix = x * l->stride_w - self->pad_left + j;
-            float v;
-            if (inside_y && ix >= 0 && ix < W)
-              v = plane[(size_t)iy * W + ix];
-            else if (l->replicate)
-              v = plane[(size_t)clamp(iy, H) * W + clamp(ix, W)];
-            else
-              v = 0.0f;
-            *dst++ = v;
+      for (int j = 0; j < l->kernel_w; j++) {
+        int lo, hi;
+        inside_span(self->pad_left, j, sw, W, OW, &lo, &hi);
+        const int shift = j - self->pad_left;
+        for (int y = 0; y < OH; y++, dst += OW) {
+          const int iy = y * sh - self->pad_top + i;
+          if ((iy < 0 || iy >= H) && !l->replicate) {
+            memset(dst, 0, (size_t)OW * sizeof *dst);
+            continue;
           }
+          const float *row = plane + (size_t)clamp(iy, H) * W;
+          const float left = l->replicate ? row[0] : 0.0f;
+          const float right = l->replicate ? row[W - 1] : 0.0f;
+          for (int x = 0; x < lo; x++) dst[x] = left;
+          if (sw == 1)
+            memcpy(dst + lo, row + lo + shift, (size_t)(hi - lo) * sizeof *dst);
+          else
+            for (int x = lo; x < hi; x++) dst[x] = row[x * sw + shift];
+          for (int x = hi; x < OW; x++) dst[x] = right;
         }
       }
   }
@@ -155,22 +174,31 @@ static void im2col(const nn_layer *self, const float *in, float *col) {
 static void col2im(const nn_layer *self, const float *col, float *din) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
+  const int sh = l->stride_h, sw = l->stride_w;
   memset(din, 0, nn_in_size(self) * sizeof *din);
-  size_t row = 0;
+  const float *src = col;
   for (int c = 0; c < self->in_c; c++) {
     float *plane = din + (size_t)c * H * W;
     for (int i = 0; i < l->kernel_h; i++)
-      for (int j = 0; j < l->kernel_w; j++, row++) {
-        const float *src = col + row * (size_t)OH * OW;
-        for (int y = 0; y < OH; y++) {
-          int iy = y * l->stride_h - self->pad_top + i;
-          int inside_y = iy >= 0 && iy < H;
-          for (int x = 0; x < OW; x++, src++) {
-            int ix = x * l->stride_w - self->pad_left + j;
-            if (inside_y && ix >= 0 && ix < W)
-              plane[(size_t)iy * W + ix] += *src;
-            else if (l->replicate)
-              plane[(size_t)clamp(iy, H) * W + clamp(ix, W)] += *src;
+      for (int j = 0; j < l->kernel_w; j++) {
+        int lo, hi;
+        inside_span(self->pad_left, j, sw, W, OW, &lo, &hi);
+        const int shift = j - self->pad_left;
+        for (int y = 0; y < OH; y++, src += OW) {
+          const int iy = y * sh - self->pad_top + i;
+          if ((iy < 0 || iy >= H) && !l->replicate) continue;
+          float *row = plane + (size_t)clamp(iy, H) * W;
+          if (l->replicate) {
+            for (int x = 0; x < lo; x++) row[0] += src[x];
+            for (int x = hi; x < OW; x++) row[W - 1] += src[x];
+          }
+          if (sw == 1) {
+            float *r = row + lo + shift;
+            const float *from = src + lo;
+#pragma omp simd
+            for (int k = 0; k < hi - lo; k++) r[k] += from[k];
+          } else {
+            for (int x = lo; x < hi; x++) row[x * sw + shift] += src[x];
           }
         }
       }
@@ -200,8 +228,12 @@ static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, N, K, 1.0f, w, K,
                 col, N, 0.0f, o, N);
     if (bias)
-      for (int c = 0; c < C; c++)
-        for (int n = 0; n < N; n++) o[(size_t)c * N + n] += bias[c];
+      for (int c = 0; c < C; c++) {
+        float *oc = o + (size_t)c * N;
+        const float bc = bias[c];
+#pragma omp simd
+        for (int n = 0; n < N; n++) oc[n] += bc;
+      }
   }
 }
 
@@ -238,8 +270,10 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
                   col, N, b == first ? 0.0f : 1.0f, dw, K);
       if (has_bias)
         for (int c = 0; c < C; c++) {
+          const float *dc = d + (size_t)c * N;
           double sum = 0;
-          for (int n = 0; n < N; n++) sum += d[(size_t)c * N + n];
+#pragma omp simd reduction(+ : sum)
+          for (int n = 0; n < N; n++) sum += dc[n];
           db[c] += (float)sum;
         }
       if (din) {

@@ -65,12 +65,17 @@ static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
     for (int y = 0; y < OH; y++)
       for (int x = 0; x < OW; x++) {
         int best = (y * l->stride_h) * W + x * l->stride_w;
+        float top = src[best];
         for (int i = 0; i < l->kernel_h; i++)
           for (int j = 0; j < l->kernel_w; j++) {
             int at = (y * l->stride_h + i) * W + x * l->stride_w + j;
-            if (src[at] > src[best]) best = at;  /* the first of equals wins */
+            /* Selects, not a branch: which input wins is a coin toss the
+             * branch predictor would lose. The first of equals wins. */
+            int better = src[at] > top;
+            best = better ? at : best;
+            top = better ? src[at] : top;
           }
-        dst[y * OW + x] = src[best];
+        dst[y * OW + x] = top;
         arg[y * OW + x] = best;
       }
   }

@@ -192,9 +192,8 @@ static int parse_option(parser *p, bovw_nn_layer_spec *l, const char *key,
   if (!strcmp(key, "padmode")) return parse_choice(p, key, value, PADMODES, &l->replicate);
   if (!strcmp(key, "bias")) return parse_choice(p, key, value, YES_NO, &l->bias);
   if (!strcmp(key, "init")) {
-    int init;
-    int rc = parse_choice(p, key, value, INITS, &init);
-    l->init = (bovw_nn_init)init;
+    int init = (int)l->init, rc = parse_choice(p, key, value, INITS, &init);
+    if (rc == BOVW_OK) l->init = (bovw_nn_init)init;
     return rc;
   }
   if (!strcmp(key, "slope")) return parse_double(p, "slope", value, 0, 1, 1, &l->slope);
