@@ -1,5 +1,5 @@
 /* test_encode.c: histograms, pyramids, norms, kernel maps, VLAD, Fisher,
- * ANN assignment, the encodings artifact, and raw-pixel encodings. */
+ * ANN and pre-ranked assignment, the encodings artifact, and raw-pixel encodings. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "bovw/encode.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "encode/prerank.h"
 #include "fixtures.h"
 #include "synth_images.h"
 #include "testutil.h"
@@ -346,7 +347,7 @@ START_TEST(test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone) {
 }
 END_TEST
 
-START_TEST(test_exact_and_ann_assignment_agree_on_separated_data) {
+START_TEST(test_exact_ann_and_prerank_assignment_agree_on_separated_data) {
   bovw_codebook *cb = toy_codebook(50, 7, 0);
   enum { N = 500 };
   int words[N];
@@ -362,14 +363,153 @@ START_TEST(test_exact_and_ann_assignment_agree_on_separated_data) {
   p.assign = BOVW_ASSIGN_ANN;
   p.ann_checks = 50;
   float *ann = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
+  p.assign = BOVW_ASSIGN_PRERANK;
+  float *pre = encode_one(&p, cb, desc, frames, N, 100, 100, &voting);
   for (int i = 0; i < 50; i++) {
     ck_assert_float_eq_tol(exact[i], ann[i], 1e-6);
+    ck_assert_float_eq_tol(exact[i], pre[i], 1e-6);
     ck_assert_float_eq_tol(exact[i], 10.0f / N, 1e-6);
   }
   free(exact);
   free(ann);
+  free(pre);
   free(desc);
   bovw_codebook_free(cb);
+}
+END_TEST
+
+/* The nearest centre by brute force in double. */
+static int32_t nearest_by_brute_force(const float *x, const float *centers, int k, int d) {
+  int32_t best = 0;
+  double best_d = INFINITY;
+  for (int c = 0; c < k; c++) {
+    double s = 0;
+    for (int j = 0; j < d; j++) {
+      double t = (double)x[j] - centers[(size_t)c * d + j];
+      s += t * t;
+    }
+    if (s < best_d) {
+      best_d = s;
+      best = c;
+    }
+  }
+  return best;
+}
+
+START_TEST(test_prerank_in_all_directions_is_the_exact_search) {
+  /* All 128 directions: the ranking is the distance itself, each lane's best
+   * word is a candidate, so the nearest word always is. 37 and 100 words
+   * leave the last block of 32 part padding; 5 words leave most of it. */
+  const int ks[] = {5, 37, 100};
+  for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+    const int k = ks[t], d = 128;
+    enum { N = 1000 };
+    bovw_codebook *cb = toy_codebook(k, 11 + t, 0);
+    float *x = malloc((size_t)N * d * sizeof *x);
+    bovw_rng rng;
+    bovw_rng_seed(&rng, 5);
+    for (int i = 0; i < N * d; i++) x[i] = (float)(100 * bovw_rng_uniform(&rng));
+    bovw_prerank pr;
+    bovw_error err;
+    ck_assert_int_eq(bovw_prerank_init(&pr, cb->centers, k, d, d, 4, &err), 0);
+    float *scratch = malloc(bovw_prerank_scratch_size(&pr) * sizeof *scratch);
+    int32_t words[N];
+    bovw_prerank_assign(&pr, x, N, words, scratch);
+    for (int i = 0; i < N; i++)
+      ck_assert_int_eq(words[i], nearest_by_brute_force(x + (size_t)i * d, cb->centers, k, d));
+    free(scratch);
+    bovw_prerank_clear(&pr);
+    free(x);
+    bovw_codebook_free(cb);
+  }
+}
+END_TEST
+
+START_TEST(test_prerank_in_few_directions_finds_most_nearest_words) {
+  /* Centres with a few strong directions, as SIFT codebooks have, and
+   * descriptors anywhere: 8 directions and 8 candidates find the exact word
+   * for nearly all, 1 candidate from 1 direction for far fewer. */
+  const int k = 200, d = 128;
+  enum { N = 2000 };
+  bovw_codebook *cb = toy_codebook(k, 3, 0);
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 9);
+  for (int c = 0; c < k; c++)
+    for (int j = 0; j < d; j++)
+      cb->centers[(size_t)c * d + j] *= j < 8 ? 1.0f : 0.05f;
+  float *x = malloc((size_t)N * d * sizeof *x);
+  for (int i = 0; i < N; i++) {
+    const float *c = cb->centers + (size_t)(i % k) * d;
+    for (int j = 0; j < d; j++) x[(size_t)i * d + j] = c[j] + (float)(8 * (bovw_rng_uniform(&rng) - 0.5));
+  }
+  int32_t truth[N], words[N];
+  for (int i = 0; i < N; i++) truth[i] = nearest_by_brute_force(x + (size_t)i * d, cb->centers, k, d);
+  const int settings[2][2] = {{8, 8}, {1, 1}};
+  int agree[2] = {0, 0};
+  for (int s = 0; s < 2; s++) {
+    bovw_prerank pr;
+    bovw_error err;
+    ck_assert_int_eq(bovw_prerank_init(&pr, cb->centers, k, d, settings[s][0], settings[s][1], &err), 0);
+    float *scratch = malloc(bovw_prerank_scratch_size(&pr) * sizeof *scratch);
+    bovw_prerank_assign(&pr, x, N, words, scratch);
+    for (int i = 0; i < N; i++) {
+      ck_assert(words[i] >= 0 && words[i] < k);
+      agree[s] += words[i] == truth[i];
+    }
+    free(scratch);
+    bovw_prerank_clear(&pr);
+  }
+  ck_assert_msg(agree[0] >= N * 98 / 100, "8 directions, 8 candidates: %d of %d", agree[0], N);
+  ck_assert_msg(agree[1] < N / 2, "1 direction, 1 candidate: %d of %d", agree[1], N);
+  free(x);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_prerank_gives_a_word_to_a_nan_descriptor) {
+  bovw_codebook *cb = toy_codebook(40, 2, 0);
+  float x[2 * 128];
+  for (int j = 0; j < 128; j++) {
+    x[j] = NAN;
+    x[128 + j] = cb->centers[7 * 128 + j];
+  }
+  bovw_prerank pr;
+  bovw_error err;
+  ck_assert_int_eq(bovw_prerank_init(&pr, cb->centers, 40, 128, 24, 8, &err), 0);
+  float *scratch = malloc(bovw_prerank_scratch_size(&pr) * sizeof *scratch);
+  int32_t words[2] = {-1, -1};
+  bovw_prerank_assign(&pr, x, 2, words, scratch);
+  ck_assert(words[0] >= 0 && words[0] < 40);
+  ck_assert_int_eq(words[1], 7);
+  free(scratch);
+  bovw_prerank_clear(&pr);
+  bovw_codebook_free(cb);
+}
+END_TEST
+
+START_TEST(test_prerank_settings_round_trip_and_default_when_absent) {
+  bovw_encode_params a, b;
+  bovw_encode_params_default(&a, BOVW_ENCODING_HIST);
+  ck_assert_int_eq(a.prerank_dims, 24);
+  ck_assert_int_eq(a.prerank_candidates, 8);
+  a.assign = BOVW_ASSIGN_PRERANK;
+  a.prerank_dims = 16;
+  a.prerank_candidates = 5;
+  cJSON *j = bovw_encode_params_to_json(&a);
+  bovw_error err;
+  ck_assert_int_eq(bovw_encode_params_from_json(j, &b, &err), 0);
+  ck_assert_int_eq(b.assign, BOVW_ASSIGN_PRERANK);
+  ck_assert_int_eq(b.prerank_dims, 16);
+  ck_assert_int_eq(b.prerank_candidates, 5);
+  /* Encodings written before pre-ranking existed have neither field. */
+  cJSON_DeleteItemFromObject(j, "prerank_dims");
+  cJSON_DeleteItemFromObject(j, "prerank_candidates");
+  ck_assert_int_eq(bovw_encode_params_from_json(j, &b, &err), 0);
+  ck_assert_int_eq(b.prerank_dims, 24);
+  ck_assert_int_eq(b.prerank_candidates, 8);
+  cJSON_ReplaceItemInObject(j, "assign", cJSON_CreateString("nearest"));
+  ck_assert_int_ne(bovw_encode_params_from_json(j, &b, &err), 0);
+  cJSON_Delete(j);
 }
 END_TEST
 
@@ -546,7 +686,11 @@ int main(void) {
   tcase_add_test(tc, test_fisher_vector_is_2dk_per_cell_with_unit_norm);
   tcase_add_test(tc, test_fisher_vectors_equal_vlfeats_to_float_tolerance);
   tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
-  tcase_add_test(tc, test_exact_and_ann_assignment_agree_on_separated_data);
+  tcase_add_test(tc, test_exact_ann_and_prerank_assignment_agree_on_separated_data);
+  tcase_add_test(tc, test_prerank_in_all_directions_is_the_exact_search);
+  tcase_add_test(tc, test_prerank_in_few_directions_finds_most_nearest_words);
+  tcase_add_test(tc, test_prerank_gives_a_word_to_a_nan_descriptor);
+  tcase_add_test(tc, test_prerank_settings_round_trip_and_default_when_absent);
   tcase_add_test(tc, test_encodings_artifact_and_refusal_of_other_features);
   tcase_add_test(tc, test_pixels_are_the_images_values_in_channel_planes);
   tcase_add_test(tc, test_pixels_shrink_by_area_and_standardize_per_image);

@@ -35,7 +35,9 @@ typedef enum bovw_encoding {
 
 typedef enum bovw_assign {
   BOVW_ASSIGN_EXACT = 0, /* nearest word by blocked matrix products */
-  BOVW_ASSIGN_ANN        /* VLFeat's kd-forest, bounded comparisons */
+  BOVW_ASSIGN_ANN,       /* VLFeat's kd-forest, bounded comparisons */
+  BOVW_ASSIGN_PRERANK    /* ranked in the centres' first principal directions,
+                            the best few measured exactly */
 } bovw_assign;
 
 typedef enum bovw_norm {
@@ -64,6 +66,8 @@ typedef struct bovw_encode_params {
   bovw_assign assign;                /* exact */
   int ann_checks;                    /* ANN: comparisons per query (15) */
   int ann_trees;                     /* ANN: trees in the forest (1) */
+  int prerank_dims;                  /* prerank: principal directions (24) */
+  int prerank_candidates;            /* prerank: words measured exactly (8) */
   int num_norms;
   bovw_norm norms[BOVW_MAX_NORMS];   /* hist: l1; vlad: sqrt,l2; fisher: l2 */
   double power_alpha;                /* 0.5 */
@@ -85,6 +89,8 @@ int bovw_encode_parse_norms(const char *text, bovw_encode_params *p,
 const char *bovw_encoding_name(bovw_encoding e);
 int bovw_encoding_parse(const char *name, bovw_encoding *out);
 const char *bovw_kernel_map_name(bovw_kernel_map k);
+const char *bovw_assign_name(bovw_assign a);
+int bovw_assign_parse(const char *name, bovw_assign *out);
 int bovw_kernel_map_parse(const char *name, bovw_kernel_map *out);
 const char *bovw_norm_name(bovw_norm n);
 cJSON *bovw_encode_params_to_json(const bovw_encode_params *p);

@@ -32,8 +32,14 @@ void bovw_codebook_transform(const bovw_codebook *self, const void *raw,
                              const float *frames, size_t n, int width, int height,
                              float *scratch, float *out) {
   int raw_dim = bovw_extract_params_dim(&self->features);
-  float *f = scratch;
+  /* Without PCA or x,y the floats are the output: no copy. */
+  const int direct = !self->pca && !self->augment_xy;
+  float *f = direct ? out : scratch;
   bovw_raw_to_float(raw, self->features.float_descriptors, n, raw_dim, f);
+  if (direct) {
+    if (self->rootsift) bovw_root_normalise(f, n, raw_dim);
+    return;
+  }
   if (self->rootsift) bovw_root_normalise(f, n, raw_dim);
   const float *src = f;
   int sdim = raw_dim;

@@ -8,12 +8,14 @@
 
 #include "bovw/encode.h"
 #include "encode/fisher.h"
+#include "encode/prerank.h"
 
 struct bovw_encoder {
   bovw_encode_params p;
   const bovw_codebook *cb;
   VlKDForest *forest;            /* owned by the group's first encoder */
   bovw_fisher_gmm *gmm;          /* likewise: the prepared GMM (fisher) */
+  bovw_prerank *prerank;         /* likewise: the pre-ranking axes (prerank) */
   VlKDForestSearcher *searcher;
   VlHomogeneousKernelMap *map;
   float *cnorm;                  /* k squared norms of the centres */
@@ -65,7 +67,18 @@ void bovw_encoder_free_group(bovw_encoder *group, int count) {
     bovw_fisher_gmm_clear(group[0].gmm);
     free(group[0].gmm);
   }
+  if (group[0].prerank) {
+    bovw_prerank_clear(group[0].prerank);
+    free(group[0].prerank);
+  }
   free(group);
+}
+
+/* Floats of scratch the assignment needs. */
+static size_t scratch_size(const bovw_encoder *e) {
+  size_t exact = bovw_nearest_scratch_size(e->cb->k);
+  size_t prerank = e->prerank ? bovw_prerank_scratch_size(e->prerank) : 0;
+  return exact > prerank ? exact : prerank;
 }
 
 static VlHomogeneousKernelType kernel_type(bovw_kernel_map k) {
@@ -94,6 +107,13 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
       vl_kdforest_set_max_num_comparisons(g[0].forest, (vl_size)p->ann_checks);
     }
   }
+  if (!rc && p->assign == BOVW_ASSIGN_PRERANK && p->encoding != BOVW_ENCODING_FISHER) {
+    if (!(g[0].prerank = calloc(1, sizeof *g[0].prerank)))
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    else
+      rc = bovw_prerank_init(g[0].prerank, cb->centers, cb->k, cb->dim, p->prerank_dims,
+                             p->prerank_candidates, err);
+  }
   if (!rc && p->encoding == BOVW_ENCODING_FISHER) {
     if (!(g[0].gmm = calloc(1, sizeof *g[0].gmm)) ||
         bovw_fisher_gmm_init(g[0].gmm, cb->gmm_means, cb->gmm_variances, cb->gmm_priors, cb->k,
@@ -103,6 +123,7 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
   for (int i = 0; !rc && i < count; i++) {
     bovw_encoder *e = &g[i];
     e->gmm = g[0].gmm;
+    e->prerank = g[0].prerank;
     e->p = *p;
     e->cb = cb;
     e->raw_dim = (size_t)bovw_extract_params_dim(&cb->features);
@@ -116,7 +137,7 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
                                                VlHomogeneousKernelMapWindowRectangular)))
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     if (!rc && (!(e->cnorm = malloc((size_t)cb->k * sizeof *e->cnorm)) ||
-                !(e->blas = malloc(bovw_nearest_scratch_size(cb->k) * sizeof *e->blas)) ||
+                !(e->blas = malloc(scratch_size(e) * sizeof *e->blas)) ||
                 !(e->plain = malloc(e->plain_dim * sizeof *e->plain)) ||
                 !(e->stats = malloc((size_t)cb->k * 2 * cb->dim * sizeof *e->stats)) ||
                 !(e->s0 = malloc((size_t)cb->k * sizeof *e->s0))))
@@ -321,6 +342,8 @@ int bovw_encoder_encode(bovw_encoder *e, const void *raw, const float *frames, s
   if (m && p->encoding != BOVW_ENCODING_FISHER) {
     if (p->assign == BOVW_ASSIGN_EXACT) {
       bovw_nearest_centers_1(e->x, m, (int)d, cb->centers, e->cnorm, (int)k, e->words, e->blas);
+    } else if (p->assign == BOVW_ASSIGN_PRERANK) {
+      bovw_prerank_assign(e->prerank, e->x, m, e->words, e->blas);
     } else {
       for (size_t i = 0; i < m; i++) {
         VlKDForestNeighbor nb;

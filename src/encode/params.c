@@ -9,6 +9,7 @@
 static const char *const ENCODINGS[] = {"hist", "vlad", "fisher"};
 static const char *const KMAPS[] = {"none", "chi2", "intersection", "js"};
 static const char *const NORMS[] = {"l1", "l2", "sqrt", "power"};
+static const char *const ASSIGNS[] = {"exact", "ann", "prerank"};
 
 #define FIND(table, name, out)                                      \
   do {                                                              \
@@ -26,6 +27,8 @@ const char *bovw_encoding_name(bovw_encoding e) {
 int bovw_encoding_parse(const char *name, bovw_encoding *out) { FIND(ENCODINGS, name, out); }
 const char *bovw_kernel_map_name(bovw_kernel_map k) { return (unsigned)k < 4 ? KMAPS[k] : "?"; }
 int bovw_kernel_map_parse(const char *name, bovw_kernel_map *out) { FIND(KMAPS, name, out); }
+const char *bovw_assign_name(bovw_assign a) { return (unsigned)a < 3 ? ASSIGNS[a] : "?"; }
+int bovw_assign_parse(const char *name, bovw_assign *out) { FIND(ASSIGNS, name, out); }
 const char *bovw_norm_name(bovw_norm n) { return (unsigned)n < 4 ? NORMS[n] : "?"; }
 static int norm_parse(const char *name, bovw_norm *out) { FIND(NORMS, name, out); }
 
@@ -35,6 +38,8 @@ void bovw_encode_params_default(bovw_encode_params *p, bovw_encoding encoding) {
   p->assign = BOVW_ASSIGN_EXACT;
   p->ann_checks = 15;  /* VLFeat's phow_caltech101 kd-tree quantiser */
   p->ann_trees = 1;
+  p->prerank_dims = 24;       /* 99.7% of Caltech-101 SIFT descriptors get */
+  p->prerank_candidates = 8;  /* the exact search's word (bench/RESULTS.md) */
   p->power_alpha = 0.5;
   p->kernel_order = 1;
   p->kernel_gamma = 0.5;
@@ -114,6 +119,11 @@ const char *bovw_encode_params_check(const bovw_encode_params *p) {
   if (p->levels < 1 || p->levels > BOVW_MAX_LEVELS) return "the pyramid needs 1 to 8 levels";
   if (p->ann_checks < 1) return "ANN comparisons must be at least 1";
   if (p->ann_trees < 1) return "ANN trees must be at least 1";
+  if ((unsigned)p->assign > BOVW_ASSIGN_PRERANK) return "unknown assignment";
+  if (p->prerank_dims < 1 || p->prerank_dims > 4096)
+    return "pre-ranking dimensions must be 1 to 4096";
+  if (p->prerank_candidates < 1 || p->prerank_candidates > 32)
+    return "pre-ranking candidates must be 1 to 32";
   if (p->kernel_order < 0 || p->kernel_order > 10) return "kernel order is not 0 to 10";
   if (!(p->kernel_gamma > 0) || p->kernel_gamma > 10) return "kernel gamma is not in (0, 10]";
   if (!(p->power_alpha > 0) || p->power_alpha > 1) return "power alpha is not in (0, 1]";
@@ -143,9 +153,11 @@ cJSON *bovw_encode_params_to_json(const bovw_encode_params *p) {
   ok = ok && cJSON_AddStringToObject(o, "encoding", bovw_encoding_name(p->encoding)) &&
        cJSON_AddItemToObject(o, "pyramid", pyr) && (pyr = NULL, 1) &&
        cJSON_AddBoolToObject(o, "level_l1", p->level_l1) &&
-       cJSON_AddStringToObject(o, "assign", p->assign == BOVW_ASSIGN_ANN ? "ann" : "exact") &&
+       cJSON_AddStringToObject(o, "assign", bovw_assign_name(p->assign)) &&
        cJSON_AddNumberToObject(o, "ann_checks", p->ann_checks) &&
        cJSON_AddNumberToObject(o, "ann_trees", p->ann_trees) &&
+       cJSON_AddNumberToObject(o, "prerank_dims", p->prerank_dims) &&
+       cJSON_AddNumberToObject(o, "prerank_candidates", p->prerank_candidates) &&
        cJSON_AddItemToObject(o, "norms", norms) && (norms = NULL, 1) &&
        cJSON_AddNumberToObject(o, "power_alpha", p->power_alpha) &&
        cJSON_AddStringToObject(o, "kernel_map", bovw_kernel_map_name(p->kernel_map)) &&
@@ -186,12 +198,18 @@ int bovw_encode_params_from_json(const cJSON *json, bovw_encode_params *p, bovw_
   }
   p->level_l1 = cJSON_IsTrue(cJSON_GetObjectItem(json, "level_l1"));
   const char *assign = cJSON_GetStringValue(cJSON_GetObjectItem(json, "assign"));
-  p->assign = assign && !strcmp(assign, "ann") ? BOVW_ASSIGN_ANN : BOVW_ASSIGN_EXACT;
+  if (!assign || bovw_assign_parse(assign, &p->assign))
+    return bovw_error_set(err, BOVW_ERR_FORMAT, "encoding parameters: bad assignment");
   const char *kmap = cJSON_GetStringValue(cJSON_GetObjectItem(json, "kernel_map"));
   if (!kmap || bovw_kernel_map_parse(kmap, &p->kernel_map))
     return bovw_error_set(err, BOVW_ERR_FORMAT, "encoding parameters: bad kernel map");
   p->ann_checks = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "ann_checks"));
   p->ann_trees = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "ann_trees"));
+  /* Absent from encodings written before pre-ranking existed: defaults. */
+  const cJSON *dims = cJSON_GetObjectItem(json, "prerank_dims");
+  const cJSON *candidates = cJSON_GetObjectItem(json, "prerank_candidates");
+  if (cJSON_IsNumber(dims)) p->prerank_dims = (int)dims->valuedouble;
+  if (cJSON_IsNumber(candidates)) p->prerank_candidates = (int)candidates->valuedouble;
   p->power_alpha = cJSON_GetNumberValue(cJSON_GetObjectItem(json, "power_alpha"));
   p->kernel_order = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "kernel_order"));
   p->kernel_gamma = cJSON_GetNumberValue(cJSON_GetObjectItem(json, "kernel_gamma"));

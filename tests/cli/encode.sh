@@ -28,6 +28,13 @@ expect_exit 1 "features extracted otherwise are refused" "$BOVW" encode "$TMP/fo
 expect_grep "^bovw encode: features and codebook do not match: step is 6 in .*, 4 in the codebook" "$TMP/err" "the difference is named"
 expect_exit 0 "VLAD, ANN" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/vlad" --encoding vlad --assign ann --pyramid 1x1
 expect_grep "encoded as 1280-D vlad vectors" "$TMP/out" "VLAD is K x D per cell"
+expect_exit 0 "pre-ranked assignment" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/pre" --assign prerank --prerank-dims 16 --prerank-candidates 4
+expect_grep '"assign":[[:space:]]*"prerank"' "$TMP/pre/meta.json" "the assignment is recorded"
+expect_grep '"prerank_dims":[[:space:]]*16' "$TMP/pre/meta.json" "its directions are recorded"
+expect_exit 0 "test set --like pre-ranked encodings" "$BOVW" encode "$TMP/ftest" --like "$TMP/pre" -o "$TMP/pretest"
+expect_grep '"prerank_candidates":[[:space:]]*4' "$TMP/pretest/meta.json" "--like keeps the candidates"
+expect_exit 2 "unknown assignment" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --assign nearest
+expect_exit 2 "too many candidates" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --assign prerank --prerank-candidates 33
 expect_exit 0 "Fisher vectors" "$BOVW" encode "$TMP/ftrain" -c "$TMP/fv" -o "$TMP/fisher" --encoding fisher --pyramid 1x1,2x2
 expect_grep "encoded as 640-D fisher vectors" "$TMP/out" "Fisher is 2 x K x D per cell"
 expect_exit 1 "Fisher without a GMM" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --encoding fisher
