@@ -23,7 +23,11 @@ static const char HELP[] =
     "      --encoding E        hist (default), vlad or fisher (needs a GMM)\n"
     "      --pyramid LIST      cells per level, COLUMNSxROWS (hist: 2x2,4x4;\n"
     "                          vlad, fisher: 1x1,2x2,1x3)\n"
-    "      --assign A          exact (default) or ann (kd-forest)\n"
+    "      --assign A          exact (default), prerank (approximate: words\n"
+    "                          ranked in a few principal directions, the best\n"
+    "                          few measured exactly) or ann (VLFeat's kd-forest)\n"
+    "      --prerank-dims N    prerank: principal directions (default 24)\n"
+    "      --prerank-candidates N  prerank: words measured exactly (default 8)\n"
     "      --ann-checks N      ANN comparisons per descriptor (default 15)\n"
     "      --ann-trees N       ANN trees (default 1)\n"
     "      --level-norm N      hist: l1 (default) normalises each pyramid level\n"
@@ -48,7 +52,7 @@ static const char HELP[] =
 enum {
   OPT_LIKE = 1000, OPT_ENCODING, OPT_PYRAMID, OPT_ASSIGN, OPT_CHECKS, OPT_TREES, OPT_NORM,
   OPT_ALPHA, OPT_KMAP, OPT_ORDER, OPT_GAMMA, OPT_LIBSVM, OPT_LEVEL, OPT_PIXELS, OPT_SIZE,
-  OPT_COLOR, OPT_STANDARDIZE
+  OPT_COLOR, OPT_STANDARDIZE, OPT_PRERANK_DIMS, OPT_PRERANK_CANDIDATES
 };
 
 /* `bovw encode --pixels`: the settings come from the options, or all from
@@ -97,6 +101,8 @@ int cmd_encode(int argc, char **argv) {
       {"like", required_argument, 0, OPT_LIKE},  {"encoding", required_argument, 0, OPT_ENCODING},
       {"pyramid", required_argument, 0, OPT_PYRAMID}, {"assign", required_argument, 0, OPT_ASSIGN},
       {"ann-checks", required_argument, 0, OPT_CHECKS}, {"ann-trees", required_argument, 0, OPT_TREES},
+      {"prerank-dims", required_argument, 0, OPT_PRERANK_DIMS},
+      {"prerank-candidates", required_argument, 0, OPT_PRERANK_CANDIDATES},
       {"norm", required_argument, 0, OPT_NORM},  {"level-norm", required_argument, 0, OPT_LEVEL},  {"power-alpha", required_argument, 0, OPT_ALPHA},
       {"kernel-map", required_argument, 0, OPT_KMAP}, {"kernel-order", required_argument, 0, OPT_ORDER},
       {"kernel-gamma", required_argument, 0, OPT_GAMMA}, {"libsvm", required_argument, 0, OPT_LIBSVM},
@@ -110,7 +116,7 @@ int cmd_encode(int argc, char **argv) {
              *assign = NULL, *norms = NULL, *kmap = NULL, *libsvm = NULL, *level = NULL,
              *size = NULL, *color = NULL;
   int pixels = 0, standardize = 0;
-  long checks = -1, trees = -1, order = -1, threads = 0;
+  long checks = -1, trees = -1, order = -1, threads = 0, pdims = -1, pcands = -1;
   double alpha = -1, gamma = -1;
   int quiet = 0, c, rc = CLI_OK;
   opterr = 0;
@@ -124,6 +130,10 @@ int cmd_encode(int argc, char **argv) {
       case OPT_ASSIGN: assign = optarg; break;
       case OPT_CHECKS: rc = cli_parse_long("--ann-checks", optarg, 1, 100000, &checks); break;
       case OPT_TREES: rc = cli_parse_long("--ann-trees", optarg, 1, 64, &trees); break;
+      case OPT_PRERANK_DIMS: rc = cli_parse_long("--prerank-dims", optarg, 1, 4096, &pdims); break;
+      case OPT_PRERANK_CANDIDATES:
+        rc = cli_parse_long("--prerank-candidates", optarg, 1, 32, &pcands);
+        break;
       case OPT_NORM: norms = optarg; break;
       case OPT_LEVEL: level = optarg; break;
       case OPT_ALPHA: rc = cli_parse_double("--power-alpha", optarg, 1e-3, 1, &alpha); break;
@@ -143,7 +153,7 @@ int cmd_encode(int argc, char **argv) {
   if (rc) return rc;
   const int bovw_options = codebook || encoding || pyramid || assign || norms || kmap ||
                            level || libsvm || checks > 0 || trees > 0 || order >= 0 ||
-                           alpha > 0 || gamma > 0;
+                           alpha > 0 || gamma > 0 || pdims > 0 || pcands > 0;
   if (pixels) {
     if (optind != argc - 1)
       return cli_usage(optind >= argc ? "no MANIFEST given" : "one MANIFEST expected");
@@ -166,7 +176,7 @@ int cmd_encode(int argc, char **argv) {
   char *like_codebook = NULL;
   if (like) {
     if (encoding || pyramid || assign || norms || kmap || level || checks > 0 || trees > 0 ||
-        order >= 0 || alpha > 0 || gamma > 0)
+        order >= 0 || alpha > 0 || gamma > 0 || pdims > 0 || pcands > 0)
       return cli_usage("--like takes every encoding setting from %s; give no other", like);
     if (bovw_encode_params_like(like, &o.params, &like_codebook, &err))
       return cli_fail("%s", err.message);
@@ -180,11 +190,8 @@ int cmd_encode(int argc, char **argv) {
       return cli_usage("--pyramid: %s", err.message);
     if (norms && bovw_encode_parse_norms(norms, &o.params, &err))
       return cli_usage("--norm: %s", err.message);
-    if (assign) {
-      if (!strcmp(assign, "exact")) o.params.assign = BOVW_ASSIGN_EXACT;
-      else if (!strcmp(assign, "ann")) o.params.assign = BOVW_ASSIGN_ANN;
-      else return cli_usage("--assign: '%s' is not exact or ann", assign);
-    }
+    if (assign && bovw_assign_parse(assign, &o.params.assign))
+      return cli_usage("--assign: '%s' is not exact, prerank or ann", assign);
     if (level) {
       if (!strcmp(level, "l1")) o.params.level_l1 = 1;
       else if (!strcmp(level, "none")) o.params.level_l1 = 0;
@@ -194,6 +201,8 @@ int cmd_encode(int argc, char **argv) {
       return cli_usage("--kernel-map: '%s' is not none, chi2, intersection or js", kmap);
     if (checks > 0) o.params.ann_checks = (int)checks;
     if (trees > 0) o.params.ann_trees = (int)trees;
+    if (pdims > 0) o.params.prerank_dims = (int)pdims;
+    if (pcands > 0) o.params.prerank_candidates = (int)pcands;
     if (order >= 0) o.params.kernel_order = (int)order;
     if (alpha > 0) o.params.power_alpha = alpha;
     if (gamma > 0) o.params.kernel_gamma = gamma;
