@@ -3,7 +3,7 @@
 # figures).
 #
 #   bench/nn.sh [BUILD_DIR] [OUT_DIR] [--speed-epochs 2] [--epochs "1 5 15"]
-#               [--threads "1 2"] [--no-torch] [--no-accuracy]
+#               [--threads "1 2"] [--no-torch] [--no-accuracy] [--augment]
 #
 # Imports Fashion-MNIST's IDX files (dataset-fashion-mnist) into OUT_DIR
 # once. Speed, for each thread count: `bovw nn train models/fmnist-cnn.cfg`
@@ -14,11 +14,13 @@
 # (inference images/s, from its report). Then PyTorch (bench/nn_torch.py,
 # same net, batch, optimiser) for as many epochs. Accuracy: separate 2-thread
 # runs of 1, 5 and 15 epochs (each its own cosine schedule) of the CNN, and
-# 15 epochs of models/mlp.cfg, evaluated on the test set.
+# 15 epochs of models/mlp.cfg, evaluated on the test set; --augment trains
+# the CNN of the accuracy runs with random crops and flips (the speed runs
+# and PyTorch's never augment).
 # Prints Markdown tables for bench/RESULTS.md.
 set -eu
 ARGS="$*"
-SPEED_EPOCHS=2 EPOCHS="1 5 15" THREADS="1 2" TORCH=1 ACCURACY=1
+SPEED_EPOCHS=2 EPOCHS="1 5 15" THREADS="1 2" TORCH=1 ACCURACY=1 AUGMENT=
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -27,7 +29,8 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --no-torch) TORCH=0; shift ;;
     --no-accuracy) ACCURACY=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --augment) AUGMENT=--augment; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) POS+=("$1"); shift ;;
   esac
 done
@@ -95,18 +98,20 @@ if [ "$ACCURACY" = 1 ]; then
   echo "| net | epochs | test accuracy | mean per-class | training seconds (2 threads) |"
   echo "| --- | --- | --- | --- | --- |"
   run() {
-    local spec=$1 e=$2 d=$OUT/acc-$1-$2
+    local spec=$1 e=$2 augment=${3:-} d=$OUT/acc-$1-$2${3:+-augment}
     if [ ! -f "$d/report/report.json" ]; then
-      say "$spec, $e epochs, 2 threads"
+      say "$spec, $e epochs ${augment:+(augmented) }, 2 threads"
       rm -rf "$d"
-      "$BOVW" nn train "$MODELS/$spec.cfg" --manifest "$TRAIN" -o "$d/net" --epochs "$e" -j 2 -q
+      # shellcheck disable=SC2086
+      "$BOVW" nn train "$MODELS/$spec.cfg" --manifest "$TRAIN" -o "$d/net" --epochs "$e" -j 2 -q $augment
       "$BOVW" nn eval "$d/net" --manifest "$TEST" -o "$d/report" -j 2 >/dev/null
     fi
     awk -v n="$spec" -v e="$e" -v a="$(json "$d/report/report.json" accuracy)" \
       -v m="$(json "$d/report/report.json" mean_class_accuracy)" \
       -v s="$(json "$d/report/report.json" run.train_seconds)" \
-      'BEGIN {printf "| %s | %d | %.2f%% | %.2f%% | %.0f |\n", n, e, 100 * a, 100 * m, s}'
+      -v g="${augment:+ (augmented)}" \
+      'BEGIN {printf "| %s%s | %d | %.2f%% | %.2f%% | %.0f |\n", n, g, e, 100 * a, 100 * m, s}'
   }
-  for e in $EPOCHS; do run fmnist-cnn "$e"; done
+  for e in $EPOCHS; do run fmnist-cnn "$e" "$AUGMENT"; done
   run mlp 15
 fi

@@ -269,8 +269,8 @@ START_TEST(test_shipped_models_build_with_the_expected_sizes) {
   ck_assert_uint_eq(bovw_nn_net_input_size(net), 784);
   ck_assert_uint_eq(bovw_nn_net_output_size(net), 10);
   /* conv 32 (1*9+1) + bn 2*32 + conv 64 (32*9+1) + bn 2*64 + fc 128 (64*7*7+1)
-   * + fc 10 (128+1) */
-  ck_assert_int_eq(param_total(net), 320 + 64 + 18496 + 128 + 401536 + 1290);
+   * + bn 2*128 + fc 10 (128+1) */
+  ck_assert_int_eq(param_total(net), 320 + 64 + 18496 + 128 + 401536 + 256 + 1290);
   bovw_nn_net_free(net);
   bovw_nn_spec_free(spec);
 
@@ -330,8 +330,10 @@ START_TEST(test_summary_follows_the_formulas) {
   ck_assert_int_eq(r[8].rf_h, 10);
   ck_assert_int_eq(r[9].macs, 64 * 7 * 7 * 128);
   ck_assert_int_eq(r[9].rf_h, 0);      /* fc sees everything */
-  ck_assert_int_eq(r[12].kind, BOVW_NN_SOFTMAX);
-  ck_assert_int_eq(r[12].c, 10);
+  ck_assert_int_eq(r[10].params, 2 * 128); /* bn after fc: per feature */
+  ck_assert_int_eq(r[12].kind, BOVW_NN_DROPOUT);
+  ck_assert_int_eq(r[14].kind, BOVW_NN_SOFTMAX);
+  ck_assert_int_eq(r[14].c, 10);
   int64_t params = 0, macs = 0, flops = 0;
   for (int i = 0; i < s->num_rows; i++) {
     params += r[i].params;
