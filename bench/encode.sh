@@ -136,9 +136,9 @@ if [ "$ACCURACY" = 1 ]; then
     if [ ! -f "$d/report/report.json" ]; then
       say "accuracy of $mode"
       # shellcheck disable=SC2046
-      [ -f "$d/train/meta.json" ] || "$BOVW" encode "$REF/features/train" $(mode_args "$mode") -o "$d/train" -q -j 2
-      [ -f "$d/test/meta.json" ] || "$BOVW" encode "$REF/features/test" --like "$d/train" -o "$d/test" -q -j 2
-      [ -f "$d/model/meta.json" ] || "$BOVW" train "$d/train" -o "$d/model" --solver sdca --C 10 -q -j 2
+      [ -f "$d/train/meta.json" ] || "$BOVW" encode "$REF/features/train" $(mode_args "$mode") -o "$d/train" -q -j 2 >/dev/null
+      [ -f "$d/test/meta.json" ] || "$BOVW" encode "$REF/features/test" --like "$d/train" -o "$d/test" -q -j 2 >/dev/null
+      [ -f "$d/model/meta.json" ] || "$BOVW" train "$d/train" -o "$d/model" --solver sdca --C 10 -q -j 2 >/dev/null
       "$BOVW" eval "$d/model" "$d/test" -o "$d/report" >/dev/null
     fi
     echo "| $mode | | $(acc "$d/report") | $(secs "$d/report") |"

@@ -152,5 +152,11 @@ int bovw_codebook_check_features(const bovw_codebook *self,
 void bovw_codebook_transform(const bovw_codebook *self, const void *raw,
                              const float *frames, size_t n, int width, int height,
                              float *scratch, float *out);
+/* The same for rows[0..n) of raw, in that order (frames: theirs, n x 4), so
+ * that a caller keeping some of an image's descriptors need not copy them
+ * first. */
+void bovw_codebook_transform_rows(const bovw_codebook *self, const void *raw,
+                                  const size_t *rows, const float *frames, size_t n,
+                                  int width, int height, float *scratch, float *out);
 
 #endif

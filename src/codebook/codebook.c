@@ -31,11 +31,25 @@ static double now(void) {
 void bovw_codebook_transform(const bovw_codebook *self, const void *raw,
                              const float *frames, size_t n, int width, int height,
                              float *scratch, float *out) {
+  bovw_codebook_transform_rows(self, raw, NULL, frames, n, width, height, scratch, out);
+}
+
+void bovw_codebook_transform_rows(const bovw_codebook *self, const void *raw,
+                                  const size_t *rows, const float *frames, size_t n,
+                                  int width, int height, float *scratch, float *out) {
   int raw_dim = bovw_extract_params_dim(&self->features);
   /* Without PCA or x,y the floats are the output: no copy. */
   const int direct = !self->pca && !self->augment_xy;
   float *f = direct ? out : scratch;
-  bovw_raw_to_float(raw, self->features.float_descriptors, n, raw_dim, f);
+  const int is_float = self->features.float_descriptors;
+  if (rows) {
+    const size_t row_bytes = (size_t)raw_dim * (is_float ? sizeof(float) : 1);
+    for (size_t i = 0; i < n; i++)
+      bovw_raw_to_float((const char *)raw + rows[i] * row_bytes, is_float, 1, raw_dim,
+                        f + i * (size_t)raw_dim);
+  } else {
+    bovw_raw_to_float(raw, is_float, n, raw_dim, f);
+  }
   if (direct) {
     if (self->rootsift) bovw_root_normalise(f, n, raw_dim);
     return;

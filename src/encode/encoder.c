@@ -22,11 +22,11 @@ struct bovw_encoder {
   size_t raw_dim, dim, plain_dim;  /* plain: before the kernel map */
   /* Buffers grown to the largest image seen. */
   size_t cap;
-  unsigned char *raw;
   float *frames, *scratch, *x;
   float *z, *post, *zcell, *pcell, *stats;  /* fisher */
   double *s0;                               /* fisher: k */
   size_t *order, *keys;                     /* fisher: descriptors by piece */
+  size_t *voters;                           /* rows of the descriptors that vote */
   float *piece_stats;                       /* fisher: pieces x k x 2d */
   double *piece_s0;
   size_t piece_cap;
@@ -40,7 +40,7 @@ bovw_encoder *bovw_encoder_at(bovw_encoder *group, int i) { return group + i; }
 static void release(bovw_encoder *e) {
   if (e->map) vl_homogeneouskernelmap_delete(e->map);
   free(e->cnorm);
-  free(e->raw);
+  free(e->voters);
   free(e->frames);
   free(e->scratch);
   free(e->x);
@@ -158,19 +158,19 @@ int bovw_encoder_new_group(const bovw_encode_params *p, const bovw_codebook *cb,
 
 static int grow(bovw_encoder *e, size_t n, bovw_error *err) {
   if (n <= e->cap) return BOVW_OK;
-  size_t item = e->cb->features.float_descriptors ? sizeof(float) : 1, d = (size_t)e->cb->dim;
+  size_t d = (size_t)e->cb->dim;
   size_t k = (size_t)e->cb->k;
   int fisher = e->p.encoding == BOVW_ENCODING_FISHER;
-  free(e->raw); free(e->frames); free(e->scratch); free(e->x); free(e->words);
+  free(e->voters); free(e->frames); free(e->scratch); free(e->x); free(e->words);
   free(e->z); free(e->post); free(e->zcell); free(e->pcell); free(e->order); free(e->keys);
   e->z = e->post = e->zcell = e->pcell = NULL;
   e->order = e->keys = NULL;
-  e->raw = malloc(n * e->raw_dim * item);
+  e->voters = malloc(n * sizeof *e->voters);
   e->frames = malloc(n * 4 * sizeof(float));
   e->scratch = malloc(n * (e->raw_dim + d) * sizeof(float));
   e->x = malloc(n * d * sizeof(float));
   e->words = malloc(n * sizeof(int32_t));
-  int ok = e->raw && e->frames && e->scratch && e->x && e->words;
+  int ok = e->voters && e->frames && e->scratch && e->x && e->words;
   if (ok && fisher)
     ok = (e->z = malloc(n * 2 * d * sizeof(float))) && (e->post = malloc(n * k * sizeof(float))) &&
          (e->zcell = malloc(n * 2 * d * sizeof(float))) &&
@@ -323,8 +323,7 @@ int bovw_encoder_encode(bovw_encoder *e, const void *raw, const float *frames, s
                         int width, int height, float *out, size_t *voting, bovw_error *err) {
   const bovw_codebook *cb = e->cb;
   const bovw_encode_params *p = &e->p;
-  size_t item = cb->features.float_descriptors ? sizeof(float) : 1;
-  size_t rowb = e->raw_dim * item, d = (size_t)cb->dim, k = (size_t)cb->k;
+  size_t d = (size_t)cb->dim, k = (size_t)cb->k;
   int rc = grow(e, n ? n : 1, err);
   if (rc) return rc;
   /* 1. Keep the descriptors that vote, and map them through the codebook's chain. */
@@ -332,12 +331,14 @@ int bovw_encoder_encode(bovw_encoder *e, const void *raw, const float *frames, s
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     if (frames[4 * i + 3] < thr) continue;
-    memcpy(e->raw + m * rowb, (const unsigned char *)raw + i * rowb, rowb);
+    e->voters[m] = i;
     memcpy(e->frames + 4 * m, frames + 4 * i, 4 * sizeof(float));
     m++;
   }
   *voting = m;
-  if (m) bovw_codebook_transform(cb, e->raw, e->frames, m, width, height, e->scratch, e->x);
+  if (m)
+    bovw_codebook_transform_rows(cb, raw, e->voters, e->frames, m, width, height, e->scratch,
+                                 e->x);
   /* 2. Nearest words (hist, vlad). */
   if (m && p->encoding != BOVW_ENCODING_FISHER) {
     if (p->assign == BOVW_ASSIGN_EXACT) {
