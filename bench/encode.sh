@@ -116,7 +116,7 @@ rm -rf "$OUT/enc" "$OUT/rss"
 
 if [ "$SKLEARN" = 1 ]; then
   say "checking scikit-learn's histograms against bovw's on 50 images"
-  "$BOVW" encode "$REF/features/train" -c "$REF/codebook" --kernel-map none -o "$OUT/plain" -q
+  "$BOVW" encode "$REF/features/train" -c "$REF/codebook" --kernel-map none -o "$OUT/plain" -q >/dev/null
   echo
   echo "Same vectors: $("$PY" "$HERE/encode_sklearn.py" "$REF/features/train" "$REF/codebook/centers.npy" 2 \
     --limit 50 --check "$OUT/plain/encodings.npy" | tail -n 1) (50 images, before the kernel map)."
