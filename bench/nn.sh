@@ -75,7 +75,7 @@ for t in $THREADS; do
   say "bovw, $t thread(s), $SPEED_EPOCHS epochs"
   rm -rf "$OUT/speed"
   "$BOVW" nn train "$MODELS/fmnist-cnn.cfg" --manifest "$TRAIN" -o "$OUT/speed" \
-    --epochs "$SPEED_EPOCHS" -j "$t" -q
+    --epochs "$SPEED_EPOCHS" -j "$t" -q >/dev/null
   s=$(tail -n +2 "$OUT/speed/curve.csv" | awk -F, '{print $NF}' | median)
   "$BOVW" nn eval "$OUT/speed" --manifest "$TEST" -o "$OUT/speed-report" -j "$t" >/dev/null
   inf=$(json "$OUT/speed-report/report.json" run.images_per_second)
@@ -103,7 +103,7 @@ if [ "$ACCURACY" = 1 ]; then
       say "$spec, $e epochs ${augment:+(augmented) }, 2 threads"
       rm -rf "$d"
       # shellcheck disable=SC2086
-      "$BOVW" nn train "$MODELS/$spec.cfg" --manifest "$TRAIN" -o "$d/net" --epochs "$e" -j 2 -q $augment
+      "$BOVW" nn train "$MODELS/$spec.cfg" --manifest "$TRAIN" -o "$d/net" --epochs "$e" -j 2 -q $augment >/dev/null
       "$BOVW" nn eval "$d/net" --manifest "$TEST" -o "$d/report" -j 2 >/dev/null
     fi
     awk -v n="$spec" -v e="$e" -v a="$(json "$d/report/report.json" accuracy)" \
