@@ -5,7 +5,7 @@
 #
 #   bench/extract.sh [BUILD_DIR] [DATA_DIR] [OUT_DIR] [--runs R] [--limit N]
 #                    [--opencv-images M] [--opencv-runs K] [--shards S]
-#                    [--colors "gray opponent"]
+#                    [--colors "gray opponent"] [--threads "1 2"]
 #
 #   BUILD_DIR  has bovw and phow_bare (default build)
 #   DATA_DIR   default ../shared/datasets/caltech101/101_ObjectCategories
@@ -24,6 +24,7 @@
 #              (default 3; sub-manifests of --limit / --opencv-images run
 #              whole)
 #   --colors L the colour spaces to measure (default "gray opponent")
+#   --threads T the thread counts to measure (default "1 2")
 #
 # For threads 1 and 2 and colours gray and opponent it times `bovw extract`
 # (wall clock of the command, peak RSS from /usr/bin/time -f %M, output
@@ -38,7 +39,7 @@ shopt -s inherit_errexit
 
 usage() { sed -n '/^#   bench/,/^#$/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 ARGS="$*"
-RUNS=3 LIMIT=0 OCV_N=300 OCV_RUNS=1 SHARDS=3 COLORS="gray opponent"
+RUNS=3 LIMIT=0 OCV_N=300 OCV_RUNS=1 SHARDS=3 COLORS="gray opponent" THREADS="1 2"
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
     --opencv-runs) OCV_RUNS=$2; shift 2 ;;
     --shards) SHARDS=$2; shift 2 ;;
     --colors) COLORS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "extract.sh: unknown option $1" >&2; usage ;;
     *) POS+=("$1"); shift ;;
@@ -159,7 +161,7 @@ declare -A R
 for c in $COLORS; do
   shards=1
   [ "$c" = opponent ] && [ "$MAIN" = "$OUT/ds/all.tsv" ] && shards=$SHARDS
-  for t in 1 2; do
+  for t in $THREADS; do
     say "$c, $t thread(s), $N images: bovw extract ($shards shard(s)), bare loop"
     R[main,$c,$t,bovw]=$(median_of "$RUNS" bovw_run "$MAIN" "$t" "$c" "$shards")
     R[main,$c,$t,bare]=$(median_of "$RUNS" bare_run "$MAIN" "$t" "$c")
@@ -202,7 +204,7 @@ echo
 echo "| colour | threads | bovw extract | images/s | of which bovw's own clock | bare loop | images/s | bovw / bare time | bovw peak RSS | bare peak RSS | output on disk |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for c in $COLORS; do
-  for t in 1 2; do
+  for t in $THREADS; do
     read -r bs brss bbytes bin <<< "${R[main,$c,$t,bovw]}"
     read -r ps prss <<< "${R[main,$c,$t,bare]}"
     printf '| %s | %d | %.1f s | %s | %.1f s | %.1f s | %s | %.3f | %s | %s | %s |\n' "$c" "$t" "$bs" \
@@ -219,7 +221,7 @@ if [ "$OCV_N" -gt 0 ]; then
   echo "| colour | threads | bovw extract images/s | bare loop images/s | OpenCV images/s | bovw / OpenCV speed | OpenCV keypoints per image |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
   for c in $COLORS; do
-    for t in 1 2; do
+    for t in $THREADS; do
       read -r bs _ <<< "${R[sub,$c,$t,bovw]}"
       read -r ps _ <<< "${R[sub,$c,$t,bare]}"
       os=${R[sub,$c,$t,ocv]}
