@@ -21,6 +21,7 @@
 
 #include "bovw/codebook.h"
 #include "bovw/rng.h"
+#include "simd.h"
 
 enum { BLOCK_ROWS = 2048 };
 
@@ -63,12 +64,7 @@ static void row_norms(const float *x, size_t n, int dim, float *out, int threads
  * vector types, one AVX-512 register), then the best of the 16. A plain
  * running argmin is a dependency chain that compilers do not vectorise. Ties
  * go to the lowest index, as a sequential scan would. Built for AVX-512, AVX2
- * and the baseline; the loader picks one per CPU. */
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-enum { LANES = 16 };
-
+ * and the baseline; the loader picks one per CPU (simd.h). */
 HOT static int argmin(const float *g, int k, float *min_out) {
   v16f m;
   v16i at = {0}, idx, step;

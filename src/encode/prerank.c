@@ -22,16 +22,13 @@
 #include <string.h>
 
 #include "bovw/codebook.h"
+#include "simd.h"
 
 /* Rows projected per product. */
 enum { BLOCK_ROWS = 256 };
 /* Descriptors ranked together: they share each load of the centres. */
 enum { GROUP = 4 };
 
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-enum { LANES = 16 };
 /* Words a step of the kernel ranks: two vectors. */
 enum { BLOCK_WORDS = 2 * LANES };
 /* Candidates: the two best of each lane at most. */

@@ -1,0 +1,15 @@
+/* simd.h: what the hand-vectorised kernels (k-means' argmin, the encoder's
+ * pre-ranking) share: 16-lane GCC vector types, one AVX-512 register or two
+ * AVX2 ones, and HOT, which builds a function for AVX-512, AVX2 and the
+ * baseline and lets the loader pick one per CPU. */
+#ifndef BOVW_SIMD_H
+#define BOVW_SIMD_H
+
+#include <stdint.h>
+
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+enum { LANES = 16 };
+
+#endif
