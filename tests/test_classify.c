@@ -117,6 +117,69 @@ START_TEST(test_same_seed_same_model_whatever_the_threads) {
 }
 END_TEST
 
+/* The mean over classes of the largest |score difference| between two
+ * models on the rows, relative to the largest |score| of the first. */
+static double score_gap(const bovw_model *a, const bovw_model *b, const bovw_encodings *e) {
+  size_t n = e->count, k = a->num_classes;
+  float *sa = malloc(n * k * sizeof *sa), *sb = malloc(n * k * sizeof *sb);
+  ck_assert_int_eq(bovw_model_scores(a, e->vectors->data, n, 0, sa, NULL), 0);
+  ck_assert_int_eq(bovw_model_scores(b, e->vectors->data, n, 0, sb, NULL), 0);
+  double diff = 0, top = 0;
+  for (size_t i = 0; i < n * k; i++) {
+    diff = fmax(diff, fabs((double)sa[i] - sb[i]));
+    top = fmax(top, fabs((double)sa[i]));
+  }
+  free(sa);
+  free(sb);
+  return diff / top;
+}
+
+START_TEST(test_gram_solves_liblinear_l1_dual_problem_and_sdca_objective) {
+  /* Overlapping classes, so that many rows sit inside the margin. */
+  bovw_encodings *train;
+  bovw_error err;
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 240, 30, 4, 6.0, 11, "aa"), &train, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.C = 0.05;
+  o.epsilon = 1e-7;
+  o.epochs = 20000;
+  bovw_model *gram, *ll, *sdca, *gram2;
+  o.solver = BOVW_SOLVER_GRAM;
+  o.threads = 1;
+  ck_assert_msg(bovw_train(train, &o, NULL, &gram, &err) == 0, "%s", err.message);
+  o.threads = 2;
+  ck_assert_msg(bovw_train(train, &o, NULL, &gram2, &err) == 0, "%s", err.message);
+  ck_assert_mem_eq(gram->weights, gram2->weights, 4 * 30 * sizeof(float));
+  o.solver = BOVW_SOLVER_LL_L1_DUAL;
+  o.epsilon = 1e-6;
+  ck_assert_msg(bovw_train(train, &o, NULL, &ll, &err) == 0, "%s", err.message);
+  o.solver = BOVW_SOLVER_SDCA;
+  o.epsilon = 1e-7;
+  o.epochs = 100000;
+  ck_assert_msg(bovw_train(train, &o, NULL, &sdca, &err) == 0, "%s", err.message);
+  double gap = score_gap(ll, gram, train);
+  ck_assert_msg(gap < 1e-3, "gram and liblinear-l1-dual scores differ by %g", gap);
+  gap = score_gap(sdca, gram, train);
+  ck_assert_msg(gap < 1e-3, "gram and sdca scores differ by %g", gap);
+  /* The statistics are on VLFeat's scale: the same objectives as sdca's. */
+  const cJSON *gs = cJSON_GetObjectItem(gram->meta, "statistics"),
+              *ss = cJSON_GetObjectItem(sdca->meta, "statistics");
+  for (int c = 0; c < 4; c++) {
+    const cJSON *g = cJSON_GetArrayItem(gs, c), *s = cJSON_GetArrayItem(ss, c);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(g, "converged")));
+    double og = bovw_meta_number(g, "objective", -1), os = bovw_meta_number(s, "objective", -1);
+    ck_assert_msg(og > 0 && fabs(og - os) < 1e-4 * os, "class %d: objective %g, sdca %g", c, og, os);
+    ck_assert(bovw_meta_number(g, "duality_gap", 1) <= 1e-7);
+  }
+  bovw_model_free(gram);
+  bovw_model_free(gram2);
+  bovw_model_free(ll);
+  bovw_model_free(sdca);
+  bovw_encodings_free(train);
+}
+END_TEST
+
 START_TEST(test_model_round_trip_gives_identical_scores) {
   bovw_encodings *train;
   bovw_error err;
@@ -368,6 +431,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_separable_data_reaches_100_percent_with_every_solver);
   tcase_add_test(tc, test_same_seed_same_model_whatever_the_threads);
+  tcase_add_test(tc, test_gram_solves_liblinear_l1_dual_problem_and_sdca_objective);
   tcase_add_test(tc, test_model_round_trip_gives_identical_scores);
   tcase_add_test(tc, test_encodings_of_another_kind_are_refused);
   tcase_add_test(tc, test_cross_validation_records_its_grid_and_picks_from_it);

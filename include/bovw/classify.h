@@ -1,5 +1,6 @@
 /* classify.h: one-vs-rest linear SVMs on encodings (VLFeat's SGD and SDCA,
- * liblinear's dual solvers and Crammer-Singer), cross-validation of the
+ * liblinear's dual solvers and Crammer-Singer, the same dual on the Gram
+ * matrix), cross-validation of the
  * regularisation, k nearest neighbours, and the model artifact.
  *
  * A linear model scores an encoding x for class c as w_c . x + b_c and
@@ -25,6 +26,8 @@ typedef enum bovw_solver {
   BOVW_SOLVER_LL_L2_DUAL,   /* liblinear L2-regularised L2-loss SVC, dual */
   BOVW_SOLVER_LL_L1_DUAL,   /* liblinear L2-regularised L1-loss SVC, dual */
   BOVW_SOLVER_LL_CS,        /* liblinear Crammer-Singer multi-class SVC */
+  BOVW_SOLVER_GRAM,         /* liblinear-l1-dual's problem solved on the n x n
+                               Gram matrix: for dim >> n (Fisher vectors) */
   BOVW_SOLVER_KNN           /* k nearest neighbours: no training, the model
                                keeps the training encodings */
 } bovw_solver;
@@ -40,8 +43,10 @@ typedef struct bovw_train_options {
   double lambda;           /* > 0 overrides C for VLFeat's solvers */
   int cv_folds;            /* 0: none; K: choose C by K-fold cross-validation */
   int epochs;              /* VLFeat: at most epochs x n iterations; 0: the
-                              reference recipe's 50 / lambda */
-  double epsilon;          /* stopping tolerance: 1e-3 (VLFeat), 0.1 (liblinear) */
+                              reference recipe's 50 / lambda; gram: at most
+                              epochs passes (0: 1000) */
+  double epsilon;          /* stopping tolerance: 1e-3 (VLFeat, gram: the
+                              duality gap over C n), 0.1 (liblinear) */
   double bias;             /* bias multiplier (1); 0: no bias */
   int balance;             /* weight classes inversely to their size */
   uint64_t seed;           /* 0 */

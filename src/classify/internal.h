@@ -1,9 +1,23 @@
-/* internal.h: what the classify files share (not public API): the
- * k-nearest-neighbour model's pieces, called by train.c and model.c. */
+/* internal.h: what the classify files share (not public API): the Gram
+ * solver and the k-nearest-neighbour model's pieces, called by train.c and
+ * model.c. */
 #ifndef BOVW_CLASSIFY_INTERNAL_H
 #define BOVW_CLASSIFY_INTERNAL_H
 
 #include "bovw/classify.h"
+
+/* Statistics of one trained problem, for meta.json (NaN / -1: unknown). */
+typedef struct {
+  double objective, duality_gap;
+  long iterations;
+  int converged;
+} bovw_train_stats;
+
+/* One-vs-rest hinge-loss SVMs in the dual on the Gram matrix (gram.c): the
+ * weights of the n rows x (n x dim) into w (classes x dim) and b. */
+int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
+                    size_t classes, const bovw_train_options *o, double C, float *w, float *b,
+                    bovw_train_stats *stats, bovw_error *err);
 
 /* Makes m (class names and meta already set) a knn model of the n training
  * rows x (n x m->dim) and their labels: copies them, sets K and the metric

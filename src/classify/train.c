@@ -28,7 +28,7 @@
 #include "classify/internal.h"
 
 static const char *const SOLVERS[] = {"sgd", "sdca", "liblinear-l2-dual", "liblinear-l1-dual",
-                                      "liblinear-cs", "knn"};
+                                      "liblinear-cs", "gram", "knn"};
 enum { NUM_SOLVERS = sizeof SOLVERS / sizeof SOLVERS[0] };
 
 const char *bovw_solver_name(bovw_solver s) {
@@ -56,17 +56,10 @@ void bovw_train_options_default(bovw_train_options *o) {
 
 static int is_vlfeat(bovw_solver s) { return s == BOVW_SOLVER_SGD || s == BOVW_SOLVER_SDCA; }
 
-/* Statistics of one trained problem, for meta.json. */
-typedef struct {
-  double objective, duality_gap;
-  long iterations;
-  int converged;
-} train_stats;
-
 /* VLFeat: one SVM per class, classes in parallel. */
 static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t dim,
                         size_t classes, const bovw_train_options *o, double C, float *w,
-                        float *b, train_stats *stats, bovw_error *err) {
+                        float *b, bovw_train_stats *stats, bovw_error *err) {
   double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
   vl_size iterations = o->epochs > 0 ? (vl_size)o->epochs * n : (vl_size)ceil(50.0 / lambda);
   double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
@@ -108,7 +101,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
       for (size_t d = 0; d < dim; d++) w[c * dim + d] = (float)model[d];
       b[c] = (float)vl_svm_get_bias(svm);
       const VlSvmStatistics *s = vl_svm_get_statistics(svm);
-      stats[c] = (train_stats){s->objective, s->dualityGap, (long)s->iteration,
+      stats[c] = (bovw_train_stats){s->objective, s->dualityGap, (long)s->iteration,
                                s->status == VlSvmStatusConverged};
       vl_svm_delete(svm);
     }
@@ -124,7 +117,7 @@ static void quiet(const char *s) { (void)s; }
 /* liblinear: its solvers on a sparse copy of the data (zeros left out). */
 static int train_liblinear(const float *x, const int32_t *labels, size_t n, size_t dim,
                            size_t classes, const bovw_train_options *o, double C, float *w,
-                           float *b, train_stats *stats, bovw_error *err) {
+                           float *b, bovw_train_stats *stats, bovw_error *err) {
   size_t nnz = 0;
   for (size_t i = 0; i < n * dim; i++) nnz += x[i] != 0;
   struct feature_node *nodes = malloc((nnz + 2 * n) * sizeof *nodes);
@@ -191,7 +184,7 @@ static int train_liblinear(const float *x, const int32_t *labels, size_t n, size
         double sign = nc == 2 && param.solver_type != MCSVM_CS && k == 1 ? -1 : 1;
         for (size_t d = 0; d < dim; d++) w[c * dim + d] = (float)(sign * get_decfun_coef(m, (int)d + 1, idx));
         b[c] = o->bias > 0 ? (float)(sign * get_decfun_bias(m, idx)) : 0;
-        stats[c] = (train_stats){NAN, NAN, -1, 1};
+        stats[c] = (bovw_train_stats){NAN, NAN, -1, 1};
       }
       free(order);
     }
@@ -203,7 +196,9 @@ static int train_liblinear(const float *x, const int32_t *labels, size_t n, size
 
 static int train_rows(const float *x, const int32_t *labels, size_t n, size_t dim,
                       size_t classes, const bovw_train_options *o, double C, float *w, float *b,
-                      train_stats *stats, bovw_error *err) {
+                      bovw_train_stats *stats, bovw_error *err) {
+  if (o->solver == BOVW_SOLVER_GRAM)
+    return bovw_gram_train(x, labels, n, dim, classes, o, C, w, b, stats, err);
   return is_vlfeat(o->solver) ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, err)
                               : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);
 }
@@ -253,7 +248,7 @@ static int cross_validate(const float *x, const int32_t *labels, size_t n, size_
   float *tx = malloc(n * dim * sizeof *tx), *vx = malloc(n * dim * sizeof *vx);
   int32_t *tl = malloc(n * sizeof *tl), *vl = malloc(n * sizeof *vl);
   float *w = malloc(classes * dim * sizeof *w), *b = malloc(classes * sizeof *b);
-  train_stats *st = malloc(classes * sizeof *st);
+  bovw_train_stats *st = malloc(classes * sizeof *st);
   int rc = BOVW_OK;
   if (!fold || !idx || !tx || !vx || !tl || !vl || !w || !b || !st) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for cross-validation");
@@ -332,7 +327,7 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
                       const bovw_train_options *o, const bovw_monitor *monitor,
                       bovw_error *err) {
   const size_t classes = m->num_classes, dim = m->dim;
-  train_stats *stats = calloc(classes, sizeof *stats);
+  bovw_train_stats *stats = calloc(classes, sizeof *stats);
   if (!stats || !(m->weights = malloc(classes * dim * sizeof(float))) ||
       !(m->biases = malloc(classes * sizeof(float)))) {
     free(stats);

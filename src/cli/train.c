@@ -1,4 +1,4 @@
-/* train.c: `bovw train` and `bovw eval`. */
+/* train.c: `bovw train`. */
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -19,6 +19,9 @@ static const char TRAIN_HELP[] =
     "  -o, --output DIR     the model folder to write (required)\n"
     "      --solver S       sgd (default), sdca (VLFeat); liblinear-l2-dual,\n"
     "                       liblinear-l1-dual, liblinear-cs (Crammer-Singer);\n"
+    "                       gram (liblinear-l1-dual's problem solved on the\n"
+    "                       n x n Gram matrix: fast when dimensions far\n"
+    "                       outnumber images, as with Fisher vectors);\n"
     "                       knn (k nearest neighbours: the model keeps the\n"
     "                       training encodings; the SVM options do not apply)\n"
     "      --C C            regularisation (default 10); VLFeat's solvers use\n"
@@ -27,8 +30,10 @@ static const char TRAIN_HELP[] =
     "      --cv K           choose C among C x {0.01, 0.1, 1, 10, 100} by K-fold\n"
     "                       cross-validation (mean per-class accuracy)\n"
     "      --epochs E       VLFeat: at most E passes over the data (default: the\n"
-    "                       reference recipe's 50 / lambda iterations)\n"
-    "      --epsilon E      stopping tolerance (VLFeat 1e-3, liblinear 0.1)\n"
+    "                       reference recipe's 50 / lambda iterations); gram:\n"
+    "                       at most E passes (default 1000)\n"
+    "      --epsilon E      stopping tolerance (VLFeat and gram: duality gap\n"
+    "                       1e-3 on VLFeat's scale; liblinear 0.1)\n"
     "      --bias B         bias multiplier (default 1; 0: no bias)\n"
     "      --balance        weight classes inversely to their size\n"
     "      --seed S         seed (default 0)\n"
@@ -36,16 +41,6 @@ static const char TRAIN_HELP[] =
     "      --knn-metric M   knn: l2 (default) or cosine\n"
     "  -j, --threads N      threads: VLFeat trains classes in parallel\n"
     "  -q, --quiet          no progress\n"
-    "  -h, --help           this help\n";
-
-static const char EVAL_HELP[] =
-    "Usage: bovw eval MODEL_DIR ENCODING_DIR -o REPORT_DIR [-j N] [-q]\n"
-    "Scores the encodings with the model and writes report.json, report.md and\n"
-    "confusion.svg: accuracy, mean per-class accuracy, top-5, per-class\n"
-    "precision and recall, the confusion matrix.\n\n"
-    "  -o, --output DIR     the report folder to write (required)\n"
-    "  -j, --threads N      threads for scoring (default: all cores)\n"
-    "  -q, --quiet          nothing but errors on stderr\n"
     "  -h, --help           this help\n";
 
 enum { OPT_SOLVER = 1000, OPT_C, OPT_LAMBDA, OPT_CV, OPT_EPOCHS, OPT_EPSILON, OPT_BIAS,
@@ -80,7 +75,7 @@ int cmd_train(int argc, char **argv) {
       case OPT_SOLVER:
         if (bovw_solver_parse(optarg, &o.solver))
           rc = cli_usage("--solver: '%s' is not sgd, sdca, liblinear-l2-dual, "
-                         "liblinear-l1-dual, liblinear-cs or knn", optarg);
+                         "liblinear-l1-dual, liblinear-cs, gram or knn", optarg);
         break;
       case OPT_C: rc = cli_parse_double("--C", optarg, 1e-12, 1e12, &o.C); break;
       case OPT_LAMBDA: rc = cli_parse_double("--lambda", optarg, 1e-15, 1e6, &o.lambda); break;
@@ -131,113 +126,5 @@ int cmd_train(int argc, char **argv) {
   }
   bovw_model_free(m);
   bovw_encodings_free(enc);
-  return rc;
-}
-
-/* The report's run object (docs/report.md): what was evaluated, and the
- * times and sizes bovw compare shows. NULL when out of memory. */
-static cJSON *eval_run_info(const bovw_model *m, const bovw_encodings *enc, const char *model_dir,
-                            const char *enc_dir, double seconds, int threads) {
-  cJSON *info = cJSON_CreateObject();
-  char *mabs = realpath(model_dir, NULL), *eabs = realpath(enc_dir, NULL);
-  int ok = info && cJSON_AddStringToObject(info, "kind", "bovw") &&
-           cJSON_AddStringToObject(info, "model", mabs ? mabs : model_dir) &&
-           cJSON_AddStringToObject(info, "encodings", eabs ? eabs : enc_dir) &&
-           cJSON_AddStringToObject(info, "solver", bovw_meta_string(m->meta, "solver", "?"));
-  if (m->knn)
-    ok = ok && cJSON_AddNumberToObject(info, "neighbors", m->neighbors) &&
-         cJSON_AddStringToObject(info, "knn_metric", bovw_knn_metric_name(m->knn_metric));
-  else
-    ok = ok && cJSON_AddNumberToObject(info, "C", bovw_meta_number(m->meta, "C", 0));
-  /* The same names as bovw nn eval's, so that compare reads both. */
-  ok = ok && cJSON_AddNumberToObject(info, "train_count", bovw_meta_number(m->meta, "train_count", 0)) &&
-       cJSON_AddNumberToObject(info, "train_seconds", bovw_meta_number(m->meta, "train_seconds", 0)) &&
-       cJSON_AddNumberToObject(info, "dim", (double)m->dim) &&
-       cJSON_AddNumberToObject(info, "model_bytes", bovw_model_bytes(m)) &&
-       cJSON_AddNumberToObject(info, "inference_seconds", seconds) &&
-       cJSON_AddNumberToObject(info, "images_per_second",
-                               seconds > 0 ? (double)enc->count / seconds : 0) &&
-       cJSON_AddNumberToObject(info, "threads", threads);
-  const cJSON *p = cJSON_GetObjectItem(enc->meta, "params");
-  if (ok && p) {
-    cJSON *copy = cJSON_Duplicate(p, 1);
-    ok = copy && cJSON_AddItemToObject(info, "encoding", copy);
-    if (!ok) cJSON_Delete(copy);
-  }
-  free(mabs);
-  free(eabs);
-  if (!ok) {
-    cJSON_Delete(info);
-    return NULL;
-  }
-  return info;
-}
-
-int cmd_eval(int argc, char **argv) {
-  cli_set_command("bovw eval");
-  static const struct option options[] = {{"output", required_argument, 0, 'o'},
-                                          {"threads", required_argument, 0, 'j'},
-                                          {"quiet", no_argument, 0, 'q'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
-  const char *out_dir = NULL;
-  int c, rc = CLI_OK, threads = 0;
-  long v;
-  opterr = 0;
-  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:j:qh", options, NULL)) != -1) {
-    switch (c) {
-      case 'o': out_dir = optarg; break;
-      case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) threads = (int)v; break;
-      case 'q': break;
-      default: return cli_option_end(c, argv, EVAL_HELP);
-    }
-  }
-  if (rc) return rc;
-  if (optind != argc - 2) return cli_usage("MODEL_DIR and ENCODING_DIR expected");
-  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
-  const char *model_dir = argv[optind], *enc_dir = argv[optind + 1];
-  bovw_error err = {0};
-  bovw_model *m = NULL;
-  bovw_encodings *enc = NULL;
-  bovw_report *report = NULL;
-  float *scores = NULL;
-  cJSON *info = NULL;
-  struct timespec t0, t1;
-  if (bovw_model_open(model_dir, &m, &err) || bovw_encodings_open(enc_dir, &enc, &err) ||
-      bovw_model_check_encodings(m, enc, enc_dir, &err)) {
-    rc = cli_fail("%s", err.message);
-    goto done;
-  }
-  if (!(scores = malloc((enc->count ? enc->count : 1) * m->num_classes * sizeof *scores))) {
-    rc = cli_fail("out of memory");
-    goto done;
-  }
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  int status = bovw_model_scores(m, enc->vectors->data, enc->count, threads, scores, &err);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  if (status || bovw_report_from_scores(scores, enc->labels->data, enc->count, m->num_classes,
-                                        m->class_names, &report, &err)) {
-    rc = cli_fail("%s", err.message);
-    goto done;
-  }
-  double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-  if (!(info = eval_run_info(m, enc, model_dir, enc_dir, seconds,
-                             threads > 0 ? threads : omp_get_max_threads()))) {
-    rc = cli_fail("out of memory");
-    goto done;
-  }
-  if (bovw_report_write(report, out_dir, "bovw eval", info, &err)) {
-    rc = cli_fail("%s", err.message);
-    goto done;
-  }
-  printf("%zu images: accuracy %.2f%%, mean per-class accuracy %.2f%%, top-5 %.2f%% -> %s\n",
-         report->count, 100 * report->accuracy, 100 * report->mean_class_accuracy,
-         100 * report->top5_accuracy, out_dir);
-done:
-  cJSON_Delete(info);
-  free(scores);
-  bovw_report_free(report);
-  bovw_encodings_free(enc);
-  bovw_model_free(m);
   return rc;
 }

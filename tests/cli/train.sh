@@ -15,7 +15,7 @@ B=("$BOVW")
 "${B[@]}" codebook "$TMP/ftr" -o "$TMP/cb2" -k 32 --samples 5000 --seed 9 -q >/dev/null 2>&1
 "${B[@]}" encode "$TMP/fte" -c "$TMP/cb2" -o "$TMP/eother" -q >/dev/null 2>&1
 
-for solver in sgd sdca liblinear-l2-dual liblinear-cs; do
+for solver in sgd sdca liblinear-l2-dual liblinear-cs gram; do
   expect_exit 0 "train with $solver" "$BOVW" train "$TMP/etr" -o "$TMP/model-$solver" --solver "$solver" -q
   expect_exit 0 "eval the $solver model" "$BOVW" eval "$TMP/model-$solver" "$TMP/ete" -o "$TMP/report-$solver"
   acc=$(sed -n 's/.*mean per-class accuracy \([0-9.]*\)%.*/\1/p' "$TMP/out")
@@ -49,6 +49,20 @@ expect_grep "is not the codebook the model" "$TMP/err" "wrong codebook refused"
 expect_exit 1 "predict a missing file" "$BOVW" predict -m "$TMP/model-sgd" -c "$TMP/cb" "$TMP/nope.jpg" "$img"
 expect_grep "nope.jpg" "$TMP/err" "the missing file is named"
 expect_eq "$(wc -l < "$TMP/out")" 1 "the good image is still classified"
+# Late fusion: two systems (another codebook) on the same test images.
+"${B[@]}" encode "$TMP/ftr" -c "$TMP/cb2" -o "$TMP/etr2" -q >/dev/null 2>&1
+"${B[@]}" train "$TMP/etr2" -o "$TMP/model2" --solver sdca -q >/dev/null 2>&1
+expect_exit 0 "eval fuses two systems" "$BOVW" eval "$TMP/model-sdca" "$TMP/ete" "$TMP/model2" "$TMP/eother" \
+  --weights 1,0.5 -o "$TMP/fused"
+acc=$(sed -n 's/.*mean per-class accuracy \([0-9.]*\)%.*/\1/p' "$TMP/out")
+if awk -v a="$acc" 'BEGIN {exit !(a >= 70)}'; then pass "fusion: mean per-class accuracy $acc%"; else
+  fail "fusion: mean per-class accuracy $acc%"; fi
+expect_grep '"fusion":' "$TMP/fused/report.json" "the report lists the systems fused"
+expect_eq "$(grep -c '"weight":' "$TMP/fused/report.json")" 2 "with a weight each"
+expect_grep '"weight":[[:space:]]*0.5' "$TMP/fused/report.json" "the second weighs 0.5"
+expect_exit 1 "fusion refuses other images" "$BOVW" eval "$TMP/model-sdca" "$TMP/ete" "$TMP/model2" "$TMP/etr2" -o "$TMP/x"
+expect_grep "^bovw eval: .*etr2: not the images of" "$TMP/err" "the refusal names the encodings"
+expect_exit 2 "one weight per system" "$BOVW" eval "$TMP/model-sdca" "$TMP/ete" "$TMP/model2" "$TMP/eother" --weights 1 -o "$TMP/x"
 expect_exit 2 "bad solver" "$BOVW" train "$TMP/etr" -o "$TMP/x" --solver magic
 expect_exit 2 "eval needs two folders" "$BOVW" eval "$TMP/model-sgd" -o "$TMP/x"
 finish
