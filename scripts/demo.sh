@@ -8,10 +8,11 @@
 # IDX files as an image folder, then trains and evaluates, on the same
 # 60,000 / 10,000 split:
 #   pixels-kNN      raw pixels (28x28), 1 nearest neighbour
-#   pixels-linear   raw pixels, one-vs-rest linear SVMs (SDCA)
+#   pixels-linear   raw pixels, one-vs-rest linear SVMs (SDCA, 10 epochs)
 #   bovw            dense SIFT on images enlarged to 56x56 (--min-side 56,
-#                   bin sizes 4,6,8, step 2), 256 words, 1x1+2x2+4x4
-#                   histograms with the chi2 map, linear SVMs
+#                   bin sizes 4,6,8, step 2), Fisher vectors (root SIFT, PCA
+#                   48 + x,y, a 32-component GMM, 1x1+2x2 cells: 16,000-D),
+#                   linear SVMs (SDCA, 10 epochs)
 #   mlp             models/mlp.cfg on pixels, 15 epochs
 #   cnn             models/fmnist-cnn.cfg, 15 epochs
 # and prints `bovw compare`'s table (OUT_DIR/compare/compare.md, with
@@ -89,15 +90,20 @@ if ! finished "$P/knn-report"; then
   "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" -q "${J[@]}"
 fi
 if ! finished "$P/linear-report"; then
-  "$BOVW" train "$P/train" -o "$P/linear" --solver sdca --C 10 -q "${J[@]}"
+  "$BOVW" train "$P/train" -o "$P/linear" --solver sdca --C 10 --epochs 10 -q "${J[@]}"
   "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" -q "${J[@]}"
 fi
 echo "pixels: $(elapsed "$t")"
 
 step "BoVW: extract, codebook, encode, train, eval"
-scripts/pipeline.sh --dataset "$D" "$OUT/bovw" --words 256 \
-  --extract-opts "--min-side 56 --sizes 4,6,8 --step 2" \
-  --encode-opts "--pyramid 1x1,2x2,4x4" "${FORCE[@]}" "${J[@]}"
+# Fisher vectors: 3.8 points above 256-word chi2 histograms on a 10,000-image
+# subset (92.2% against 88.4%); SDCA's 10 epochs keep the training to a
+# couple of minutes on 60,000 images (liblinear would first copy the dense
+# vectors into 15 GB of its sparse nodes).
+scripts/pipeline.sh --dataset "$D" "$OUT/bovw" --encoding fisher --words 32 \
+  --codebook-opts "--pca 48" --extract-opts "--min-side 56 --sizes 4,6,8 --step 2" \
+  --encode-opts "--pyramid 1x1,2x2" --solver sdca --train-opts "--epochs 10" \
+  "${FORCE[@]}" "${J[@]}"
 
 for net in mlp:mlp cnn:fmnist-cnn; do
   name=${net%%:*} spec=models/${net##*:}.cfg
