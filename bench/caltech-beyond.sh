@@ -66,7 +66,7 @@ system opponent-fisher --encoding fisher --solver gram --extract-opts "--color o
 if [ ! -f "$OUT/gray-hist-l1/report/report.json" ]; then
   t0=$(now)
   "$BOVW" train "$OUT/gray-hist/encodings/train" -o "$OUT/gray-hist-l1/model" \
-    --solver liblinear-l1-dual --C 10 -q "${J[@]}"
+    --solver liblinear-l1-dual --C 10 -q "${J[@]}" > /dev/null
   "$BOVW" eval "$OUT/gray-hist-l1/model" "$OUT/gray-hist/encodings/test" \
     -o "$OUT/gray-hist-l1/report" -q "${J[@]}" > /dev/null
   awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "%.1f\n", b - a}' > "$OUT/gray-hist-l1.seconds"

@@ -390,6 +390,22 @@ static double elkan_bytes(size_t n, int k, int dim) {
   return 4.0 * n * k + 4.0 * k * k + 16.0 * n + 8.0 * k * dim;
 }
 
+/* The memory the kernel can give without swapping: MemAvailable, which
+ * counts the page cache it can drop. Not free memory (_SC_AVPHYS_PAGES):
+ * after a large extraction the cache fills RAM, and the choice of algorithm
+ * (hence the codebook) would follow whatever ran before. */
+static double available_bytes(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  double kb = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  if (f) fclose(f);
+  if (kb > 0) return kb * 1024;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (double)pages * page : 8e9;
+}
+
 static int vlfeat_kmeans(const float *data, size_t n, int dim, int k,
                          bovw_kmeans_algorithm algorithm, bovw_kmeans_init init,
                          int iterations, int repetitions, uint64_t seed, int threads,
@@ -443,12 +459,10 @@ int bovw_kmeans(const float *data, size_t n, int dim, int k,
   out->algorithm_used = bovw_kmeans_algorithm_name(algorithm);
 
   if (algorithm == BOVW_KMEANS_ELKAN) {
-    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    double avail = pages > 0 && page > 0 ? (double)pages * page : 8e9;
-    double need = elkan_bytes(n, k, dim);
+    double avail = available_bytes(), need = elkan_bytes(n, k, dim);
     if (need > 0.5 * avail) {
       snprintf(out->note, sizeof out->note,
-               "Elkan needs %.1f GB for %zu samples x %d words; %.1f GB are free: "
+               "Elkan needs %.1f GB for %zu samples x %d words; %.1f GB are available: "
                "using the BLAS Lloyd instead",
                need / 1e9, n, k, avail / 1e9);
       algorithm = BOVW_KMEANS_BLAS;
