@@ -42,6 +42,13 @@ mean_at_least 0.6 "$TMP/run/report/report.json" "pipeline, hist"
 expect_exit 0 "a rerun" "$S/pipeline.sh" "$TMP/a" "$TMP/run" --train-per-class 15 --words 40 -j 2
 expect_grep "^== codebook: done already" "$TMP/out" "reuses the finished codebook"
 expect_grep "^== eval: done already" "$TMP/out" "and the report"
+# The Fisher recipe with the Gram solver (the demo's and Caltech's), on the
+# same split.
+expect_exit 0 "pipeline.sh with Fisher vectors and the gram solver" \
+  "$S/pipeline.sh" --dataset "$TMP/run/dataset" "$TMP/fv" --encoding fisher --words 8 \
+  --codebook-opts "--pca 16" --solver gram -j 2
+expect_grep '"solver":[[:space:]]*"gram"' "$TMP/fv/model/meta.json" "the model is gram's"
+mean_at_least 0.6 "$TMP/fv/report/report.json" "pipeline, fisher"
 
 expect_exit 0 "reuse-codebook.sh on another folder" \
   "$S/reuse-codebook.sh" "$TMP/run/codebook" "$TMP/b" "$TMP/reuse" --train-per-class 15 -j 2
