@@ -32,8 +32,11 @@
 # OUT_DIR gets dataset/, features/{train,test}/, codebook/ (unless
 # --codebook), encodings/{train,test}/, model/ and report/. Each stage prints
 # its command and its time; a finished stage (its meta.json, or the report's
-# report.json, exists) is reused unless --force. The environment variable
-# BOVW names the program (default: build/bovw of this repository).
+# report.json, exists) is reused unless --force. OUT_DIR/recipe.txt keeps the
+# options the run was made with: a rerun with other options is refused
+# rather than mixing finished stages of one recipe with new ones of another.
+# The environment variable BOVW names the program (default: build/bovw of
+# this repository).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -118,11 +121,6 @@ if [ -n "$CODEBOOK" ]; then
 else
   CB=$OUT/codebook
 fi
-for part in train test; do
-  stage "extract $part" "$OUT/features/$part/meta.json" "$BOVW" extract "$MANIFESTS/$part.tsv" \
-    -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" -q "${J[@]}"
-done
-
 if [ "$ENCODING" = fisher ]; then
   RECIPE_CB=(-k "${WORDS:-256}" --samples 256000 --rootsift --pca 80 --augment-xy --gmm)
   RECIPE_ENC=(--encoding fisher --pyramid 1x1,2x2,1x3)
@@ -130,6 +128,21 @@ else
   RECIPE_CB=(-k "${WORDS:-600}" --samples 100000 --algorithm elkan --iterations 50)
   RECIPE_ENC=()
 fi
+# A rerun reuses finished stages, so it must be the same recipe: OUT_DIR
+# keeps the one it was made with, and another is refused (--force redoes all).
+RECIPE="extract: ${EXTRACT_OPTS[*]}; codebook: ${CODEBOOK:-${RECIPE_CB[*]} ${CODEBOOK_OPTS[*]}};\
+ encode: ${RECIPE_ENC[*]} ${ENCODE_OPTS[*]}; train: $SOLVER C=$C ${TRAIN_OPTS[*]}"
+mkdir -p "$OUT"
+if [ "$FORCE" = 0 ] && [ -f "$OUT/recipe.txt" ] && [ "$(cat "$OUT/recipe.txt")" != "$RECIPE" ]; then
+  echo "$me: $OUT was made with another recipe ($(cat "$OUT/recipe.txt")); use --force or another OUT_DIR" >&2
+  exit 1
+fi
+printf '%s\n' "$RECIPE" > "$OUT/recipe.txt"
+for part in train test; do
+  stage "extract $part" "$OUT/features/$part/meta.json" "$BOVW" extract "$MANIFESTS/$part.tsv" \
+    -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" -q "${J[@]}"
+done
+
 if [ -z "$CODEBOOK" ]; then
   stage codebook "$CB/meta.json" "$BOVW" codebook "$OUT/features/train" -o "$CB" \
     "${RECIPE_CB[@]}" "${CODEBOOK_OPTS[@]}" -q "${J[@]}"
