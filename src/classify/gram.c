@@ -122,10 +122,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
       size_t pos = count[cl];
       for (size_t i = 0; i < n; i++) {
         y[i] = labels[i] == (int32_t)cl ? 1 : -1;
-        /* --balance: each side weighs half, as train.c weighs VLFeat's rows. */
-        c[i] = !o->balance || !pos || pos == n ? C
-               : y[i] > 0                      ? C * (double)n / (2.0 * (double)pos)
-                                               : C * (double)n / (2.0 * (double)(n - pos));
+        c[i] = o->balance && pos && pos < n ? C * bovw_balance_weight(y[i] > 0, pos, n) : C;
       }
       gram_result r = solve_dual(k, y, c, n, eps, max_passes, o->seed * 1000003u + cl,
                                  C * (double)n, a, g, order);

@@ -13,6 +13,13 @@ typedef struct {
   int converged;
 } bovw_train_stats;
 
+/* --balance for one class against the rest: the weight of a row on the
+ * positive (or negative) side, so that each side weighs half of the n rows
+ * (pos of them positive; 0 < pos < n). */
+static inline double bovw_balance_weight(int positive, size_t pos, size_t n) {
+  return (double)n / (2.0 * (double)(positive ? pos : n - pos));
+}
+
 /* One-vs-rest hinge-loss SVMs in the dual on the Gram matrix (gram.c): the
  * weights of the n rows x (n x dim) into w (classes x dim) and b. */
 int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,

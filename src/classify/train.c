@@ -88,7 +88,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
       }
       if (weights && pos && pos < n) {
         for (size_t i = 0; i < n; i++)
-          weights[i] = y[i] > 0 ? (double)n / (2.0 * pos) : (double)n / (2.0 * (n - pos));
+          weights[i] = bovw_balance_weight(y[i] > 0, pos, n);
         vl_svm_set_weights(svm, weights);
       }
       vl_svm_set_bias_multiplier(svm, o->bias);

@@ -98,8 +98,9 @@ static cJSON *fusion_run_info(const eval_system *sys, size_t count, int threads)
     bytes += bovw_model_bytes(sys[k].model);
     infer_s += sys[k].seconds;
   }
-  if (ok) info = eval_run_info(sys[0].model, sys[0].enc, sys[0].model_dir, sys[0].enc_dir,
-                               infer_s, threads);
+  /* The first member's keys, its weight left out, the costs summed. */
+  if (ok && (info = cJSON_Duplicate(cJSON_GetArrayItem(members, 0), 1)))
+    cJSON_DeleteItemFromObject(info, "weight");
   ok = ok && info;
   const char *keys[] = {"train_seconds", "dim", "model_bytes", "inference_seconds", "images_per_second"};
   double values[] = {train_s, dim, bytes, infer_s,
@@ -109,6 +110,12 @@ static cJSON *fusion_run_info(const eval_system *sys, size_t count, int threads)
   cJSON_Delete(members);
   cJSON_Delete(info);
   return NULL;
+}
+
+/* The checksum of the manifest the encodings' images came from, or NULL. */
+static const char *manifest_sha(const bovw_encodings *enc) {
+  const cJSON *features = cJSON_GetObjectItem(enc->meta, "features");
+  return bovw_meta_string(cJSON_GetObjectItem(features, "manifest"), "sha256", NULL);
 }
 
 /* Refuses a system whose classes or images differ from the first's. */
@@ -121,8 +128,7 @@ static int check_same_task(const eval_system *first, const eval_system *s) {
     if (strcmp(a->class_names[c], b->class_names[c]))
       return cli_fail("%s: class %zu is '%s', but '%s' in %s: fusion needs the same classes",
                       s->model_dir, c, b->class_names[c], a->class_names[c], first->model_dir);
-  const char *sha_a = bovw_meta_string(cJSON_GetObjectItem(cJSON_GetObjectItem(first->enc->meta, "features"), "manifest"), "sha256", NULL);
-  const char *sha_b = bovw_meta_string(cJSON_GetObjectItem(cJSON_GetObjectItem(s->enc->meta, "features"), "manifest"), "sha256", NULL);
+  const char *sha_a = manifest_sha(first->enc), *sha_b = manifest_sha(s->enc);
   if (s->enc->count != first->enc->count || (sha_a && sha_b && strcmp(sha_a, sha_b)) ||
       memcmp(s->enc->labels->data, first->enc->labels->data, s->enc->count * sizeof(int32_t)))
     return cli_fail("%s: not the images of %s (another manifest, count or labels): fusion "
