@@ -8,7 +8,7 @@
 # IDX files as an image folder, then trains and evaluates, on the same
 # 60,000 / 10,000 split:
 #   pixels-kNN      raw pixels (28x28), 1 nearest neighbour
-#   pixels-linear   raw pixels, one-vs-rest linear SVMs (SDCA, 10 epochs)
+#   pixels-linear   raw pixels, one-vs-rest linear SVMs (SDCA, C 0.01, 10 epochs)
 #   bovw            dense SIFT on images enlarged to 56x56 (--min-side 56,
 #                   bin sizes 4,6,8, step 2), Fisher vectors (root SIFT, PCA
 #                   48 + x,y, a 32-component GMM, 1x1+2x2 cells: 16,000-D),
@@ -90,7 +90,10 @@ if ! finished "$P/knn-report"; then
   "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" -q "${J[@]}"
 fi
 if ! finished "$P/linear-report"; then
-  "$BOVW" train "$P/train" -o "$P/linear" --solver sdca --C 10 --epochs 10 -q "${J[@]}"
+  # C = 0.01: chosen by `bovw train --cv 3` on the 60,000 training images
+  # (84.8% against 79.6% at the default C = 10, where 10 epochs leave the
+  # barely regularised problem far from its optimum).
+  "$BOVW" train "$P/train" -o "$P/linear" --solver sdca --C 0.01 --epochs 10 -q "${J[@]}"
   "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" -q "${J[@]}"
 fi
 echo "pixels: $(elapsed "$t")"
