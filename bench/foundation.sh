@@ -19,14 +19,14 @@ cat "$DATA"/*/* >/dev/null 2>&1 || true   # warm the page cache once
 
 echo "machine: $(machine)"
 for t in 1 2; do
-  m=$(for r in $(seq "$RUNS"); do
+  m=$(for _ in $(seq "$RUNS"); do
     "$BUILD/decode_bench" "$TMP/ds/all.tsv" "$t" 480 | awk '{print $10}'
   done | median)
   printf 'decode to gray float, max side 480, %d thread(s): %.0f images/s (median of %d)\n' "$t" "$m" "$RUNS"
 done
 for mode in "" "--verify"; do
   for t in 1 2; do
-    m=$(for r in $(seq "$RUNS"); do
+    m=$(for _ in $(seq "$RUNS"); do
       seconds "$BUILD/bovw" dataset scan "$DATA" -o "$TMP/ds2" -q -j "$t" $mode
     done | median)
     printf 'bovw dataset scan %s -j %d: %.3f s (median of %d)\n' "${mode:-(header check)}" "$t" "$m" "$RUNS"

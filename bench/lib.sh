@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: what the bench scripts share; sourced, not run.
 
 # The median of the numbers on stdin, one a line.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: what the pipeline scripts share; sourced, not run.
 
 # subset_manifest IN OUT ROOT [N]: copies manifest IN to OUT with its

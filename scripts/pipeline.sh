@@ -44,6 +44,7 @@ me=pipeline.sh
 usage() { echo "$me: $*; see --help" >&2; exit 2; }
 DATA= DATASET= OUT= WORDS= ENCODING=hist CODEBOOK= SOLVER=sdca C=10 FORCE=0
 SPLIT=() J=() EXTRACT_OPTS=() CODEBOOK_OPTS=() ENCODE_OPTS=() TRAIN_OPTS=()
+# shellcheck disable=SC2206  # splitting the pass-through options (--extract-opts and the like) is the point
 while [ $# -gt 0 ]; do
   case $1 in
     --train-per-class|--test-per-class|--test-fraction|--seed)
@@ -55,13 +56,9 @@ while [ $# -gt 0 ]; do
     --codebook) CODEBOOK=$2; shift 2 ;;
     --solver) SOLVER=$2; shift 2 ;;
     --C) C=$2; shift 2 ;;
-    # shellcheck disable=SC2206  # splitting the pass-through options is the point
     --extract-opts) EXTRACT_OPTS=($2); shift 2 ;;
-    # shellcheck disable=SC2206
     --codebook-opts) CODEBOOK_OPTS=($2); shift 2 ;;
-    # shellcheck disable=SC2206
     --encode-opts) ENCODE_OPTS=($2); shift 2 ;;
-    # shellcheck disable=SC2206
     --train-opts) TRAIN_OPTS=($2); shift 2 ;;
     -j|--threads) J=(-j "$2"); shift 2 ;;
     --force) FORCE=1; shift ;;
