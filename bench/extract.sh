@@ -29,9 +29,9 @@
 # For threads 1 and 2 and colours gray and opponent it times `bovw extract`
 # (wall clock of the command, peak RSS from /usr/bin/time -f %M, output
 # size from du -sb, the output deleted right after) and phow_bare with the
-# same settings. The images are read into the page cache and `sync` runs
-# before each timed command, so the disk is not reading images nor flushing a previous
-# run. Progress goes to stderr; stdout gets a Markdown table, with the
+# same settings. Before each timed command the images are read into the
+# page cache and `sync` runs, so the disk is neither reading images nor
+# flushing a previous run. Progress goes to stderr; stdout gets a Markdown table, with the
 # command, to paste into bench/RESULTS.md. bovw, bare and OpenCV always see
 # the same rows.
 set -eu
@@ -99,12 +99,13 @@ if [ "$OCV_N" -gt 0 ] && [ "$OCV_N" -lt "$N" ]; then
   SUB=$OUT/sub/all.tsv
 fi
 ROOT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["root"])' "$OUT/ds/meta.json")
-# Reads every image of manifest $1 so that the timed command finds them in
-# the page cache. Done before each timed command, not once: a full store
-# (34 GB gray) streams through more page cache than the machine has, and
-# evicts the images the next command is about to read.
-warm_cache() {
+# Before a timed command on manifest $1: reads every image into the page
+# cache, then flushes what a previous run left dirty. Done before each timed
+# command, not once: a full store (34 GB gray) streams through more page
+# cache than the machine has, and evicts the images the next command reads.
+settle() {
   tail -n +2 "$1" | cut -f1 | (cd "$ROOT" && xargs -d '\n' cat) > /dev/null
+  sync
 }
 
 # bovw extract of manifest $1 with $2 threads, colour $3, in $4 shards:
@@ -118,7 +119,7 @@ bovw_run() {
   for k in $(seq "$n"); do
     local shard=()
     [ "$n" -gt 1 ] && shard=(--shard "$k/$n")
-    rm -rf "$f"; warm_cache "$m"; sync
+    rm -rf "$f"; settle "$m"
     t0=$(now)
     /usr/bin/time -f %M -o "$OUT/rss" "$BUILD/bovw" extract "$m" -o "$f" -j "$t" \
       --color "$c" -q "${shard[@]}" > "$OUT/extract.log"
@@ -141,7 +142,7 @@ bovw_run() {
 
 # phow_bare: prints "seconds peak_rss_kb".
 bare_run() {
-  warm_cache "$1"; sync
+  settle "$1"
   /usr/bin/time -f %M -o "$OUT/rss" "$BUILD/phow_bare" "$1" "$2" 0 --color "$3" > "$OUT/bare.log"
   echo "$(awk '{print $6}' "$OUT/bare.log") $(tail -n 1 "$OUT/rss")"
 }
@@ -185,7 +186,7 @@ for c in $COLORS; do
         local compare=()
         # Keypoint counts are compared with a gray run's offsets, when one ran.
         [ -f "$kp/offsets.npy" ] && compare=(--bovw "$kp")
-        warm_cache "$SUB"; sync
+        settle "$SUB"
         "$PY" "$HERE/opencv_dense_sift.py" "$SUB" --threads "$t" --color "$c" \
           "${compare[@]}" > "$OUT/ocv.log"
         awk 'NR == 1 {print $6}' "$OUT/ocv.log"

@@ -44,14 +44,12 @@ T0=$(date +%s.%N)
 step() { printf '\n== %s ==\n' "$*"; }
 . scripts/lib.sh
 # finished REPORT_DIR RECIPE: true when that report exists, was made with
-# RECIPE (made_with wrote it there) and --force is not given. A report of
-# another recipe (an older demo's C, say, or an edited network) is redone
+# RECIPE (keep_recipe, after the report) and --force is not given. A report
+# of another recipe (an older demo's C, say, or an edited network) is redone
 # rather than shown beside the new ones.
 finished() {
-  [ ${#FORCE[@]} = 0 ] && [ -f "$1/report.json" ] &&
-    [ "$(cat "$1/recipe.txt" 2>/dev/null)" = "$2" ]
+  [ ${#FORCE[@]} = 0 ] && [ -f "$1/report.json" ] && recipe_is "$1" "$2"
 }
-made_with() { printf '%s\n' "$2" > "$1/recipe.txt"; }
 
 step "dependencies"
 scripts/setup-deps.sh
@@ -95,19 +93,19 @@ P=$OUT/pixels
   "$BOVW" encode --pixels "$D/test.tsv" --like "$P/train" -o "$P/test" -q "${J[@]}"
 R="knn"
 if ! finished "$P/knn-report" "$R"; then
-  "$BOVW" train "$P/train" -o "$P/knn" --solver knn -q
+  "$BOVW" train "$P/train" -o "$P/knn" --solver $R -q
   "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" -q "${J[@]}"
-  made_with "$P/knn-report" "$R"
+  keep_recipe "$P/knn-report" "$R"
 fi
 # C = 0.01: chosen by `bovw train --cv 3` on the 60,000 training images
 # (84.8% against 79.6% at the default C = 10, where 10 epochs leave the
 # barely regularised problem far from its optimum).
 R="sdca --C 0.01 --epochs 10"
 if ! finished "$P/linear-report" "$R"; then
-  # shellcheck disable=SC2086  # R is the solver's options, split on purpose
+  # shellcheck disable=SC2086  # R, the solver and its options, split on purpose
   "$BOVW" train "$P/train" -o "$P/linear" --solver $R -q "${J[@]}"
   "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" -q "${J[@]}"
-  made_with "$P/linear-report" "$R"
+  keep_recipe "$P/linear-report" "$R"
 fi
 echo "pixels: $(elapsed "$t")"
 
@@ -129,7 +127,7 @@ for net in mlp:mlp cnn:fmnist-cnn; do
   if ! finished "$OUT/$name/report" "$R"; then
     "$BOVW" nn train "$spec" --manifest "$D/train.tsv" -o "$OUT/$name/net" --epochs "$EPOCHS" -q "${J[@]}"
     "$BOVW" nn eval "$OUT/$name/net" --manifest "$D/test.tsv" -o "$OUT/$name/report" -q "${J[@]}"
-    made_with "$OUT/$name/report" "$R"
+    keep_recipe "$OUT/$name/report" "$R"
   fi
   echo "$name: $(elapsed "$t")"
 done

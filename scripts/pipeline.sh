@@ -129,12 +129,11 @@ fi
 # keeps the one it was made with, and another is refused (--force redoes all).
 RECIPE="extract: ${EXTRACT_OPTS[*]}; codebook: ${CODEBOOK:-${RECIPE_CB[*]} ${CODEBOOK_OPTS[*]}};\
  encode: ${RECIPE_ENC[*]} ${ENCODE_OPTS[*]}; train: $SOLVER C=$C ${TRAIN_OPTS[*]}"
-mkdir -p "$OUT"
-if [ "$FORCE" = 0 ] && [ -f "$OUT/recipe.txt" ] && [ "$(cat "$OUT/recipe.txt")" != "$RECIPE" ]; then
+if [ "$FORCE" = 0 ] && [ -f "$OUT/recipe.txt" ] && ! recipe_is "$OUT" "$RECIPE"; then
   echo "$me: $OUT was made with another recipe ($(cat "$OUT/recipe.txt")); use --force or another OUT_DIR" >&2
   exit 1
 fi
-printf '%s\n' "$RECIPE" > "$OUT/recipe.txt"
+keep_recipe "$OUT" "$RECIPE"
 for part in train test; do
   stage "extract $part" "$OUT/features/$part/meta.json" "$BOVW" extract "$MANIFESTS/$part.tsv" \
     -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" -q "${J[@]}"
