@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh: installs the dependencies, builds bovw, runs the whole test suite
-# with ctest, then builds the unit tests again with AddressSanitizer and
+# with ctest, the unit tests again under each OpenBLAS kernel set the CPU
+# can run, then builds the unit tests again with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs them. Exits non-zero on any failure.
 #   scripts/test.sh [--no-sanitize]
 set -eu
@@ -14,6 +15,28 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$JOBS"
 echo "== tests =="
 (cd build && ctest --output-on-failure -j "$JOBS")
+
+# OpenBLAS picks its kernels from the CPU model, and bovw itself re-executes
+# with faster ones where OpenBLAS falls back to the generic set
+# (src/cli/blas_core.c). The kernels sum in different orders, so the unit
+# tests run under every kernel set this CPU can execute, not only the one
+# this machine happens to pick.
+blas_cores() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+  has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+  echo Prescott
+  has sse4_2 && echo Nehalem
+  has avx && echo Sandybridge
+  has avx2 fma && echo Haswell Zen
+  has avx512f avx512bw avx512vl avx512dq && echo SkylakeX
+  has avx512f avx512bw avx512vl avx512dq avx512_bf16 && echo Cooperlake
+  return 0
+}
+for core in $(blas_cores); do
+  echo "== unit tests with OpenBLAS's $core kernels =="
+  (cd build && OPENBLAS_CORETYPE=$core ctest -L unit --output-on-failure -j "$JOBS")
+done
 
 if [ "${1:-}" != "--no-sanitize" ]; then
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="

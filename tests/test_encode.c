@@ -1,6 +1,7 @@
 /* test_encode.c: histograms, pyramids, norms, kernel maps, VLAD, Fisher,
  * ANN and pre-ranked assignment, the encodings artifact, and raw-pixel encodings. */
 #include <check.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "bovw/encode.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "encode/fisher.h"
 #include "encode/prerank.h"
 #include "fixtures.h"
 #include "synth_images.h"
@@ -333,9 +335,19 @@ START_TEST(test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone) {
       bovw_encode_parse_pyramid(pyr, &p, NULL);
       size_t dim = bovw_encode_dim(&p, cb);
       float *one = encode_one(&p, cb, desc, frames, N, 100, 80, &voting);
-      for (size_t i = 0; i < dim; i++)
-        ck_assert_msg(fabsf(all[at + i] - one[i]) < 1e-5, "%s, level %s, entry %zu: %g vs %g",
-                      pyramids[t][0], pyr, i, all[at + i], one[i]);
+      /* Compared before the signed square root, where the map is well
+       * conditioned: out |out| is the raw gradient over its L1 norm (the
+       * L2 norm of the square roots is the root of the L1 norm). The two
+       * sides sum the same N terms per statistic in another order, so they
+       * differ by at most about N float roundings of the largest entry. */
+      double top = 0;
+      for (size_t i = 0; i < dim; i++) top = fmax(top, fabs((double)one[i] * one[i]));
+      const double tol = 4.0 * N * FLT_EPSILON * top;
+      for (size_t i = 0; i < dim; i++) {
+        double a = (double)all[at + i] * fabs(all[at + i]), b = (double)one[i] * fabs(one[i]);
+        ck_assert_msg(fabs(a - b) <= tol, "%s, level %s, entry %zu: %g vs %g (tolerance %g)",
+                      pyramids[t][0], pyr, i, a, b, tol);
+      }
       at += dim;
       free(one);
     }
@@ -344,6 +356,53 @@ START_TEST(test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone) {
   }
   free(desc);
   bovw_codebook_free(cb);
+}
+END_TEST
+
+/* Descriptors far from the origin beside their spread (mean 1000, spread
+ * 0.01: (mu / sigma)^2 = 10^10) and one component, so every posterior is
+ * exactly 1: the Fisher vector's statistics must still match a reference
+ * in double precision to float accuracy. Summed as x^2 - 2 mu x + mu^2
+ * they would lose every digit. */
+START_TEST(test_fisher_statistics_stay_accurate_far_from_the_origin) {
+  enum { N = 200, D = 8 };
+  float mu[D], var[D], prior[1] = {1.0f};
+  for (int j = 0; j < D; j++) {
+    mu[j] = 1000.0f + (float)j;
+    var[j] = 4e-4f;  /* sigma 0.02: twice the data's spread */
+  }
+  bovw_fisher_gmm g;
+  ck_assert_int_eq(bovw_fisher_gmm_init(&g, mu, var, prior, 1, D), 0);
+  float *z = malloc(N * 2 * D * sizeof *z), *post = malloc(N * sizeof *post);
+  float stats[2 * D] = {0}, out[2 * D];
+  double s0[1] = {0}, ref[2 * D] = {0};
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 31);
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < D; j++) {
+      /* Mean offset 0.005 so the first-order term is not near zero either. */
+      float x = mu[j] + 0.005f + 0.01f * (float)(bovw_rng_uniform(&rng) - 0.5);
+      z[i * 2 * D + j] = x * x;
+      z[i * 2 * D + D + j] = x;
+      double diff = (double)x - mu[j];
+      ref[j] += diff / sqrt((double)var[j]) / N;
+      ref[D + j] += (diff * diff / var[j] - 1.0) / (N * sqrt(2.0));
+    }
+  bovw_fisher_posteriors(&g, z, N, post);
+  for (int i = 0; i < N; i++) ck_assert_float_eq(post[i], 1.0f);
+  bovw_fisher_accumulate(&g, z, post, N, stats, s0);
+  bovw_fisher_finish(&g, stats, s0, N, out);
+  /* out |out| = ref / |ref|_1; each side within a few N float roundings. */
+  double l1 = 0;
+  for (int j = 0; j < 2 * D; j++) l1 += fabs(ref[j]);
+  for (int j = 0; j < 2 * D; j++) {
+    double ours = (double)out[j] * fabs(out[j]), want = ref[j] / l1;
+    ck_assert_msg(fabs(ours - want) <= 4.0 * N * FLT_EPSILON * fabs(want),
+                  "entry %d: %.9g against %.9g in double precision", j, ours, want);
+  }
+  bovw_fisher_gmm_clear(&g);
+  free(z);
+  free(post);
 }
 END_TEST
 
@@ -686,6 +745,7 @@ int main(void) {
   tcase_add_test(tc, test_fisher_vector_is_2dk_per_cell_with_unit_norm);
   tcase_add_test(tc, test_fisher_vectors_equal_vlfeats_to_float_tolerance);
   tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
+  tcase_add_test(tc, test_fisher_statistics_stay_accurate_far_from_the_origin);
   tcase_add_test(tc, test_exact_ann_and_prerank_assignment_agree_on_separated_data);
   tcase_add_test(tc, test_prerank_in_all_directions_is_the_exact_search);
   tcase_add_test(tc, test_prerank_in_few_directions_finds_most_nearest_words);

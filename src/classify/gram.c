@@ -5,7 +5,7 @@
  * images. Primal solvers (VLFeat's SGD and SDCA) and liblinear's dual
  * coordinate descent touch every dimension of a row at every update, 102
  * classes times many passes. Here the rows are multiplied once, K = X X^T
- * (one BLAS syrk, the bulk of the work), each class's dual problem is solved
+ * (tiled products, the bulk of the work), each class's dual problem is solved
  * on K alone (an update costs n, not dim), and the weights are recovered at
  * the end by one matrix product, W = B^T X with B the classes' y_i alpha_i.
  *
@@ -27,6 +27,7 @@
 
 #include "bovw/rng.h"
 #include "classify/internal.h"
+#include "io/runtime.h"
 
 /* A Gram matrix beyond this many rows would not fit in memory here
  * (32,768 rows: 4 GiB); liblinear is the solver for many rows. */
@@ -37,6 +38,30 @@ typedef struct {
   long passes;
   int converged;
 } gram_result;
+
+/* K = X X^T + bias2 (n x n, both triangles) from tiles of fixed size, each
+ * one single-threaded product, the upper ones computed and mirrored: the
+ * matrix, and so the model, is the same whatever the thread count (a
+ * threaded syrk sums in an order that depends on it). */
+enum { GRAM_TILE = 256 };
+
+static void gram_matrix(const float *x, size_t n, size_t dim, double bias2, int threads,
+                        float *k) {
+  size_t tiles = (n + GRAM_TILE - 1) / GRAM_TILE, pairs = tiles * (tiles + 1) / 2;
+  int saved = bovw_blas_threads_push(1);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (size_t p = 0; p < pairs; p++) {
+    size_t ti = 0, rest = p;  /* the p-th pair (ti <= tj), row by row */
+    while (rest >= tiles - ti) rest -= tiles - ti++;
+    size_t tj = ti + rest, i0 = ti * GRAM_TILE, j0 = tj * GRAM_TILE;
+    size_t ni = n - i0 < GRAM_TILE ? n - i0 : GRAM_TILE, nj = n - j0 < GRAM_TILE ? n - j0 : GRAM_TILE;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ni, (int)nj, (int)dim, 1.0f,
+                x + i0 * dim, (int)dim, x + j0 * dim, (int)dim, 0.0f, k + i0 * n + j0, (int)n);
+  }
+  bovw_blas_threads_pop(saved);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = i; j < n; j++) k[j * n + i] = k[i * n + j] += (float)bias2;
+}
 
 /* One class's dual problem. k: n x n Gram matrix (bias included);
  * y: +1 / -1; c: per-row upper bounds; a, g: n doubles of workspace,
@@ -93,7 +118,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                           "the gram solver keeps an n x n matrix: %zu training rows is more "
                           "than %d; use liblinear-l1-dual (the same problem)",
                           n, GRAM_MAX_ROWS);
-  const int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  const int threads = bovw_threads_resolve(o->threads);
   const double eps = o->epsilon > 0 ? o->epsilon : 1e-3, bias2 = o->bias * o->bias;
   const long max_passes = o->epochs > 0 ? o->epochs : 1000;
   float *k = malloc(n * n * sizeof *k), *beta = calloc(classes * n, sizeof *beta);
@@ -102,12 +127,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
     free(k); free(beta); free(count);
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the %zu x %zu Gram matrix", n, n);
   }
-  int saved = openblas_get_num_threads();
-  openblas_set_num_threads(threads);
-  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)dim, 1.0f, x, (int)dim, 0.0f,
-              k, (int)n);
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = i; j < n; j++) k[j * n + i] = k[i * n + j] += (float)bias2;
+  gram_matrix(x, n, dim, bias2, threads, k);
   for (size_t i = 0; i < n; i++) count[labels[i]]++;
   volatile int failed = 0;
 #pragma omp parallel num_threads(threads)
@@ -137,9 +157,8 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
     free(y); free(c); free(a); free(g); free(order);
   }
   if (!failed)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)classes, (int)dim, (int)n, 1.0f,
-                beta, (int)n, x, (int)dim, 0.0f, w, (int)dim);
-  openblas_set_num_threads(saved);
+    bovw_sgemm_fixed(CblasNoTrans, CblasNoTrans, classes, dim, n, 1.0f, beta, n, x, dim, 0.0f,
+                     w, dim, threads);
   free(k); free(beta); free(count);
   return failed ? bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory training SVMs") : BOVW_OK;
 }

@@ -18,6 +18,7 @@
 #include "bovw/fs.h"
 #include "bovw/npy.h"
 #include "classify/internal.h"
+#include "io/runtime.h"
 
 /* The block of test rows scored by one product holds at most this many
  * distances (64 MB of floats), whatever the training set's size. */
@@ -119,7 +120,7 @@ int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, 
                     bovw_error *err) {
   const size_t N = m->train_count, D = m->dim, K = (size_t)m->neighbors;
   if (n == 0) return BOVW_OK;
-  if (threads <= 0) threads = omp_get_max_threads();
+  threads = bovw_threads_resolve(threads);
   size_t block = BLOCK_DISTANCES / (N ? N : 1);
   if (block < 1) block = 1;
   if (block > n) block = n;
@@ -132,12 +133,12 @@ int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, 
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the distances");
     goto done;
   }
-  int saved = openblas_get_num_threads();
+  int saved = bovw_blas_threads_push(0);
   for (size_t i0 = 0; i0 < n; i0 += block) {
     const size_t b = n - i0 < block ? n - i0 : block;
     /* The product on all threads, then the rows on all threads, each with
      * a single-threaded BLAS (nothing in score_row calls it). */
-    openblas_set_num_threads(threads);
+    bovw_blas_threads_push(threads);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)N, (int)D, 1.0f,
                 x + i0 * D, (int)D, m->train_x, (int)D, 0.0f, dots, (int)N);
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -147,7 +148,7 @@ int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, 
                 scores + (i0 + r) * m->num_classes);
     }
   }
-  openblas_set_num_threads(saved);
+  bovw_blas_threads_pop(saved);
 done:
   free(dots);
   free(best);

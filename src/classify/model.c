@@ -9,20 +9,16 @@
 #include "bovw/classify.h"
 #include "bovw/fs.h"
 #include "classify/internal.h"
+#include "io/runtime.h"
 
 int bovw_model_scores(const bovw_model *self, const float *x, size_t n, int threads,
                       float *scores, bovw_error *err) {
   if (self->knn) return bovw_knn_scores(self, x, n, threads, scores, err);
   for (size_t i = 0; i < n; i++)
     memcpy(scores + i * self->num_classes, self->biases, self->num_classes * sizeof *scores);
-  if (n) {
-    int saved = openblas_get_num_threads();
-    if (threads > 0) openblas_set_num_threads(threads);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)self->num_classes,
-                (int)self->dim, 1.0f, x, (int)self->dim, self->weights, (int)self->dim, 1.0f,
-                scores, (int)self->num_classes);
-    openblas_set_num_threads(saved);
-  }
+  /* The same scores, and so the same predictions, at any thread count. */
+  bovw_sgemm_fixed(CblasNoTrans, CblasTrans, n, self->num_classes, self->dim, 1.0f, x,
+                   self->dim, self->weights, self->dim, 1.0f, scores, self->num_classes, threads);
   return BOVW_OK;
 }
 

@@ -26,6 +26,7 @@
 #include "bovw/report.h"
 #include "bovw/rng.h"
 #include "classify/internal.h"
+#include "io/runtime.h"
 
 static const char *const SOLVERS[] = {"sgd", "sdca", "liblinear-l2-dual", "liblinear-l1-dual",
                                       "liblinear-cs", "gram", "knn"};
@@ -63,7 +64,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
   double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
   vl_size iterations = o->epochs > 0 ? (vl_size)o->epochs * n : (vl_size)ceil(50.0 / lambda);
   double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
-  int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  int threads = bovw_threads_resolve(o->threads);
   volatile int failed = 0;
   vl_set_num_threads(1);
 #pragma omp parallel num_threads(threads)
@@ -315,12 +316,6 @@ void bovw_model_free(bovw_model *self) {
   free(self);
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The SVMs of one solver, with C chosen by cross-validation when asked,
  * into m (class names and meta set). */
 static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size_t n,
@@ -337,11 +332,11 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
   cJSON *grid = NULL;
   int rc = BOVW_OK;
   if (o->cv_folds > 1) {
-    double t0 = now();
+    double t0 = bovw_now();
     grid = cJSON_AddArrayToObject(m->meta, "cross_validation");
     rc = grid ? cross_validate(x, labels, n, dim, classes, o, monitor, &C, grid, err)
               : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-    cv_seconds = now() - t0;
+    cv_seconds = bovw_now() - t0;
   }
   if (!rc) rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, err);
   if (!rc) {
@@ -397,13 +392,13 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   const float *x = enc->vectors->data;
-  double t1 = now();
+  double t1 = bovw_now();
   if (!rc)
     rc = o->solver == BOVW_SOLVER_KNN ? bovw_knn_fit(m, x, labels, n, o, err)
                                       : fit_linear(m, x, labels, n, o, monitor, err);
   if (!rc) {
     /* Training time without cross-validation, which fit_linear records. */
-    double seconds = now() - t1 - bovw_meta_number(m->meta, "cv_seconds", 0);
+    double seconds = bovw_now() - t1 - bovw_meta_number(m->meta, "cv_seconds", 0);
     int ok = cJSON_AddNumberToObject(m->meta, "train_count", (double)n) &&
              cJSON_AddNumberToObject(m->meta, "train_seconds", seconds);
     /* The identity of what the model accepts. */

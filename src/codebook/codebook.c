@@ -11,6 +11,7 @@
 #include "bovw/codebook.h"
 #include "bovw/fs.h"
 #include "codebook/internal.h"
+#include "io/runtime.h"
 
 void bovw_codebook_options_default(bovw_codebook_options *o) {
   memset(o, 0, sizeof *o);
@@ -20,12 +21,6 @@ void bovw_codebook_options_default(bovw_codebook_options *o) {
   o->init = BOVW_INIT_PLUSPLUS;
   o->iterations = 50;
   o->repetitions = 1;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void bovw_codebook_transform(const bovw_codebook *self, const void *raw,
@@ -168,7 +163,7 @@ done:
 int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o,
                         const char *out_dir, const bovw_monitor *monitor,
                         bovw_error *err) {
-  double t0 = now();
+  double t0 = bovw_now();
   if (o->k < 1) return bovw_error_set(err, BOVW_ERR_INVALID, "k must be at least 1");
   if (o->samples < 1) return bovw_error_set(err, BOVW_ERR_INVALID, "no samples asked");
   bovw_features *f = NULL;
@@ -208,7 +203,7 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
     size[2 * i] = sizes[2 * img];
     size[2 * i + 1] = sizes[2 * img + 1];
   }
-  double t_sample = now() - t0;
+  double t_sample = bovw_now() - t0;
 
   /* The transform chain, fitted on the sample. */
   bovw_codebook cb = {.features = f->params, .k = o->k, .rootsift = o->rootsift,
@@ -216,9 +211,9 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
   double t_pca = 0;
   if (!rc && o->rootsift) bovw_root_normalise(raw, n, raw_dim);
   if (!rc && o->pca_dim > 0) {
-    double t = now();
+    double t = bovw_now();
     rc = bovw_pca_fit(raw, n, raw_dim, o->pca_dim, o->whiten, &cb.pca, err);
-    t_pca = now() - t;
+    t_pca = bovw_now() - t;
   }
   int sdim = cb.pca ? cb.pca->out_dim : raw_dim;
   cb.dim = sdim + (o->augment_xy ? 2 : 0);
@@ -248,17 +243,17 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
   bovw_kmeans_result km = {0};
   double t_kmeans = 0, t_gmm = 0, loglik = 0;
   if (!rc) {
-    double t = now();
+    double t = bovw_now();
     rc = bovw_kmeans(data, n, cb.dim, o->k, o->algorithm, o->init, o->iterations,
                      o->repetitions, o->seed, o->threads, monitor, &km, err);
-    t_kmeans = now() - t;
+    t_kmeans = bovw_now() - t;
     if (!rc && km.note[0]) bovw_monitor_warning(monitor, "%s", km.note);
   }
   if (!rc && o->gmm) {
-    double t = now();
+    double t = bovw_now();
     rc = bovw_gmm_fit(data, n, cb.dim, km.centers, o->k, o->iterations, o->threads,
                  &cb.gmm_means, &cb.gmm_variances, &cb.gmm_priors, &loglik, err);
-    t_gmm = now() - t;
+    t_gmm = bovw_now() - t;
   }
 
   /* Write the artifact; meta.json last. */
@@ -314,7 +309,7 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
              cJSON_AddNumberToObject(tm, "pca", t_pca) &&
              cJSON_AddNumberToObject(tm, "kmeans", t_kmeans) &&
              cJSON_AddNumberToObject(tm, "gmm", t_gmm) &&
-             cJSON_AddNumberToObject(tm, "total", now() - t0) &&
+             cJSON_AddNumberToObject(tm, "total", bovw_now() - t0) &&
              cJSON_AddNumberToObject(meta, "threads", o->threads);
     if (ok && km.note[0]) ok = cJSON_AddStringToObject(km_json, "note", km.note) != NULL;
     if (ok && o->gmm) ok = cJSON_AddNumberToObject(meta, "gmm_loglikelihood", loglik) != NULL;

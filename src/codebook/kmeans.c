@@ -22,6 +22,7 @@
 #include "bovw/codebook.h"
 #include "bovw/rng.h"
 #include "simd.h"
+#include "io/runtime.h"
 
 enum { BLOCK_ROWS = 2048 };
 
@@ -46,9 +47,6 @@ void bovw_kmeans_result_clear(bovw_kmeans_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-static int threads_or_all(int threads) {
-  return threads > 0 ? threads : omp_get_max_threads();
-}
 
 /* Squared norms of n rows. */
 static void row_norms(const float *x, size_t n, int dim, float *out, int threads) {
@@ -131,18 +129,17 @@ void bovw_nearest_centers_1(const float *data, size_t n, int dim, const float *c
 }
 
 /* Runs f with OpenBLAS single-threaded (we parallelise over blocks). */
-#define WITH_SERIAL_BLAS(stmt)                         \
-  do {                                                 \
-    int saved_ = openblas_get_num_threads();           \
-    openblas_set_num_threads(1);                       \
-    stmt;                                              \
-    openblas_set_num_threads(saved_);                  \
+#define WITH_SERIAL_BLAS(stmt)                 \
+  do {                                         \
+    int saved_ = bovw_blas_threads_push(1);    \
+    stmt;                                      \
+    bovw_blas_threads_pop(saved_);             \
   } while (0)
 
 int bovw_nearest_centers(const float *data, size_t n, int dim,
                          const float *centers, int k, int32_t *assign_out,
                          float *dist2, int threads, bovw_error *err) {
-  threads = threads_or_all(threads);
+  threads = bovw_threads_resolve(threads);
   float *xnorm = dist2 ? malloc((n ? n : 1) * sizeof *xnorm) : NULL;
   float *cnorm = malloc((size_t)k * sizeof *cnorm);
   float *scratch = malloc((size_t)threads * BLOCK_ROWS * (size_t)k * sizeof *scratch);
@@ -455,7 +452,7 @@ int bovw_kmeans(const float *data, size_t n, int dim, int k,
     if (!isfinite(data[i]))
       return bovw_error_set(err, BOVW_ERR_FORMAT, "descriptor %zu holds %s", i / dim,
                             isnan(data[i]) ? "NaN" : "an infinite value");
-  threads = threads_or_all(threads);
+  threads = bovw_threads_resolve(threads);
   out->algorithm_used = bovw_kmeans_algorithm_name(algorithm);
 
   if (algorithm == BOVW_KMEANS_ELKAN) {

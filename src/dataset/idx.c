@@ -14,6 +14,7 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/image.h"
+#include "io/runtime.h"
 
 /* Folder-safe spellings of the Fashion-MNIST labels (Xiao et al., 2017). */
 const char *const bovw_fashion_mnist_classes[10] = {
@@ -156,7 +157,7 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
 
   int w = (int)images->dims[2], h = (int)images->dims[1];
   size_t pixels = (size_t)w * h, done = 0;
-  if (threads <= 0) threads = omp_get_max_threads();
+  threads = bovw_threads_resolve(threads);
   volatile int failed = rc != BOVW_OK;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 64)
   for (size_t i = 0; i < n; i++) {

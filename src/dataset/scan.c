@@ -15,6 +15,7 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/image.h"
+#include "io/runtime.h"
 
 typedef struct {
   char **items;
@@ -183,7 +184,7 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
   if (!rc && n && !(why = calloc(n, sizeof *why)))
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (!rc) {
-    int threads = options->threads > 0 ? options->threads : omp_get_max_threads();
+    int threads = bovw_threads_resolve(options->threads);
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
     for (size_t i = 0; i < n; i++) {
       char *path = bovw_path_join(root, candidates.items[i]);

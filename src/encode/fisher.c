@@ -1,19 +1,29 @@
 /* fisher.c: improved Fisher vectors (Perronnin, Sanchez and Mensink, ECCV
- * 2010) with matrix products.
+ * 2010), posteriors by a matrix product.
  *
  * For a diagonal GMM, log pi_k N(x; mu_k, sigma_k^2) is, up to a constant
  * shared by all components,
  *   log pi_k - 1/2 sum_d log sigma_kd^2 - 1/2 sum_d (x_d - mu_kd)^2 / sigma_kd^2
  * and the last sum expands to x^2 . (1/sigma_k^2) + x . (-2 mu_k/sigma_k^2)
  * + sum mu_k^2/sigma_k^2: for all descriptors and components at once, one
- * product of [x^2, x] (n x 2d) with the k x 2d weights. With the posteriors
- * P (n x k), the statistics of a set of descriptors are S = P^T [x^2, x]
- * (one more product) and S0_k = sum_i P_ik; they add over disjoint sets, so
- * the encoder computes them once per piece of the pyramid's common
- * refinement and sums the pieces of each cell. VLFeat's gradients follow:
- *   u_kd = (S1_kd - mu_kd S0_k) / sigma_kd / (n sqrt(pi_k))
- *   v_kd = ((S2_kd - 2 mu_kd S1_kd + mu_kd^2 S0_k) / sigma_kd^2 - S0_k)
- *          / (n sqrt(2 pi_k))
+ * product of [x^2, x] (n x 2d) with the k x 2d weights.
+ *
+ * The statistics are centred on each component's mean: with posteriors P,
+ *   S1_kd = sum_i P_ik (x_id - mu_kd),  S2_kd = sum_i P_ik (x_id - mu_kd)^2,
+ *   S0_k = sum_i P_ik.
+ * The uncentred form sum P x^2 - 2 mu sum P x + mu^2 sum P, which one more
+ * product would give, cancels in float32 when a component's spread is small
+ * beside its mean: the result is about (sigma/mu)^2 times its terms, so
+ * their rounding errors, which depend on the BLAS kernel's order of sums,
+ * are multiplied by (mu/sigma)^2. Centred, every term of S2 is positive and
+ * the sum is accurate to a few ulps times the number of terms. Posteriors
+ * below 1e-6 are zero (as in vl_fisher_encode), so the sums run over the few
+ * components each descriptor really belongs to. The statistics add over
+ * disjoint sets of descriptors, so the encoder computes them once per piece
+ * of the pyramid's common refinement and sums the pieces of each cell.
+ * VLFeat's gradients follow:
+ *   u_kd = S1_kd / sigma_kd / (n sqrt(pi_k))
+ *   v_kd = (S2_kd / sigma_kd^2 - S0_k) / (n sqrt(2 pi_k))
  * then the signed square root and L2 normalisation of the improved FV. */
 #include "encode/fisher.h"
 
@@ -117,12 +127,23 @@ void bovw_fisher_posteriors(const bovw_fisher_gmm *g, const float *z, size_t n, 
 
 void bovw_fisher_accumulate(const bovw_fisher_gmm *g, const float *z, const float *post,
                             size_t n, float *stats, double *s0) {
-  int k = g->k, d = g->d;
-  if (!n) return;
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, 2 * d, (int)n, 1.0f, post, k, z,
-              2 * d, 1.0f, stats, 2 * d);
-  for (size_t i = 0; i < n; i++)
-    for (int c = 0; c < k; c++) s0[c] += post[i * (size_t)k + c];
+  const int k = g->k, d = g->d;
+  for (size_t i = 0; i < n; i++) {
+    const float *x = z + i * 2 * (size_t)d + d, *p = post + i * (size_t)k;
+    for (int c = 0; c < k; c++) {
+      const float w = p[c];
+      if (w == 0.0f) continue;
+      s0[c] += w;
+      const float *mu = g->mu + (size_t)c * d;
+      float *s2 = stats + (size_t)c * 2 * d, *s1 = s2 + d;
+#pragma omp simd
+      for (int j = 0; j < d; j++) {
+        float diff = x[j] - mu[j], wd = w * diff;
+        s1[j] += wd;
+        s2[j] += wd * diff;
+      }
+    }
+  }
 }
 
 void bovw_fisher_finish(const bovw_fisher_gmm *g, const float *stats, const double *s0,
@@ -136,14 +157,14 @@ void bovw_fisher_finish(const bovw_fisher_gmm *g, const float *stats, const doub
      * 1 / sqrt(prior) would blow up any stray posterior). */
     if (g->prior[c] < 1e-6) continue;
     const float *s2 = stats + (size_t)c * 2 * d, *s1 = s2 + d;
-    const float *mu = g->mu + (size_t)c * d, *var = g->var + (size_t)c * d;
+    const float *var = g->var + (size_t)c * d;
     double up = 1.0 / ((double)n * sqrt(g->prior[c]));
     double vp = 1.0 / ((double)n * sqrt(2.0 * g->prior[c]));
     float *u = out + (size_t)c * d, *v = out + (size_t)k * d + (size_t)c * d;
     for (int j = 0; j < d; j++) {
-      double m = mu[j], var_j = var[j];
-      u[j] = (float)((s1[j] - m * s0[c]) / sqrt(var_j) * up);
-      v[j] = (float)(((s2[j] - 2 * m * s1[j] + m * m * s0[c]) / var_j - s0[c]) * vp);
+      double var_j = var[j];
+      u[j] = (float)(s1[j] / sqrt(var_j) * up);
+      v[j] = (float)((s2[j] / var_j - s0[c]) * vp);
     }
   }
   double norm = 0;

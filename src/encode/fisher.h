@@ -1,6 +1,6 @@
 /* fisher.h: improved Fisher vectors computed with matrix products (internal
  * to encode). The numbers are those of VLFeat's vl_fisher_encode with
- * VL_FISHER_FLAG_IMPROVED; only the arithmetic is reorganised. */
+ * VL_FISHER_FLAG_IMPROVED; only the posteriors' arithmetic is reorganised. */
 #ifndef BOVW_ENCODE_FISHER_H
 #define BOVW_ENCODE_FISHER_H
 
@@ -22,7 +22,8 @@ void bovw_fisher_gmm_clear(bovw_fisher_gmm *self);
 void bovw_fisher_posteriors(const bovw_fisher_gmm *g, const float *z, size_t n, float *post);
 
 /* Adds the statistics of n rows with their posteriors to stats (k x 2d:
- * per component sum_i P_ik [x_i^2, x_i]) and s0 (k: sum_i P_ik). The
+ * per component sum_i P_ik [(x_i - mu_k)^2, x_i - mu_k], centred for
+ * accuracy: fisher.c says why) and s0 (k: sum_i P_ik). The
  * statistics of disjoint sets of rows add up, so a cell's can be summed from
  * the pieces it is made of. */
 void bovw_fisher_accumulate(const bovw_fisher_gmm *g, const float *z, const float *post,

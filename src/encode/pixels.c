@@ -14,6 +14,7 @@
 #include "bovw/fs.h"
 #include "bovw/image.h"
 #include "bovw/manifest.h"
+#include "io/runtime.h"
 
 #define PIXELS "pixels"  /* the "encoding" of these params */
 
@@ -75,12 +76,6 @@ static void standardize(float *v, size_t n) {
   for (size_t i = 0; i < n; i++) v[i] = (float)((v[i] - mean) * scale);
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Decodes every image into v (count x dim), in parallel; failed[i] gets the
  * reason image i could not be read (a new string), or stays NULL. */
 static int decode_all(const bovw_manifest *m, const bovw_pixels_params *p, size_t dim,
@@ -138,10 +133,10 @@ static int write_meta(const char *out_dir, const bovw_manifest *m, const char *m
 
 int bovw_encode_pixels_run(const char *manifest_path, const bovw_pixels_params *p, int threads,
                            const char *out_dir, const bovw_monitor *monitor, bovw_error *err) {
-  const double t0 = now();
+  const double t0 = bovw_now();
   const char *bad = bovw_pixels_params_check(p);
   if (bad) return bovw_error_set(err, BOVW_ERR_INVALID, "%s", bad);
-  if (threads <= 0) threads = omp_get_max_threads();
+  threads = bovw_threads_resolve(threads);
   bovw_manifest *m = NULL;
   int rc = bovw_manifest_read(manifest_path, &m, err);
   if (rc) return rc;
@@ -193,7 +188,7 @@ int bovw_encode_pixels_run(const char *manifest_path, const bovw_pixels_params *
   if ((rc = bovw_npy_write(vp, BOVW_DTYPE_FLOAT32, 2, shape, v, err)) ||
       (rc = bovw_npy_write(lp, BOVW_DTYPE_INT32, 1, shape, labels, err)))
     goto done;
-  rc = write_meta(out_dir, m, manifest_path, p, kept, dim, m->count - kept, threads, now() - t0,
+  rc = write_meta(out_dir, m, manifest_path, p, kept, dim, m->count - kept, threads, bovw_now() - t0,
                   err);
 done:
   for (size_t i = 0; failed && i < m->count; i++) free(failed[i]);

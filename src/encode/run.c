@@ -14,12 +14,7 @@
 #include "bovw/artifact.h"
 #include "bovw/encode.h"
 #include "bovw/fs.h"
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "io/runtime.h"
 
 /* libsvm's sparse text: "label index:value ..." with 1-based indices and the
  * zeros left out, one image a line. */
@@ -47,12 +42,12 @@ static int add_copy(cJSON *dst, const char *key, const cJSON *src) {
 int bovw_encode_run(const char *features_dir, const char *codebook_dir,
                     const bovw_encode_options *o, const char *out_dir,
                     const bovw_monitor *monitor, bovw_error *err) {
-  double t0 = now();
+  double t0 = bovw_now();
   bovw_codebook *cb = NULL;
   bovw_features *f = NULL;
   bovw_encoder *group = NULL;
   bovw_npy_mapped *out = NULL;
-  int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  int threads = bovw_threads_resolve(o->threads);
   int rc = bovw_codebook_open(codebook_dir, &cb, err);
   if (!rc) rc = bovw_features_open(features_dir, &f, err);
   if (!rc) rc = bovw_codebook_check_features(cb, &f->params, features_dir, err);
@@ -73,8 +68,7 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
     const int64_t *off = f->offsets->data;
     const int32_t *sizes = f->image_size->data;
     size_t rowb = (size_t)f->dim * (f->params.float_descriptors ? sizeof(float) : 1);
-    int saved = openblas_get_num_threads();
-    openblas_set_num_threads(1);  /* parallel over images instead */
+    int saved = bovw_blas_threads_push(1);  /* parallel over images instead */
     volatile int failed = 0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : voting_total)
     for (size_t i = 0; i < m; i++) {
@@ -98,7 +92,7 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
         if (done % 16 == 0 || done == m) bovw_monitor_progress(monitor, "encode", done, m);
       }
     }
-    openblas_set_num_threads(saved);
+    bovw_blas_threads_pop(saved);
     if (!rc && o->libsvm_path)
       rc = write_libsvm(o->libsvm_path, v, f->labels->data, m, dim, err);
   }
@@ -130,7 +124,7 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
          add_copy(meta, "classes", cJSON_GetObjectItem(f->meta, "classes")) &&
          cJSON_AddNumberToObject(meta, "mean_voting_descriptors", m ? (double)voting_total / (double)m : 0) &&
          cJSON_AddNumberToObject(meta, "threads", threads) &&
-         cJSON_AddNumberToObject(meta, "seconds", now() - t0) &&
+         cJSON_AddNumberToObject(meta, "seconds", bovw_now() - t0) &&
          (!o->libsvm_path || cJSON_AddStringToObject(meta, "libsvm", o->libsvm_path));
     rc = ok ? bovw_meta_write(out_dir, meta, err)
             : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");

@@ -19,6 +19,7 @@
 #include "bovw/extract.h"
 #include "bovw/fs.h"
 #include "extract/store.h"
+#include "io/runtime.h"
 
 enum { WINDOW_PER_THREAD = 4 };
 
@@ -174,12 +175,6 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
                      const bovw_extract_options *options, const char *out_dir,
                      const bovw_monitor *monitor, bovw_extract_stats *stats,
@@ -196,11 +191,11 @@ int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
     return bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no images", manifest_path);
   size_t begin = manifest->count * (size_t)(index - 1) / (size_t)count;
   size_t end = manifest->count * (size_t)index / (size_t)count;
-  int threads = options->threads > 0 ? options->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int threads = bovw_threads_resolve(options->threads);
   if (threads < 1) threads = 1;
   if ((size_t)threads > end - begin && end > begin) threads = (int)(end - begin);
 
-  double t0 = now();
+  double t0 = bovw_now();
   run_state st = {.manifest = manifest, .options = options, .monitor = monitor,
                   .next_take = begin, .next_write = begin, .begin = begin, .end = end,
                   .window = (size_t)threads * WINDOW_PER_THREAD};
@@ -255,7 +250,7 @@ int bovw_extract_run(const bovw_manifest *manifest, const char *manifest_path,
     stats->skipped = totals.skipped;
     stats->descriptors = totals.descriptors;
     stats->zeroed = totals.zeroed;
-    stats->seconds = now() - t0;
+    stats->seconds = bovw_now() - t0;
     if (totals.images == 0)
       rc = bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no image could be read",
                           manifest_path);

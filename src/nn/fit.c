@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "nn/internal.h"
+#include "io/runtime.h"
 
 /* Streams drawn from the one seed (the network's weights use the seed
  * itself, its dropout masks another stream: net.c). */
@@ -17,12 +18,6 @@
 
 /* Augmentation pads by this many pixels (the CIFAR recipe). */
 enum { AUGMENT_PAD = 4 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* ---- options ------------------------------------------------------------------- */
 
@@ -218,7 +213,7 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
   for (int e = 0; e < o->epochs && !rc; e++) {
     char what[48];
     snprintf(what, sizeof what, "epoch %d/%d", e + 1, o->epochs);
-    const double t0 = now();
+    const double t0 = bovw_now();
     const double lr = bovw_nn_schedule_lr(&schedule, e);
     bovw_nn_train_stats stats = {0, 0, 0};
     bovw_nn_net_set_training(net, 1);
@@ -236,7 +231,7 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
       if (!rc) rc = bovw_nn_train_step(net, sgd, x, y, (int)m, lr, &stats, err);
       bovw_monitor_progress(monitor, what, start + m, n);
     }
-    const double t1 = now();
+    const double t1 = bovw_now();
     bovw_nn_epoch *ep = &h->epochs[e];
     ep->epoch = e + 1;
     ep->lr = lr;
@@ -260,7 +255,7 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
                               h->num_relu);
     }
     if (rc) break;
-    const double t2 = now();
+    const double t2 = bovw_now();
     ep->seconds = t2 - t0;
     ep->images_per_second = t1 > t0 ? (double)n / (t1 - t0) : 0;
     trained_samples += (double)n;
