@@ -1,7 +1,8 @@
 /* test_nn_net.c: whole networks: the spec language and its errors, the
  * shipped models, the summary's formulas, gradients through a whole net,
- * batch-norm folding, safetensors round trips and damaged files, seeds and
- * threads, SGD and schedules, and a tiny CNN that learns. */
+ * batch-norm folding (in memory and into a net folder), safetensors round
+ * trips and damaged files, seeds and threads, SGD and schedules, and a tiny
+ * CNN that learns. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <libgen.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bovw/artifact.h"
 #include "bovw/nn.h"
 #include "bovw/rng.h"
 #include "nn/internal.h"
@@ -531,6 +533,177 @@ START_TEST(test_batchnorm_fold_gives_the_outputs_of_evaluation) {
 }
 END_TEST
 
+/* A conv and an fc, each followed by batch norm, trained a few SGD steps so
+ * that the scales, shifts and running statistics are all away from their
+ * starting 1, 0, 0, 1. x (32 samples) is what it was trained on. */
+static const char FOLD_NET[] =
+    "input 3x8x8\n"
+    "conv 6 3x3 pad=same bias=no\n"
+    "bn\n"
+    "relu\n"
+    "maxpool 2\n"
+    "flatten\n"
+    "fc 10\n"
+    "bn\n"
+    "relu\n"
+    "fc classes\n"
+    "softmax\n";
+
+static bovw_nn_net *trained_fold_net(float **x) {
+  enum { N = 32, SIZE = 3 * 8 * 8 };
+  bovw_nn_net *net = make_net(FOLD_NET, 4, 7, 1);
+  *x = uniform_values(N * SIZE, 11);
+  int32_t labels[N];
+  for (int i = 0; i < N; i++) {
+    labels[i] = i % 4;
+    /* Offsets per class and channel: batch means far from 0. */
+    for (int k = 0; k < SIZE; k++) (*x)[i * SIZE + k] += 0.5f + 0.25f * (float)((i % 4) + k / 64);
+  }
+  bovw_nn_sgd *sgd;
+  bovw_nn_sgd_options so = BOVW_NN_SGD_OPTIONS_DEFAULT;
+  bovw_error err = {0};
+  ck_assert_int_eq(bovw_nn_sgd_new(net, &so, &sgd, &err), 0);
+  for (int step = 0; step < 20; step++)
+    ck_assert_msg(bovw_nn_train_step(net, sgd, *x + (step % 2) * 16 * SIZE,
+                                     labels + (step % 2) * 16, 16, 0.1, NULL, &err) == 0,
+                  "%s", err.message);
+  bovw_nn_sgd_free(sgd);
+  const char *moved[] = {"1.weight", "1.bias", "1.running_mean", "1.running_var",
+                         "6.weight", "6.bias", "6.running_mean", "6.running_var"};
+  const float start[] = {1, 0, 0, 1, 1, 0, 0, 1};
+  for (int k = 0; k < 8; k++) {
+    const bovw_nn_param *p = bovw_nn_net_find_param(net, moved[k]);
+    ck_assert_ptr_nonnull(p);
+    double away = 0;
+    for (size_t i = 0; i < p->count; i++) away = fmax(away, fabs(p->value[i] - start[k]));
+    ck_assert_msg(away > 1e-2, "%s stayed at %g", moved[k], (double)start[k]);
+  }
+  bovw_nn_net_set_training(net, 0);
+  return net;
+}
+
+/* max |a - b| <= tol max |a|: the error relative to the outputs' scale. */
+static void expect_close_relative(const float *a, const float *b, size_t n, double tol) {
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < n; i++) {
+    diff = fmax(diff, fabs((double)a[i] - b[i]));
+    scale = fmax(scale, fabs((double)a[i]));
+  }
+  ck_assert_double_gt(scale, 0);
+  ck_assert_msg(diff <= tol * scale, "max difference %g, %g of the largest output %g", diff,
+                diff / scale, scale);
+}
+
+START_TEST(test_folded_net_matches_the_trained_one_within_1e5_relative) {
+  float *x;
+  bovw_nn_net *net = trained_fold_net(&x);
+  float want[32 * 4];
+  memcpy(want, forward(net, x, 32), sizeof want);
+  bovw_nn_net *folded;
+  int count;
+  bovw_error err = {0};
+  ck_assert_msg(bovw_nn_net_fold_batchnorm(net, &folded, &count, &err) == 0, "%s", err.message);
+  ck_assert_int_eq(count, 2);
+  const bovw_nn_spec *spec = bovw_nn_net_spec(folded);
+  ck_assert_int_eq(spec->num_layers, 8);
+  for (int i = 0; i < spec->num_layers; i++)
+    ck_assert_int_ne(spec->layers[i].kind, BOVW_NN_BATCHNORM);
+  ck_assert_int_eq(spec->layers[0].bias, 1);  /* the shift needs a bias */
+  ck_assert_uint_eq(bovw_nn_net_output_size(folded), 4);
+  expect_close_relative(want, forward(folded, x, 32), 32 * 4, 1e-5);
+  bovw_nn_net_free(folded);
+  bovw_nn_net_free(net);
+  free(x);
+}
+END_TEST
+
+/* A net folder around the trained net of trained_fold_net, in dir/name. */
+static void save_fold_model(bovw_nn_net *net, const char *path) {
+  float mean[3] = {0.1f, 0.2f, 0.3f}, sd[3] = {1.5f, 1, 0.5f};
+  char *names[4] = {"a", "b", "c", "d"};
+  bovw_nn_model m = {net, {3, mean, sd}, 4, names, 0, cJSON_CreateObject()};
+  ck_assert_ptr_nonnull(m.meta);
+  cJSON *spec = cJSON_AddObjectToObject(m.meta, "spec");
+  ck_assert_ptr_nonnull(cJSON_AddStringToObject(spec, "name", "foldme"));
+  bovw_error err = {0};
+  ck_assert_msg(bovw_nn_model_save(&m, FOLD_NET, NULL, path, &err) == 0, "%s", err.message);
+  cJSON_Delete(m.meta);
+}
+
+START_TEST(test_fold_run_writes_a_net_folder_that_scores_alike) {
+  float *x;
+  bovw_nn_net *net = trained_fold_net(&x);
+  char src[4096], out[4096];
+  snprintf(src, sizeof src, "%s", test_path(dir, "net"));
+  snprintf(out, sizeof out, "%s", test_path(dir, "folded"));
+  save_fold_model(net, src);
+  bovw_nn_net_free(net);
+
+  bovw_error err = {0};
+  bovw_nn_fold_summary s;
+  ck_assert_msg(bovw_nn_fold_run(src, out, &s, &err) == 0, "%s", err.message);
+  ck_assert_int_eq(s.folded, 2);
+  ck_assert_int_eq(s.kept, 0);
+  /* conv 6x3x3x3 gains a bias of 6; the two batch norms lose 2 x (6 + 10). */
+  ck_assert_int_eq(s.params_after, s.params_before + 6 - 2 * (6 + 10));
+  ck_assert_int_eq(test_count_entries(dir, ".folded"), 0);  /* no temporary folder left */
+
+  bovw_nn_model *a, *b;
+  ck_assert_msg(bovw_nn_model_open(src, 1, &a, &err) == 0, "%s", err.message);
+  ck_assert_msg(bovw_nn_model_open(out, 1, &b, &err) == 0, "%s", err.message);
+  const bovw_nn_spec *spec = bovw_nn_net_spec(b->net);
+  for (int i = 0; i < spec->num_layers; i++)
+    ck_assert_int_ne(spec->layers[i].kind, BOVW_NN_BATCHNORM);
+  ck_assert_uint_eq(b->num_classes, 4);
+  ck_assert_str_eq(b->class_names[3], "d");
+  ck_assert_float_eq(b->norm.std[2], 0.5f);
+  /* Provenance: the source folder by the checksums of its meta.json and weights. */
+  char sha[65];
+  const cJSON *fold = cJSON_GetObjectItem(b->meta, "fold");
+  const cJSON *from = cJSON_GetObjectItem(fold, "from");
+  ck_assert_int_eq(bovw_sha256_file(test_path(src, "meta.json"), sha, &err), 0);
+  ck_assert_str_eq(bovw_meta_string(from, "meta_sha256", ""), sha);
+  ck_assert_int_eq(bovw_sha256_file(test_path(src, "weights.safetensors"), sha, &err), 0);
+  ck_assert_str_eq(bovw_meta_string(from, "weights_sha256", ""), sha);
+  ck_assert_double_eq(bovw_meta_number(fold, "batchnorm_folded", 0), 2);
+  ck_assert_str_eq(bovw_meta_string(cJSON_GetObjectItem(b->meta, "spec"), "name", ""),
+                   "foldme-folded");
+  /* spec.cfg reads back as the net the weights hold. */
+  bovw_nn_spec *text;
+  ck_assert_msg(bovw_nn_spec_read(test_path(out, "spec.cfg"), &text, &err) == 0, "%s",
+                err.message);
+  ck_assert_int_eq(text->num_layers, spec->num_layers);
+  for (int i = 0; i < spec->num_layers; i++) {
+    char l1[256], l2[256];
+    bovw_nn_layer_spec_format(&text->layers[i], 1, l1, sizeof l1);
+    bovw_nn_layer_spec_format(&spec->layers[i], 1, l2, sizeof l2);
+    ck_assert_str_eq(l1, l2);
+  }
+  bovw_nn_spec_free(text);
+
+  /* The unfolded net's scores, within 1e-5 of their scale. */
+  bovw_nn_data data = {0};
+  data.count = 32;
+  data.channels = 3;
+  data.height = data.width = 8;
+  data.x = x;
+  float sa[32 * 4], sb[32 * 4];
+  ck_assert_int_eq(bovw_nn_model_scores(a, &data, 8, sa, NULL, &err), 0);
+  ck_assert_int_eq(bovw_nn_model_scores(b, &data, 8, sb, NULL, &err), 0);
+  expect_close_relative(sa, sb, 32 * 4, 1e-5);
+  bovw_nn_model_free(a);
+  bovw_nn_model_free(b);
+
+  /* Refusals leave nothing: an existing output, a missing source. */
+  ck_assert_int_eq(bovw_nn_fold_run(src, out, NULL, &err), BOVW_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(err.message, "already exists"));
+  ck_assert_int_ne(bovw_nn_fold_run(test_path(dir, "missing"), test_path(dir, "x"), NULL, &err), 0);
+  ck_assert_int_eq(test_count_entries(dir, "x"), 0);
+  ck_assert_int_eq(test_count_entries(dir, ".x"), 0);
+  free(x);
+}
+END_TEST
+
 /* ---- weights files ------------------------------------------------------------ */
 
 START_TEST(test_save_load_round_trip_gives_identical_outputs) {
@@ -933,6 +1106,8 @@ int main(void) {
   tcase_add_test(tc, test_gradcheck_catches_a_gradient_one_percent_off);
   tcase_add_test(tc, test_backward_needs_a_forward_in_the_same_mode);
   tcase_add_test(tc, test_batchnorm_fold_gives_the_outputs_of_evaluation);
+  tcase_add_test(tc, test_folded_net_matches_the_trained_one_within_1e5_relative);
+  tcase_add_test(tc, test_fold_run_writes_a_net_folder_that_scores_alike);
   tcase_add_test(tc, test_save_load_round_trip_gives_identical_outputs);
   tcase_add_test(tc, test_weights_file_is_safetensors);
   tcase_add_test(tc, test_damaged_weights_files_are_refused);

@@ -2,9 +2,10 @@
  * forward and backward passes over NCHW float32 batches, a numeric gradient
  * checker, SGD with momentum, learning-rate schedules, weights in the
  * safetensors format and a per-layer summary (shapes, parameters, MACs,
- * receptive fields); then what `bovw nn train` and `bovw nn eval` are made
- * of: images or encodings loaded into memory, normalisation, augmentation,
- * training epochs with a history, learning curves, and the net folder.
+ * receptive fields); then what `bovw nn train`, `bovw nn eval` and
+ * `bovw nn fold` are made of: images or encodings loaded into memory,
+ * normalisation, augmentation, training epochs with a history, learning
+ * curves, the net folder, and batch norm folded for inference.
  *
  * The engine is a table of layer kinds (in the manner of kann): each kind has
  * a forward and a backward action, and the network runs them in order. The
@@ -555,7 +556,7 @@ int bovw_nn_curve_write_svg(const bovw_nn_history *h, const char *title,
 
 /* A trained network and what applying it needs: the net folder written by
  * `bovw nn train` (weights.safetensors, spec.cfg, meta.json, curve.csv,
- * curve.svg; docs/nn.md). */
+ * curve.svg; docs/nn.md) or by `bovw nn fold` (no curves). */
 typedef struct bovw_nn_model {
   bovw_nn_net *net;         /* owned; evaluation mode after open */
   bovw_nn_norm norm;        /* owned */
@@ -598,6 +599,11 @@ int bovw_nn_model_check_classes(const bovw_nn_model *self, const bovw_nn_data *d
  * NULL) receives the time the forward passes took. */
 int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batch,
                          float *scores, double *seconds, bovw_error *err);
+/* Replaces self->net by its folded form (bovw_nn_net_fold_batchnorm): the
+ * same scores within float rounding, fewer layers to run. *folded (may be
+ * NULL) receives the number of batch norms folded now. On failure self is
+ * unchanged. */
+int bovw_nn_model_fold_batchnorm(bovw_nn_model *self, int *folded, bovw_error *err);
 
 /* ---- the commands as library calls ------------------------------------------------ */
 
@@ -624,15 +630,38 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
                       const bovw_monitor *monitor, bovw_nn_epoch_fn on_epoch,
                       void *ctx, bovw_nn_train_summary *summary, bovw_error *err);
 
-/* `bovw nn eval`: opens the net folder, loads and normalises the source as
- * at training (encodings checked against the training ones), scores it and
+/* `bovw nn eval`: opens the net folder, folds its batch norms
+ * (bovw_nn_model_fold_batchnorm), loads and normalises the source as at
+ * training (encodings checked against the training ones), scores it and
  * writes report_dir with bovw_report_write; the report's "run" object says
  * kind "nn", the net, its spec, params, train_seconds, model_bytes, the
- * inference speed and the input dim. *out (may be NULL) receives the report
- * (new). */
+ * inference speed, the input dim and batchnorm_folded (the batch norms
+ * folded in the net that scored: now, or before by `bovw nn fold`). *out
+ * (may be NULL) receives the report (new). */
 int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source,
                      int threads, const char *report_dir,
                      const bovw_monitor *monitor, bovw_report **out,
                      bovw_error *err);
+
+/* What `bovw nn fold` did. */
+typedef struct bovw_nn_fold_summary {
+  int folded;               /* batch norms folded into the conv or fc before them */
+  int kept;                 /* batch norms after another kind of layer: they stay */
+  int64_t params_before, params_after;  /* trainable parameters */
+} bovw_nn_fold_summary;
+
+/* `bovw nn fold`: opens the net folder net_dir, folds its batch norms and
+ * writes the folded net as a new net folder out_dir (weights.safetensors,
+ * spec.cfg, meta.json; no curves) that bovw_nn_eval_run reads like any
+ * other. meta.json keeps the source's classes, normalisation, options,
+ * training data and encodings identity, and says where it came from under
+ * "fold": "from" (the source folder's path, the sha256 of its meta.json and
+ * weights.safetensors, its spec identity), "batchnorm_folded" (counting
+ * earlier folds) and "batchnorm_kept". out_dir must not exist (or be an
+ * empty folder): the net is written into a temporary folder beside it,
+ * renamed to out_dir at the end, and removed on failure, so a failed fold
+ * leaves nothing. summary (may be NULL) receives the figures. */
+int bovw_nn_fold_run(const char *net_dir, const char *out_dir,
+                     bovw_nn_fold_summary *summary, bovw_error *err);
 
 #endif

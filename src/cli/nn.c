@@ -1,13 +1,15 @@
-/* nn.c: `bovw nn summary` (the layers of a network spec with their output
- * shapes, parameters, multiply-accumulates and receptive fields),
- * `bovw nn train` (a network on images or encodings into a net folder) and
- * `bovw nn eval` (a net folder on test data into a report). */
+/* nn.c: `bovw nn summary` (the layers of a network spec or net folder with
+ * their output shapes, parameters, multiply-accumulates and receptive
+ * fields), `bovw nn train` (a network on images or encodings into a net
+ * folder), `bovw nn eval` (a net folder on test data into a report) and
+ * `bovw nn fold` (a net folder into one without batch-norm layers). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bovw/nn.h"
 #include "cli/cli.h"
@@ -15,10 +17,11 @@
 
 static const char SUMMARY_HELP[] =
     "Usage: bovw nn summary SPEC [--input CxHxW] [--classes N]\n"
-    "Prints one line per layer of the network spec SPEC (docs/nn.md): its\n"
-    "output shape, trainable parameters, multiply-accumulates per sample and\n"
-    "receptive field (in input pixels, with the stride between neighbouring\n"
-    "outputs), then the totals.\n\n"
+    "       bovw nn summary NET_DIR\n"
+    "Prints one line per layer of the network spec SPEC (docs/nn.md), or of\n"
+    "the net in the net folder NET_DIR: its output shape, trainable\n"
+    "parameters, multiply-accumulates per sample and receptive field (in input\n"
+    "pixels, with the stride between neighbouring outputs), then the totals.\n\n"
     "      --input CxHxW     the input shape (default: the spec's input line)\n"
     "      --classes N       what 'fc classes' means in the spec\n"
     "  -h, --help            this help\n";
@@ -65,11 +68,23 @@ static const char EVAL_HELP[] =
     "  -q, --quiet              no progress\n"
     "  -h, --help               this help\n";
 
+static const char FOLD_HELP[] =
+    "Usage: bovw nn fold NET_DIR -o OUT_DIR\n"
+    "Writes OUT_DIR, a net folder like NET_DIR in which every batch norm that\n"
+    "follows a conv or fc layer is folded into that layer's weights and bias\n"
+    "(a batch norm after any other layer stays). It scores as NET_DIR does in\n"
+    "'bovw nn eval' (which folds at load anyway) and its meta.json says what it\n"
+    "was folded from. OUT_DIR must not exist, or be empty; a failed fold leaves\n"
+    "nothing behind.\n\n"
+    "  -o, --output DIR         the net folder to write (required)\n"
+    "  -h, --help               this help\n";
+
 static const char NN_HELP[] =
     "Usage: bovw nn COMMAND [options]\n"
-    "  summary SPEC           shapes, parameters, MACs and receptive fields\n"
+    "  summary SPEC|NET_DIR   shapes, parameters, MACs and receptive fields\n"
     "  train SPEC ...         train a network into a net folder\n"
     "  eval NET_DIR ...       evaluate a net folder into a report\n"
+    "  fold NET_DIR -o DIR    a net folder with batch norm folded into conv and fc\n"
     "'bovw nn COMMAND --help' tells more.\n";
 
 enum { OPT_INPUT = 1000, OPT_CLASSES, OPT_MANIFEST, OPT_ENCODINGS, OPT_EPOCHS, OPT_BATCH,
@@ -127,14 +142,18 @@ static int summary(int argc, char **argv) {
       {0, 0, 0, 0}};
   bovw_nn_net_options opt = BOVW_NN_NET_OPTIONS_DEFAULT;
   opt.threads = 1;
-  int c, rc = CLI_OK;
+  int c, rc = CLI_OK, shape_given = 0;
   long v;
   opterr = 0;
   while (rc == CLI_OK && (c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
     switch (c) {
-      case OPT_INPUT: rc = parse_shape(optarg, &opt.input_c, &opt.input_h, &opt.input_w); break;
+      case OPT_INPUT:
+        rc = parse_shape(optarg, &opt.input_c, &opt.input_h, &opt.input_w);
+        shape_given = 1;
+        break;
       case OPT_CLASSES:
         if (!(rc = cli_parse_long("--classes", optarg, 1, 1 << 24, &v))) opt.classes = (int)v;
+        shape_given = 1;
         break;
       default: return cli_option_end(c, argv, SUMMARY_HELP);
     }
@@ -143,17 +162,28 @@ static int summary(int argc, char **argv) {
   if (optind != argc - 1)
     return cli_usage(optind >= argc ? "no SPEC file given" : "one SPEC file expected");
   const char *path = argv[optind];
+  struct stat st;
+  const int is_folder = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+  /* A net folder knows its input and classes: options would contradict it. */
+  if (is_folder && shape_given)
+    return cli_usage("%s is a net folder: --input and --classes are for a SPEC file", path);
 
   bovw_error err = {0};
   bovw_nn_spec *spec = NULL;
   bovw_nn_net *net = NULL;
+  bovw_nn_model *model = NULL;
   bovw_nn_summary *s = NULL;
-  int status = bovw_nn_spec_read(path, &spec, &err);
-  if (!status) {
-    status = bovw_nn_net_new(spec, &opt, &net, &err);
-    if (status) bovw_error_prefix(&err, path);
+  int status;
+  if (is_folder) {
+    status = bovw_nn_model_open(path, 1, &model, &err);
+  } else {
+    status = bovw_nn_spec_read(path, &spec, &err);
+    if (!status) {
+      status = bovw_nn_net_new(spec, &opt, &net, &err);
+      if (status) bovw_error_prefix(&err, path);
+    }
   }
-  if (!status) status = bovw_nn_summary_new(net, &s, &err);
+  if (!status) status = bovw_nn_summary_new(model ? model->net : net, &s, &err);
   if (status) {
     rc = cli_fail("%s", err.message);
     if (strstr(err.message, "classes was not given"))
@@ -162,6 +192,7 @@ static int summary(int argc, char **argv) {
     print_summary(path, s);
   }
   bovw_nn_summary_free(s);
+  bovw_nn_model_free(model);
   bovw_nn_net_free(net);
   bovw_nn_spec_free(spec);
   return rc;
@@ -340,8 +371,40 @@ static int eval(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* ---- fold ----------------------------------------------------------------------- */
+
+static int fold(int argc, char **argv) {
+  cli_set_command("bovw nn fold");
+  static const struct option options[] = {
+      {"output", required_argument, 0, 'o'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  const char *out_dir = NULL;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+    switch (c) {
+      case 'o': out_dir = optarg; break;
+      default: return cli_option_end(c, argv, FOLD_HELP);
+    }
+  }
+  if (optind != argc - 1)
+    return cli_usage(optind >= argc ? "no NET_DIR given" : "one NET_DIR expected");
+  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+  bovw_error err = {0};
+  bovw_nn_fold_summary s;
+  if (bovw_nn_fold_run(argv[optind], out_dir, &s, &err)) return cli_fail("%s", err.message);
+  printf("%d batch norm%s folded into the conv or fc before %s", s.folded,
+         s.folded == 1 ? "" : "s", s.folded == 1 ? "it" : "them");
+  if (s.kept) printf(", %d kept (after another kind of layer)", s.kept);
+  printf(", %" PRId64 " -> %" PRId64 " parameters -> %s\n", s.params_before, s.params_after,
+         out_dir);
+  return CLI_OK;
+}
+
 int cmd_nn(int argc, char **argv) {
   cli_set_command("bovw nn");
-  static const cli_subcommand subs[] = {{"summary", summary}, {"train", train}, {"eval", eval}};
+  static const cli_subcommand subs[] = {
+      {"summary", summary}, {"train", train}, {"eval", eval}, {"fold", fold}};
   return cli_dispatch("nn", argc, argv, NN_HELP, subs, sizeof subs / sizeof subs[0]);
 }

@@ -1,8 +1,8 @@
-/* artifact.c: the net folder `bovw nn train` writes and `bovw nn eval`
- * reads: weights.safetensors, spec.cfg, curve.csv, curve.svg and meta.json
- * (kind "net"; the keys are in docs/nn.md), and what applying a trained net
- * needs: its normalisation, its classes, the identity of the encodings it
- * was trained on. */
+/* artifact.c: the net folder `bovw nn train` and `bovw nn fold` write and
+ * `bovw nn eval` reads: weights.safetensors, spec.cfg, curve.csv, curve.svg
+ * and meta.json (kind "net"; the keys are in docs/nn.md), and what applying
+ * a trained net needs: its normalisation, its classes, the identity of the
+ * encodings it was trained on, its batch norms folded. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
@@ -288,4 +288,13 @@ int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batc
   if (seconds)
     *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   return rc;
+}
+
+int bovw_nn_model_fold_batchnorm(bovw_nn_model *self, int *folded, bovw_error *err) {
+  bovw_nn_net *net;
+  int rc = bovw_nn_net_fold_batchnorm(self->net, &net, folded, err);
+  if (rc) return rc;
+  bovw_nn_net_free(self->net);
+  self->net = net;
+  return BOVW_OK;
 }

@@ -1,12 +1,18 @@
-/* run.c: `bovw nn train` and `bovw nn eval` as library calls: the spec and
- * the data in, a net folder or a report out. The command-line program only
- * parses options and prints. */
+/* run.c: `bovw nn train`, `bovw nn eval` and `bovw nn fold` as library
+ * calls: the spec and the data in, a net folder or a report out; a net
+ * folder in, its folded copy out. The command-line program only parses
+ * options and prints. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
 #include <libgen.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
@@ -239,7 +245,15 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
   bovw_report *report = NULL;
   float *scores = NULL;
   cJSON *info = NULL;
+  int folded = 0;
   if ((rc = bovw_nn_model_open(net_dir, threads, &model, err))) goto done;
+  /* Inference never needs batch norm as a layer of its own: folded, the
+   * scores are the same within float rounding and cost less. */
+  if ((rc = bovw_nn_model_fold_batchnorm(model, &folded, err))) {
+    bovw_error_prefix(err, net_dir);
+    goto done;
+  }
+  folded += (int)bovw_meta_number(cJSON_GetObjectItem(model->meta, "fold"), "batchnorm_folded", 0);
   if (model->from_encodings && source->manifest) {
     rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
                         "%s was trained on encodings: give it encodings, not a manifest", net_dir);
@@ -302,7 +316,8 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
            cJSON_AddNumberToObject(info, "inference_seconds", seconds) &&
            cJSON_AddNumberToObject(info, "images_per_second",
                                    seconds > 0 ? (double)data->count / seconds : 0) &&
-           cJSON_AddNumberToObject(info, "threads", nn_threads_resolve(threads));
+           cJSON_AddNumberToObject(info, "threads", nn_threads_resolve(threads)) &&
+           cJSON_AddNumberToObject(info, "batchnorm_folded", folded);
   free(net_abs);
   free(data_abs);
   const cJSON *params = enc ? cJSON_GetObjectItem(enc->meta, "params") : NULL;
@@ -327,5 +342,230 @@ done:
     bovw_report_free(report);
   else
     *out = report;
+  return rc;
+}
+
+/* ---- nn fold ---------------------------------------------------------------------- */
+
+/* The SHA-256 of n bytes, as 64 lowercase hex digits and a NUL. */
+static void sha256_hex(const void *bytes, size_t n, char hex[65]) {
+  struct sha256_ctx ctx;
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_init(&ctx);
+  sha256_update(&ctx, n, bytes);
+  sha256_digest(&ctx, sizeof digest, digest);
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* 0 when dir does not exist or is an empty folder (a rename replaces an
+ * empty folder, never a full one): fold writes a new folder and never mixes
+ * its files with others. */
+static int check_new_folder(const char *dir, bovw_error *err) {
+  struct stat st;
+  if (lstat(dir, &st) != 0)
+    return errno == ENOENT ? BOVW_OK
+                           : bovw_error_set(err, BOVW_ERR_IO, "%s: %s", dir, strerror(errno));
+  int empty = 0;
+  DIR *d = S_ISDIR(st.st_mode) ? opendir(dir) : NULL;
+  if (d) {
+    const struct dirent *e;
+    empty = 1;
+    while (empty && (e = readdir(d)))
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
+    closedir(d);
+  }
+  return empty ? BOVW_OK
+               : bovw_error_set(err, BOVW_ERR_IO,
+                                "%s: already exists: nn fold writes a new folder (remove it "
+                                "or give another name)", dir);
+}
+
+/* Removes the temporary folder fold made, with whatever it holds (files
+ * only: it never makes subfolders). */
+static void remove_temp_folder(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    const struct dirent *e;
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char *path = bovw_path_join(dir, e->d_name);
+      if (path) unlink(path);
+      free(path);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+}
+
+/* The spec of a folded net as spec.cfg: a comment saying where it comes
+ * from, then the layers with the options at their default left out (the
+ * weights file keeps every option spelled out). *out is new (free()). */
+static int folded_spec_text(const bovw_nn_spec *spec, const char *from, int folded,
+                            char **out, bovw_error *err) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  *out = NULL;
+  if (!f) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  fprintf(f,
+          "# written by bovw nn fold from %s:\n"
+          "# %d batch norm%s folded into the conv or fc layer before %s\n",
+          from, folded, folded == 1 ? "" : "s", folded == 1 ? "it" : "them");
+  if (spec->input_c)
+    fprintf(f, "input %dx%dx%d\n", spec->input_c, spec->input_h, spec->input_w);
+  for (int i = 0; i < spec->num_layers; i++) {
+    char line[512];
+    bovw_nn_layer_spec_format(&spec->layers[i], 0, line, sizeof line);
+    fprintf(f, "%s\n", line);
+  }
+  const int bad = ferror(f);
+  if (fclose(f) != 0 || bad || !text) {
+    free(text);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  *out = text;
+  return BOVW_OK;
+}
+
+static int count_kind(const bovw_nn_spec *spec, bovw_nn_kind kind) {
+  int n = 0;
+  for (int i = 0; i < spec->num_layers; i++) n += spec->layers[i].kind == kind;
+  return n;
+}
+
+static int64_t trainable_count(bovw_nn_net *net) {
+  int64_t total = 0;
+  for (size_t i = 0; i < bovw_nn_net_num_params(net); i++)
+    if (bovw_nn_net_param(net, i)->trainable) total += (int64_t)bovw_nn_net_param(net, i)->count;
+  return total;
+}
+
+/* Turns the source's meta.json (model->meta) into what the folded folder
+ * keeps: the keys bovw_nn_model_save does not write (options, train,
+ * encodings, timings) stay; the history and relu_layers go, their layer
+ * indices being the source's; "spec" names the new spec.cfg; "fold" says
+ * where the net comes from. */
+static int folded_meta(cJSON *meta, const char *net_dir, const char *out_abs,
+                       const char *spec_text, int folded, int kept, bovw_error *err) {
+  char *meta_path = bovw_path_join(net_dir, "meta.json");
+  char *weights_path = bovw_path_join(net_dir, "weights.safetensors");
+  char meta_sha[65], weights_sha[65], spec_sha[65];
+  int rc = meta_path && weights_path ? BOVW_OK
+                                     : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) rc = bovw_sha256_file(meta_path, meta_sha, err);
+  if (!rc) rc = bovw_sha256_file(weights_path, weights_sha, err);
+  free(meta_path);
+  free(weights_path);
+  if (rc) return rc;
+  sha256_hex(spec_text, strlen(spec_text), spec_sha);
+
+  /* A folded net folded again: the count goes on from the first fold. */
+  const int before = (int)bovw_meta_number(cJSON_GetObjectItem(meta, "fold"),
+                                           "batchnorm_folded", 0);
+  cJSON *old_spec = cJSON_DetachItemFromObject(meta, "spec");
+  const char *name = bovw_meta_string(old_spec, "name", "net");
+  char new_name[300];
+  size_t n = strlen(name);
+  snprintf(new_name, sizeof new_name, "%s%s", name,
+           n >= 7 && !strcmp(name + n - 7, "-folded") ? "" : "-folded");
+  const char *dropped[] = {"fold", "history", "relu_layers"};
+  for (size_t k = 0; k < sizeof dropped / sizeof dropped[0]; k++)
+    cJSON_DeleteItemFromObject(meta, dropped[k]);
+
+  char *spec_path = bovw_path_join(out_abs, "spec.cfg");
+  char *from_abs = realpath(net_dir, NULL);
+  cJSON *spec_id = spec_path ? file_identity(spec_path, spec_sha) : NULL;
+  int ok = spec_id && cJSON_AddStringToObject(spec_id, "name", new_name) &&
+           cJSON_AddItemToObject(meta, "spec", spec_id);
+  if (!ok) cJSON_Delete(spec_id);
+  cJSON *fold = ok ? cJSON_AddObjectToObject(meta, "fold") : NULL;
+  cJSON *from = fold ? cJSON_AddObjectToObject(fold, "from") : NULL;
+  ok = from && cJSON_AddStringToObject(from, "path", from_abs ? from_abs : net_dir) &&
+       cJSON_AddStringToObject(from, "meta_sha256", meta_sha) &&
+       cJSON_AddStringToObject(from, "weights_sha256", weights_sha);
+  if (ok && old_spec) {
+    ok = cJSON_AddItemToObject(from, "spec", old_spec) != 0;
+    if (ok) old_spec = NULL;  /* from owns it now */
+  }
+  ok = ok && cJSON_AddNumberToObject(fold, "batchnorm_folded", before + folded) &&
+       cJSON_AddNumberToObject(fold, "batchnorm_kept", kept);
+  cJSON_Delete(old_spec);
+  free(spec_path);
+  free(from_abs);
+  return ok ? BOVW_OK : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+}
+
+int bovw_nn_fold_run(const char *net_dir, const char *out_dir, bovw_nn_fold_summary *summary,
+                     bovw_error *err) {
+  if (summary) memset(summary, 0, sizeof *summary);
+  /* Everything that can be checked is, before anything is made. */
+  int rc = check_new_folder(out_dir, err);
+  if (rc) return rc;
+  bovw_nn_model *model = NULL;
+  char *copy1 = strdup(out_dir), *copy2 = strdup(out_dir);
+  char *parent_abs = NULL, *out_abs = NULL, *tmp = NULL, *spec_text = NULL;
+  if (!copy1 || !copy2) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  const char *parent = dirname(copy1), *base = basename(copy2);
+  if ((rc = bovw_nn_model_open(net_dir, 1, &model, err))) goto done;
+  const int64_t params_before = trainable_count(model->net);
+  int folded;
+  if ((rc = bovw_nn_model_fold_batchnorm(model, &folded, err))) {
+    bovw_error_prefix(err, net_dir);
+    goto done;
+  }
+  const bovw_nn_spec *spec = bovw_nn_net_spec(model->net);
+  const int kept = count_kind(spec, BOVW_NN_BATCHNORM);
+  char *from_abs = realpath(net_dir, NULL);
+  rc = folded_spec_text(spec, from_abs ? from_abs : net_dir, folded, &spec_text, err);
+  free(from_abs);
+  if (rc) goto done;
+
+  /* The folder is made beside out_dir under a hidden temporary name and
+   * renamed at the end: out_dir appears whole or not at all. */
+  if ((rc = bovw_mkdir_p(parent, err))) goto done;
+  parent_abs = realpath(parent, NULL);
+  if (!parent_abs) {
+    rc = bovw_error_set(err, BOVW_ERR_IO, "%s: %s", parent, strerror(errno));
+    goto done;
+  }
+  if (asprintf(&out_abs, "%s/%s", parent_abs, base) < 0) out_abs = NULL;
+  if (!out_abs || asprintf(&tmp, "%s/.%s.tmp-XXXXXX", parent_abs, base) < 0) {
+    tmp = NULL;
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = folded_meta(model->meta, net_dir, out_abs, spec_text, folded, kept, err))) goto done;
+  if (!mkdtemp(tmp)) {
+    rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot make a folder beside it: %s", out_dir,
+                        strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  rc = bovw_nn_model_save(model, spec_text, NULL, tmp, err);
+  if (!rc && rename(tmp, out_dir) != 0)
+    rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot rename the folded net to it: %s",
+                        out_dir, strerror(errno));
+  if (rc) {
+    remove_temp_folder(tmp);
+    goto done;
+  }
+  if (summary) {
+    summary->folded = folded;
+    summary->kept = kept;
+    summary->params_before = params_before;
+    summary->params_after = trainable_count(model->net);
+  }
+done:
+  bovw_nn_model_free(model);
+  free(spec_text);
+  free(tmp);
+  free(out_abs);
+  free(parent_abs);
+  free(copy1);
+  free(copy2);
   return rc;
 }
