@@ -13,9 +13,25 @@ subset_manifest() {
 # elapsed T0: the seconds since T0 (from `date +%s.%N`), as "12.3 s".
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f s", b - a}'; }
 
-# A folder made by a script keeps the recipe (the options) it was made with
-# in DIR/recipe.txt, so that a rerun can tell its finished work from another
-# recipe's. keep_recipe DIR RECIPE writes it; recipe_is DIR RECIPE is true
-# when DIR was made with RECIPE.
-keep_recipe() { mkdir -p "$1" && printf '%s\n' "$2" > "$1/recipe.txt"; }
-recipe_is() { [ "$(cat "$1/recipe.txt" 2>/dev/null)" = "$2" ]; }
+# run_stage NAME DIR COMMAND...: runs COMMAND (the bovw program and its
+# arguments), which writes the artifact DIR, unless DIR is up to date for it:
+# made by this very command, from inputs that have not changed since, each
+# of them up to date too (`bovw status --stage`, which reads the provenance
+# every artifact records). FORCE=1 redoes it anyway. Prints the command, or
+# why the stage is redone, and its time; the command's progress shows.
+run_stage() {
+  local name=$1 dir=$2 t0 why=
+  shift 2
+  if [ "${FORCE:-0}" = 0 ]; then
+    if why=$("$1" status --stage "$dir" -- "${@:2}"); then
+      echo "== $name: up to date ($dir)"
+      return
+    fi
+    case $why in *"not made yet"*) why= ;; esac
+  fi
+  [ -z "$why" ] || echo "== $name: redo, ${why#"$dir: "}"
+  echo "== $name: $*"
+  t0=$(date +%s.%N)
+  "$@"
+  echo "== $name: $(elapsed "$t0")"
+}

@@ -31,10 +31,11 @@
 #
 # OUT_DIR gets dataset/, features/{train,test}/, codebook/ (unless
 # --codebook), encodings/{train,test}/, model/ and report/. Each stage prints
-# its command and its time; a finished stage (its meta.json, or the report's
-# report.json, exists) is reused unless --force. OUT_DIR/recipe.txt keeps the
-# options the run was made with: a rerun with other options is refused
-# rather than mixing finished stages of one recipe with new ones of another.
+# its command, its progress and its time. A rerun redoes exactly the stages
+# whose command (options, data folder, split) or inputs changed, and
+# everything downstream of them; the others are up to date and reused (each
+# artifact records what it was made from: `bovw status OUT_DIR` tells).
+# --force redoes all.
 # The environment variable BOVW names the program (default: build/bovw of
 # this repository).
 set -eu
@@ -89,25 +90,13 @@ if [ -n "$CODEBOOK" ] && [ ! -f "$CODEBOOK/meta.json" ]; then
 fi
 
 TOTAL0=$(date +%s.%N)
-# stage NAME DONE_FILE COMMAND...: runs COMMAND unless DONE_FILE exists.
-stage() {
-  local name=$1 done_file=$2 t0
-  shift 2
-  if [ "$FORCE" = 0 ] && [ -f "$done_file" ]; then
-    echo "== $name: done already ($(dirname "$done_file"))"
-    return
-  fi
-  echo "== $name: $*"
-  t0=$(date +%s.%N)
-  "$@"
-  echo "== $name: $(elapsed "$t0")"
-}
+stage() { run_stage "$@"; }
 
 if [ -n "$DATASET" ]; then
   MANIFESTS=$DATASET
 else
   MANIFESTS=$OUT/dataset
-  stage dataset "$MANIFESTS/meta.json" "$BOVW" dataset scan "$DATA" -o "$MANIFESTS" "${SPLIT[@]}" -q
+  stage dataset "$MANIFESTS" "$BOVW" dataset scan "$DATA" -o "$MANIFESTS" "${SPLIT[@]}"
 fi
 
 # With a given codebook, extract exactly as its features were extracted.
@@ -125,34 +114,25 @@ else
   RECIPE_CB=(-k "${WORDS:-600}" --samples 100000 --algorithm elkan --iterations 50)
   RECIPE_ENC=()
 fi
-# A rerun reuses finished stages, so it must be the same recipe: OUT_DIR
-# keeps the one it was made with, and another is refused (--force redoes all).
-RECIPE="extract: ${EXTRACT_OPTS[*]}; codebook: ${CODEBOOK:-${RECIPE_CB[*]} ${CODEBOOK_OPTS[*]}};\
- encode: ${RECIPE_ENC[*]} ${ENCODE_OPTS[*]}; train: $SOLVER C=$C ${TRAIN_OPTS[*]}"
-if [ "$FORCE" = 0 ] && [ -f "$OUT/recipe.txt" ] && ! recipe_is "$OUT" "$RECIPE"; then
-  echo "$me: $OUT was made with another recipe ($(cat "$OUT/recipe.txt")); use --force or another OUT_DIR" >&2
-  exit 1
-fi
-keep_recipe "$OUT" "$RECIPE"
 for part in train test; do
-  stage "extract $part" "$OUT/features/$part/meta.json" "$BOVW" extract "$MANIFESTS/$part.tsv" \
-    -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" -q "${J[@]}"
+  stage "extract $part" "$OUT/features/$part" "$BOVW" extract "$MANIFESTS/$part.tsv" \
+    -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" "${J[@]}"
 done
 
 if [ -z "$CODEBOOK" ]; then
-  stage codebook "$CB/meta.json" "$BOVW" codebook "$OUT/features/train" -o "$CB" \
-    "${RECIPE_CB[@]}" "${CODEBOOK_OPTS[@]}" -q "${J[@]}"
+  stage codebook "$CB" "$BOVW" codebook "$OUT/features/train" -o "$CB" \
+    "${RECIPE_CB[@]}" "${CODEBOOK_OPTS[@]}" "${J[@]}"
 fi
-stage "encode train" "$OUT/encodings/train/meta.json" "$BOVW" encode "$OUT/features/train" \
-  -c "$CB" -o "$OUT/encodings/train" "${RECIPE_ENC[@]}" "${ENCODE_OPTS[@]}" -q "${J[@]}"
-stage "encode test" "$OUT/encodings/test/meta.json" "$BOVW" encode "$OUT/features/test" \
-  --like "$OUT/encodings/train" -o "$OUT/encodings/test" -q "${J[@]}"
+stage "encode train" "$OUT/encodings/train" "$BOVW" encode "$OUT/features/train" \
+  -c "$CB" -o "$OUT/encodings/train" "${RECIPE_ENC[@]}" "${ENCODE_OPTS[@]}" "${J[@]}"
+stage "encode test" "$OUT/encodings/test" "$BOVW" encode "$OUT/features/test" \
+  --like "$OUT/encodings/train" -o "$OUT/encodings/test" "${J[@]}"
 REG=(--C "$C")
 [ "$SOLVER" = knn ] && REG=()  # the SVMs' regularisation does not apply
-stage train "$OUT/model/meta.json" "$BOVW" train "$OUT/encodings/train" -o "$OUT/model" \
-  --solver "$SOLVER" "${REG[@]}" "${TRAIN_OPTS[@]}" -q "${J[@]}"
-stage eval "$OUT/report/report.json" "$BOVW" eval "$OUT/model" "$OUT/encodings/test" \
-  -o "$OUT/report" -q "${J[@]}"
+stage train "$OUT/model" "$BOVW" train "$OUT/encodings/train" -o "$OUT/model" \
+  --solver "$SOLVER" "${REG[@]}" "${TRAIN_OPTS[@]}" "${J[@]}"
+stage eval "$OUT/report" "$BOVW" eval "$OUT/model" "$OUT/encodings/test" \
+  -o "$OUT/report" "${J[@]}"
 echo "== total: $(elapsed "$TOTAL0")"
 echo "== report: $OUT/report/report.md"
 sed -n '/^| /p' "$OUT/report/report.md" | head -n 7

@@ -213,7 +213,7 @@ START_TEST(test_compare_json_has_the_documented_keys_and_values) {
   cJSON *root = cJSON_Parse(text);
   ck_assert_msg(root != NULL, "compare.json is not JSON");
   const char *keys[] = {"kind", "format_version", "bovw_version", "created", "title",
-                        "num_classes", "classes", "systems"};
+                        "num_classes", "classes", "systems", "provenance"};
   size_t nkeys = sizeof keys / sizeof keys[0], i = 0;
   const cJSON *v;
   cJSON_ArrayForEach(v, root) {

@@ -197,7 +197,7 @@ START_TEST(test_report_json_has_exactly_the_documented_keys) {
   /* The keys of docs/report.md, in its order. */
   const char *keys[] = {"kind", "format_version", "bovw_version", "created",
                         "num_classes", "count", "accuracy", "mean_class_accuracy",
-                        "top5_accuracy", "classes", "confusion", "run"};
+                        "top5_accuracy", "classes", "confusion", "run", "provenance"};
   size_t nkeys = sizeof keys / sizeof keys[0], i = 0;
   const cJSON *v;
   cJSON_ArrayForEach(v, root) {

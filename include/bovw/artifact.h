@@ -26,7 +26,16 @@ cJSON *bovw_meta_new(const char *kind);
 /* Writes a JSON tree to path atomically, indented, ending with a newline. */
 int bovw_json_write(const char *path, const cJSON *root, bovw_error *err);
 
-/* Writes meta as dir/meta.json atomically (the artifact's commit point). */
+/* A copy of root with the "provenance" object of this process (see
+ * bovw/provenance.h) for an artifact in dir; NULL when out of memory. */
+cJSON *bovw_with_provenance(const cJSON *root, const char *dir);
+
+/* Reads a JSON object from path and notes the file, with its SHA-256, as an
+ * input of this process (bovw/provenance.h). */
+int bovw_json_read_noted(const char *path, cJSON **out, bovw_error *err);
+
+/* Writes meta as dir/meta.json atomically (the artifact's commit point),
+ * with this process's provenance added. */
 int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err);
 
 /* Reads dir/meta.json; when kind is not NULL, refuses another kind ("DIR is a
@@ -38,6 +47,9 @@ int bovw_meta_read(const char *dir, const char *kind, cJSON **out,
 /* Adds {"path": path, "sha256": hex} under `key` of `parent`. */
 int bovw_meta_add_file(cJSON *parent, const char *key, const char *path,
                        bovw_error *err);
+
+/* The SHA-256 of n bytes in memory, as 64 lowercase hex digits and a NUL. */
+void bovw_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* The SHA-256 of a file, as 64 lowercase hex digits and a NUL. */
 int bovw_sha256_file(const char *path, char hex[65], bovw_error *err);

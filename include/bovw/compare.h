@@ -18,6 +18,9 @@ typedef struct bovw_compare_options {
   char *const *names;
   int curve;          /* 0; 1: a learning curve, see below */
   const char *title;  /* heads compare.md; NULL: a default */
+  /* 0: reports scored on different test sets are refused (their numbers
+   * do not compare); 1: allowed, and compare.md and compare.json say so. */
+  int mixed_test_sets;
 } bovw_compare_options;
 
 void bovw_compare_options_default(bovw_compare_options *o);
@@ -52,6 +55,7 @@ typedef struct bovw_compare {
   bovw_compare_system *systems;
   size_t num_lines;        /* with curve, in the order of their first report */
   bovw_compare_line *lines;
+  int mixed_test_sets;     /* the systems were scored on different test sets */
 } bovw_compare;
 
 /* Reads the report folders dirs[0..n-1] (n >= 1) and names the systems.

@@ -194,4 +194,9 @@ int bovw_encodings_check_identity(const bovw_encodings *enc, const char *enc_nam
                                   bovw_error *err);
 void bovw_encodings_free(bovw_encodings *self);
 
+/* The SHA-256 of the manifest the encodings' images were listed in (from
+ * their features, or the manifest itself for raw pixels), or NULL when the
+ * meta.json does not record it. Points into enc->meta. */
+const char *bovw_encodings_manifest_sha256(const bovw_encodings *enc);
+
 #endif

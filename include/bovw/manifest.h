@@ -58,6 +58,14 @@ int bovw_classes_write(const char *path, const bovw_manifest *self,
 
 /* The file to open for image i: its path joined to the root. A new string
  * (free it); NULL when out of memory. */
+/* Refuses data whose classes a classifier does not know by the same index:
+ * data_names (n, the data's classes in label order) must be the first n of
+ * known (m, the classifier's). The message names the data, the first
+ * class that differs and both names ("DATA calls class 0 'cup'; the model
+ * was trained with 'Leopards' there"); `who` names the classifier. */
+int bovw_classes_check(const char *data_name, char *const *data_names, size_t n,
+                       const char *who, char *const *known, size_t m, bovw_error *err);
+
 char *bovw_manifest_resolve(const bovw_manifest *self, size_t i);
 
 #endif

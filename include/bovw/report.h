@@ -49,6 +49,13 @@ void bovw_report_free(bovw_report *self);
 int bovw_report_write(const bovw_report *self, const char *dir, const char *title,
                       const cJSON *info, bovw_error *err);
 
+/* The identity of a test set, for a report's run object under "test_set":
+ * {"count": n, "manifest_sha256": the manifest the images were listed in
+ * (null when unknown), "labels_sha256": the SHA-256 of the n labels as
+ * little-endian int32}. compare refuses reports whose test sets differ.
+ * NULL when out of memory. */
+cJSON *bovw_test_set_json(const char *manifest_sha256, const int32_t *labels, size_t n);
+
 /* Reads dir/report.json back (for compare): the fields above are filled from
  * it and *info (if not NULL) receives a copy of its "run" object (free it
  * with cJSON_Delete). Refuses another kind, a newer format version, missing

@@ -8,6 +8,7 @@
 #include "bovw/artifact.h"
 #include "bovw/classify.h"
 #include "bovw/fs.h"
+#include "bovw/manifest.h"
 #include "classify/internal.h"
 #include "io/runtime.h"
 
@@ -97,6 +98,18 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
 
 int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
                                const char *enc_name, bovw_error *err) {
-  return bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
-                                       self->dim, "model", err);
+  int rc = bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
+                                         self->dim, "model", err);
+  /* The same codebook says nothing of the classes: a label is an index
+   * into the model's class list, so other classes would be scored as the
+   * model's (cup images reported as Leopards). */
+  if (!rc && enc->class_names)
+    rc = bovw_classes_check(enc_name, enc->class_names, enc->num_classes, "model",
+                            self->class_names, self->num_classes, err);
+  const int32_t *labels = enc->labels->data;
+  for (size_t i = 0; !rc && i < enc->count; i++)
+    if (labels[i] < 0 || (size_t)labels[i] >= self->num_classes)
+      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: row %zu has label %d; the model knows "
+                          "%zu classes", enc_name, i, labels[i], self->num_classes);
+  return rc;
 }

@@ -13,5 +13,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -14,7 +14,8 @@ static const char COMPARE_HELP[] =
     "compare.md, compare.json, accuracy.svg (accuracy and mean per-class\n"
     "accuracy) and per_class.svg (recall per class and system). Training and\n"
     "inference times and model sizes come from the reports' runs. The reports\n"
-    "must have the same classes.\n\n"
+    "must have the same classes and the same test set (count, per-class\n"
+    "counts, manifest and labels, as their runs record them).\n\n"
     "  -o, --output DIR     the folder to write (required)\n"
     "      --names A,B,...  one name per report, in order (default: from each\n"
     "                       report's run, such as hist-sgd or nn-fmnist-cnn)\n"
@@ -23,9 +24,11 @@ static const char COMPARE_HELP[] =
     "                       per system name; a name SYSTEM@N sets the size N,\n"
     "                       otherwise it is the run's train_count / classes\n"
     "      --title T        the title of compare.md\n"
+    "      --mixed-test-sets  compare reports scored on different test sets\n"
+    "                       (refused otherwise); compare.md then says so\n"
     "  -h, --help           this help\n";
 
-enum { OPT_NAMES = 1000, OPT_CURVE, OPT_TITLE };
+enum { OPT_NAMES = 1000, OPT_CURVE, OPT_TITLE, OPT_MIXED };
 
 /* Splits "a,b,c" in place into *names (a new array of pointers into text). */
 static int split_names(char *text, size_t expected, char ***names) {
@@ -56,6 +59,7 @@ int cmd_compare(int argc, char **argv) {
                                           {"names", required_argument, 0, OPT_NAMES},
                                           {"curve", no_argument, 0, OPT_CURVE},
                                           {"title", required_argument, 0, OPT_TITLE},
+                                          {"mixed-test-sets", no_argument, 0, OPT_MIXED},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
   bovw_compare_options o;
@@ -70,6 +74,7 @@ int cmd_compare(int argc, char **argv) {
       case OPT_NAMES: names_text = optarg; break;
       case OPT_CURVE: o.curve = 1; break;
       case OPT_TITLE: o.title = optarg; break;
+      case OPT_MIXED: o.mixed_test_sets = 1; break;
       default: return cli_option_end(c, argv, COMPARE_HELP);
     }
   }

@@ -65,6 +65,11 @@ static cJSON *eval_run_info(const bovw_model *m, const bovw_encodings *enc, cons
        cJSON_AddNumberToObject(info, "images_per_second",
                                seconds > 0 ? (double)enc->count / seconds : 0) &&
        cJSON_AddNumberToObject(info, "threads", threads);
+  cJSON *test_set = ok ? bovw_test_set_json(bovw_encodings_manifest_sha256(enc), enc->labels->data,
+                                            enc->count)
+                       : NULL;
+  ok = ok && test_set && cJSON_AddItemToObject(info, "test_set", test_set);
+  if (!ok) cJSON_Delete(test_set);
   const cJSON *p = cJSON_GetObjectItem(enc->meta, "params");
   if (ok && p) {
     cJSON *copy = cJSON_Duplicate(p, 1);
@@ -112,12 +117,6 @@ static cJSON *fusion_run_info(const eval_system *sys, size_t count, int threads)
   return NULL;
 }
 
-/* The checksum of the manifest the encodings' images came from, or NULL. */
-static const char *manifest_sha(const bovw_encodings *enc) {
-  const cJSON *features = cJSON_GetObjectItem(enc->meta, "features");
-  return bovw_meta_string(cJSON_GetObjectItem(features, "manifest"), "sha256", NULL);
-}
-
 /* Refuses a system whose classes or images differ from the first's. */
 static int check_same_task(const eval_system *first, const eval_system *s) {
   const bovw_model *a = first->model, *b = s->model;
@@ -128,7 +127,8 @@ static int check_same_task(const eval_system *first, const eval_system *s) {
     if (strcmp(a->class_names[c], b->class_names[c]))
       return cli_fail("%s: class %zu is '%s', but '%s' in %s: fusion needs the same classes",
                       s->model_dir, c, b->class_names[c], a->class_names[c], first->model_dir);
-  const char *sha_a = manifest_sha(first->enc), *sha_b = manifest_sha(s->enc);
+  const char *sha_a = bovw_encodings_manifest_sha256(first->enc),
+             *sha_b = bovw_encodings_manifest_sha256(s->enc);
   if (s->enc->count != first->enc->count || (sha_a && sha_b && strcmp(sha_a, sha_b)) ||
       memcmp(s->enc->labels->data, first->enc->labels->data, s->enc->count * sizeof(int32_t)))
     return cli_fail("%s: not the images of %s (another manifest, count or labels): fusion "

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bovw/provenance.h"
 #include "bovw/version.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -25,6 +26,7 @@ static const command COMMANDS[] = {
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
     {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
     {"compare", cmd_compare, "reports side by side: tables, pictures, learning curves"},
+    {"status", cmd_status, "which artifacts of a run are up to date, and why not"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };
 
@@ -75,6 +77,11 @@ int main(int argc, char **argv) {
   if (!c) {
     cli_set_command("bovw");
     return cli_usage("no command '%s' (see 'bovw help')", name);
+  }
+  /* What every artifact this run writes records as its command. */
+  if (bovw_provenance_set_command(argc - 1, argv + 1)) {
+    cli_set_command("bovw");
+    return cli_fail("out of memory");
   }
   return c->run(argc - 1, argv + 1);
 }

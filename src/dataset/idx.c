@@ -14,6 +14,8 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/image.h"
+#include "bovw/artifact.h"
+#include "bovw/provenance.h"
 #include "io/runtime.h"
 
 /* Folder-safe spellings of the Fashion-MNIST labels (Xiao et al., 2017). */
@@ -49,7 +51,11 @@ int bovw_idx_read(const char *path, bovw_idx **out, bovw_error *err) {
   size_t probe_n;
   int rc = bovw_read_file(path, 0, &probe, &probe_n, err); /* names the path */
   free(probe);
+  char hex[65];
+  if (!rc) rc = bovw_sha256_file(path, hex, err);
   if (rc) return rc;
+  if (bovw_provenance_note_file(path, hex))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
   gzFile f = gzopen(path, "rb");
   if (!f) return bovw_error_set(err, BOVW_ERR_IO, "%s: cannot open: %m", path);
   bovw_idx *self = calloc(1, sizeof *self);

@@ -15,6 +15,7 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/image.h"
+#include "bovw/provenance.h"
 #include "io/runtime.h"
 
 typedef struct {
@@ -120,6 +121,9 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
     return bovw_error_set(err, BOVW_ERR_IO, "%s: %m", root);
   if (!S_ISDIR(st.st_mode))
     return bovw_error_set(err, BOVW_ERR_INVALID, "%s: not a folder", root);
+  /* The folder's listing (names, sizes, times) identifies what was scanned. */
+  if (bovw_provenance_note_folder(root))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", root);
 
   string_list classes = {0}, loose = {0}, candidates = {0};
   int32_t *candidate_class = NULL;

@@ -239,3 +239,9 @@ int bovw_encodings_check_identity(const bovw_encodings *enc, const char *enc_nam
   return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s was encoded otherwise than the %s's "
                                                 "training data", enc_name, who);
 }
+
+const char *bovw_encodings_manifest_sha256(const bovw_encodings *enc) {
+  const cJSON *features = cJSON_GetObjectItem(enc->meta, "features");
+  const cJSON *manifest = cJSON_GetObjectItem(features ? features : enc->meta, "manifest");
+  return bovw_meta_string(manifest, "sha256", NULL);
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bovw/fs.h"
+#include "bovw/provenance.h"
 #include "bovw/version.h"
 
 int bovw_artifact_begin(const char *dir, bovw_error *err) {
@@ -54,12 +55,54 @@ int bovw_json_write(const char *path, const cJSON *root, bovw_error *err) {
   return rc;
 }
 
+cJSON *bovw_with_provenance(const cJSON *root, const char *dir) {
+  cJSON *copy = cJSON_Duplicate(root, 1), *prov = bovw_provenance_json(dir);
+  cJSON_DeleteItemFromObject(copy, "provenance");
+  if (copy && prov && cJSON_AddItemToObject(copy, "provenance", prov)) return copy;
+  cJSON_Delete(copy);
+  cJSON_Delete(prov);
+  return NULL;
+}
+
 int bovw_meta_write(const char *dir, const cJSON *meta, bovw_error *err) {
   char *path = bovw_path_join(dir, "meta.json");
-  int rc = path ? bovw_json_write(path, meta, err)
-                : bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  cJSON *full = bovw_with_provenance(meta, dir);
+  int rc = path && full ? bovw_json_write(path, full, err)
+                        : bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  cJSON_Delete(full);
   free(path);
   return rc;
+}
+
+void bovw_sha256_hex(const void *data, size_t n, char hex[65]) {
+  struct sha256_ctx ctx;
+  uint8_t d[SHA256_DIGEST_SIZE];
+  sha256_init(&ctx);
+  sha256_update(&ctx, n, data);
+  sha256_digest(&ctx, sizeof d, d);
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int bovw_json_read_noted(const char *path, cJSON **out, bovw_error *err) {
+  *out = NULL;
+  unsigned char *text;
+  size_t n;
+  int rc = bovw_read_file(path, 0, &text, &n, err);
+  if (rc) return rc;
+  char hex[65];
+  bovw_sha256_hex(text, n, hex);
+  cJSON *root = cJSON_ParseWithLength((const char *)text, n);
+  free(text);
+  if (!root || !cJSON_IsObject(root)) {
+    cJSON_Delete(root);
+    return bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not a JSON object", path);
+  }
+  if (bovw_provenance_note_file(path, hex)) {
+    cJSON_Delete(root);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+  }
+  *out = root;
+  return BOVW_OK;
 }
 
 int bovw_meta_read(const char *dir, const char *kind, cJSON **out,
@@ -67,23 +110,16 @@ int bovw_meta_read(const char *dir, const char *kind, cJSON **out,
   *out = NULL;
   char *path = bovw_path_join(dir, "meta.json");
   if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
-  unsigned char *text;
-  size_t n;
-  int rc = bovw_read_file(path, 0, &text, &n, err);
-  if (rc) {
-    if (access(path, F_OK) != 0)
-      rc = bovw_error_set(err, BOVW_ERR_IO,
+  if (access(path, F_OK) != 0) {
+    free(path);
+    return bovw_error_set(err, BOVW_ERR_IO,
                           "%s: no meta.json: not a bovw artifact, or the stage "
                           "that writes it did not finish",
                           dir);
-    free(path);
-    return rc;
   }
-  cJSON *m = cJSON_ParseWithLength((const char *)text, n);
-  free(text);
-  if (!m || !cJSON_IsObject(m)) {
-    cJSON_Delete(m);
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not valid JSON", path);
+  cJSON *m;
+  int rc = bovw_json_read_noted(path, &m, err);
+  if (rc) {
     free(path);
     return rc;
   }

@@ -10,6 +10,7 @@
 
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
+#include "bovw/provenance.h"
 
 static const char HEADER[] = "path\tlabel\tclass";
 
@@ -245,6 +246,11 @@ int bovw_manifest_read(const char *path, bovw_manifest **out, bovw_error *err) {
     bovw_manifest_free(self);
     return rc;
   }
+  /* The manifest and its images are inputs of whatever this process makes. */
+  if (bovw_provenance_note_manifest(path, self)) {
+    bovw_manifest_free(self);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+  }
   *out = self;
   return BOVW_OK;
 }
@@ -274,4 +280,17 @@ int bovw_classes_write(const char *path, const bovw_manifest *self,
   for (size_t k = 0; k < self->num_classes; k++)
     fprintf(f.fp, "%s\n", self->class_names[k]);
   return bovw_atomic_commit(&f, err);
+}
+
+int bovw_classes_check(const char *data_name, char *const *data_names, size_t n,
+                       const char *who, char *const *known, size_t m, bovw_error *err) {
+  if (n > m)
+    return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s has %zu classes; the %s knows %zu",
+                          data_name, n, who, m);
+  for (size_t c = 0; c < n; c++)
+    if (strcmp(data_names[c], known[c]))
+      return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                            "%s calls class %zu '%s'; the %s was trained with '%s' there",
+                            data_name, c, data_names[c], who, known[c]);
+  return BOVW_OK;
 }

@@ -146,6 +146,41 @@ static int check_classes(const bovw_compare_system *first, const bovw_compare_sy
   return rc;
 }
 
+/* What a report says of its test set: the run's test_set object when it
+ * has one; otherwise (an older report, one made by hand) the count and the
+ * support of each class, which the report always has. Writes a description
+ * of the first difference from first's into what; 0 when the same. */
+static int other_test_set(const bovw_compare_system *first, const bovw_compare_system *s,
+                          char *what, size_t size) {
+  const bovw_report *a = first->report, *b = s->report;
+  const cJSON *ta = cJSON_GetObjectItem(first->run, "test_set"),
+              *tb = cJSON_GetObjectItem(s->run, "test_set");
+  if (a->count != b->count) {
+    snprintf(what, size, "%zu test images against %zu", b->count, a->count);
+    return 1;
+  }
+  for (size_t c = 0; c < a->num_classes; c++)
+    if (a->support[c] != b->support[c]) {
+      snprintf(what, size, "%lld test images of class \"%s\" against %lld",
+               (long long)b->support[c], a->class_names[c], (long long)a->support[c]);
+      return 1;
+    }
+  if (!ta || !tb) return 0;
+  const char *ma = bovw_meta_string(ta, "manifest_sha256", NULL),
+             *mb = bovw_meta_string(tb, "manifest_sha256", NULL);
+  if (ma && mb && strcmp(ma, mb)) {
+    snprintf(what, size, "images from another manifest (sha256 %.12s..., not %.12s...)", mb, ma);
+    return 1;
+  }
+  const char *la = bovw_meta_string(ta, "labels_sha256", NULL),
+             *lb = bovw_meta_string(tb, "labels_sha256", NULL);
+  if (la && lb && strcmp(la, lb)) {
+    snprintf(what, size, "the same counts, but the labels in another order");
+    return 1;
+  }
+  return 0;
+}
+
 /* Names without curve: given ones must differ; derived ones that collide
  * get their folder's name added, then their position if that is not
  * enough. Each round finds all the clashes before renaming, so that both
@@ -266,6 +301,18 @@ int bovw_compare_new(char *const *dirs, size_t n, const bovw_compare_options *o,
     }
     if ((rc = bovw_report_read(dirs[i], &s->report, &s->run, err))) break;
     if (i > 0 && (rc = check_classes(&self->systems[0], s, err))) break;
+    char what[256];
+    if (i > 0 && other_test_set(&self->systems[0], s, what, sizeof what)) {
+      if (!o->mixed_test_sets) {
+        rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                            "%s/report.json was scored on another test set than %s/report.json "
+                            "(%s): its numbers do not compare; --mixed-test-sets compares them "
+                            "anyway",
+                            s->dir, self->systems[0].dir, what);
+        break;
+      }
+      self->mixed_test_sets = 1;
+    }
     take_run_numbers(s);
     char *name = o->names ? strdup(o->names[i]) : derived_name(s->run, s->dir);
     if (!name) {

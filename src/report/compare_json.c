@@ -114,6 +114,7 @@ static cJSON *compare_to_json(const bovw_compare *self) {
     ok = curve && cJSON_AddItemToObject(root, "curve", curve);
     if (!ok) cJSON_Delete(curve);
   }
+  if (ok && self->mixed_test_sets) ok = cJSON_AddTrueToObject(root, "mixed_test_sets") != NULL;
   if (!ok) {
     cJSON_Delete(root);
     return NULL;
@@ -157,8 +158,10 @@ int bovw_compare_write(const bovw_compare *self, const char *dir, bovw_error *er
     return rc;
   char *path = bovw_path_join(dir, "compare.json");
   cJSON *root = path ? compare_to_json(self) : NULL;
-  rc = root ? bovw_json_write(path, root, err)
+  cJSON *full = root ? bovw_with_provenance(root, dir) : NULL;
+  rc = full ? bovw_json_write(path, full, err)
             : bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", dir);
+  cJSON_Delete(full);
   cJSON_Delete(root);
   free(path);
   return rc;

@@ -188,6 +188,9 @@ int bovw_compare_write_markdown(const bovw_compare *self, const char *path,
           "give (" ABSENT " when they do not).\n\n",
           self->count, self->count == 1 ? "report" : "reports",
           self->systems[0].report->num_classes);
+  if (self->mixed_test_sets)
+    fputs("**Warning: these reports were scored on different test sets** (given with "
+          "--mixed-test-sets): their numbers do not measure the same thing.\n\n", f);
   put_summary(f, self);
   if ((self->curve && (rc = put_curve(f, self))) || (rc = put_classes(f, self))) {
     bovw_atomic_abort(&af);

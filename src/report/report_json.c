@@ -100,7 +100,10 @@ int bovw_report_write(const bovw_report *self, const char *dir, const char *titl
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", json_path);
     goto done;
   }
-  rc = bovw_json_write(json_path, root, err);
+  cJSON *full = bovw_with_provenance(root, dir);
+  rc = full ? bovw_json_write(json_path, full, err)
+            : bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", json_path);
+  cJSON_Delete(full);
 done:
   cJSON_Delete(root);
   free(json_path);
@@ -265,15 +268,12 @@ int bovw_report_read(const char *dir, bovw_report **out, cJSON **info,
   if (info) *info = NULL;
   char *path = join(dir, "report.json", err);
   if (!path) return BOVW_ERR_NOMEM;
-  unsigned char *text;
-  size_t n;
-  int rc = bovw_read_file(path, 0, &text, &n, err);
+  cJSON *root;
+  int rc = bovw_json_read_noted(path, &root, err);
   if (rc) {
     free(path);
     return rc;
   }
-  cJSON *root = cJSON_ParseWithLength((const char *)text, n);
-  free(text);
   bovw_report *r = NULL;
   const char *kind = bovw_meta_string(root, "kind", NULL);
   double version = bovw_meta_number(root, "format_version", -1);
@@ -309,4 +309,17 @@ int bovw_report_read(const char *dir, bovw_report **out, cJSON **info,
   }
   *out = r;
   return BOVW_OK;
+}
+
+cJSON *bovw_test_set_json(const char *manifest_sha256, const int32_t *labels, size_t n) {
+  char hex[65];
+  bovw_sha256_hex(labels, n * sizeof *labels, hex);  /* little-endian hosts only */
+  cJSON *t = cJSON_CreateObject();
+  int ok = t && cJSON_AddNumberToObject(t, "count", (double)n) &&
+           (manifest_sha256 ? cJSON_AddStringToObject(t, "manifest_sha256", manifest_sha256) != NULL
+                            : cJSON_AddNullToObject(t, "manifest_sha256") != NULL) &&
+           cJSON_AddStringToObject(t, "labels_sha256", hex);
+  if (ok) return t;
+  cJSON_Delete(t);
+  return NULL;
 }

@@ -1,0 +1,69 @@
+/* provenance.h: what an artifact was made from, recorded in its meta.json
+ * (or report.json), and whether that still holds.
+ *
+ * A bovw process runs one stage. While it works, the readers note every
+ * input they open: an artifact's meta.json and a manifest by their SHA-256,
+ * the images a manifest lists by a digest of their paths, sizes and
+ * modification times, an image folder the same way. Every meta.json and
+ * report.json written afterwards gets a "provenance" object:
+ *   {"command": [...], "cwd": "/abs", "inputs": [{"kind", "path", "digest"}...]}
+ * with the command line (program name and -q left out) and the inputs in
+ * the order first read. The identities are digests of small files, never
+ * of a large array store: a rebuilt parent has a new meta.json (its time
+ * and statistics), so its children see it as changed.
+ *
+ * An artifact is up to date when every input still has its recorded digest
+ * and every input that is itself an artifact is up to date: make's rule,
+ * with digests instead of times. A script asks it of a stage with the
+ * command it would run (bovw status --stage DIR -- COMMAND...).
+ *
+ * The record is per process (a library user who runs several stages in one
+ * process calls bovw_provenance_reset between them); it is guarded by a
+ * lock, so readers on several threads may note inputs. */
+#ifndef BOVW_PROVENANCE_H
+#define BOVW_PROVENANCE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "bovw/error.h"
+#include "bovw/manifest.h"
+
+/* The command being run: argv[0..argc-1] from the subcommand's name on.
+ * Copied; -q and --quiet are left out (they change no result). */
+int bovw_provenance_set_command(int argc, char *const *argv);
+
+/* Forgets the command and the inputs noted so far. */
+void bovw_provenance_reset(void);
+
+/* Notes a file read in full, with the SHA-256 of its content (hex), e.g. a
+ * meta.json. A path noted twice is kept once. */
+int bovw_provenance_note_file(const char *path, const char *sha256_hex);
+
+/* Notes a manifest (its SHA-256 from reading it) and the images it lists. */
+int bovw_provenance_note_manifest(const char *path, const bovw_manifest *m);
+
+/* Notes an image folder a dataset was scanned from. */
+int bovw_provenance_note_folder(const char *path);
+
+/* The provenance object of what this process did so far, leaving out the
+ * inputs inside `own_dir` (an artifact that reads its own older files is
+ * not its own input). NULL when out of memory. */
+cJSON *bovw_provenance_json(const char *own_dir);
+
+/* ---- checking -------------------------------------------------------------- */
+
+/* Whether the artifact in dir (its meta.json, or report.json for a report)
+ * is up to date: 0 when it is, 1 when not, with the reason in why ("input
+ * /x/train.tsv changed", "upstream /x/codebook is out of date: ..."); < 0 on
+ * error (err set). With command (argc > 0), the recorded command must also
+ * be this one, in the same working folder. */
+int bovw_provenance_check(const char *dir, int argc, char *const *argv, char *why,
+                          size_t why_size, bovw_error *err);
+
+/* The file of an artifact folder that carries its provenance: meta.json,
+ * report.json or compare.json, the first that exists; a new string, or
+ * NULL when there is none (or out of memory). */
+char *bovw_provenance_file(const char *dir);
+
+#endif

@@ -1,0 +1,373 @@
+/* provenance.c: the inputs a process read, recorded in what it writes, and
+ * the check that they are still the same (see include/bovw/provenance.h). */
+#define _GNU_SOURCE
+#include "bovw/provenance.h"
+
+#include <dirent.h>
+#include <libgen.h>
+#include <nettle/sha2.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bovw/artifact.h"
+#include "bovw/fs.h"
+
+typedef struct {
+  char *kind, *path, *digest;
+} input;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char **command;
+static int command_len;
+static input *inputs;
+static size_t num_inputs, cap_inputs;
+
+static int is_quiet(const char *arg) { return !strcmp(arg, "-q") || !strcmp(arg, "--quiet"); }
+
+int bovw_provenance_set_command(int argc, char *const *argv) {
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < command_len; i++) free(command[i]);
+  free(command);
+  command_len = 0;
+  int ok = (command = calloc((size_t)argc + 1, sizeof *command)) != NULL;
+  for (int i = 0; ok && i < argc; i++)
+    if (!is_quiet(argv[i])) ok = (command[command_len++] = strdup(argv[i])) != NULL;
+  pthread_mutex_unlock(&lock);
+  return ok ? BOVW_OK : BOVW_ERR_NOMEM;
+}
+
+void bovw_provenance_reset(void) {
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < command_len; i++) free(command[i]);
+  free(command);
+  command = NULL;
+  command_len = 0;
+  for (size_t i = 0; i < num_inputs; i++) {
+    free(inputs[i].kind);
+    free(inputs[i].path);
+    free(inputs[i].digest);
+  }
+  free(inputs);
+  inputs = NULL;
+  num_inputs = cap_inputs = 0;
+  pthread_mutex_unlock(&lock);
+}
+
+/* Adds (kind, absolute path, digest) unless the same kind and path is
+ * there; takes nothing over. */
+static int note(const char *kind, const char *path, const char *digest) {
+  char *abs = realpath(path, NULL);
+  if (!abs) abs = strdup(path);
+  if (!abs) return BOVW_ERR_NOMEM;
+  int rc = BOVW_OK;
+  pthread_mutex_lock(&lock);
+  for (size_t i = 0; i < num_inputs; i++)
+    if (!strcmp(inputs[i].kind, kind) && !strcmp(inputs[i].path, abs)) goto done;
+  if (num_inputs == cap_inputs) {
+    size_t cap = cap_inputs ? 2 * cap_inputs : 8;
+    input *grown = realloc(inputs, cap * sizeof *grown);
+    if (!grown) {
+      rc = BOVW_ERR_NOMEM;
+      goto done;
+    }
+    inputs = grown;
+    cap_inputs = cap;
+  }
+  input in = {strdup(kind), abs, strdup(digest)};
+  if (!in.kind || !in.digest) {
+    free(in.kind);
+    free(in.digest);
+    rc = BOVW_ERR_NOMEM;
+    goto done;
+  }
+  inputs[num_inputs++] = in;
+  abs = NULL;
+done:
+  pthread_mutex_unlock(&lock);
+  free(abs);
+  return rc;
+}
+
+int bovw_provenance_note_file(const char *path, const char *sha256_hex) {
+  return note("file", path, sha256_hex);
+}
+
+/* ---- digests of what is too large to hash: names, sizes, times ------------- */
+
+static void hex_digest(struct sha256_ctx *ctx, char hex[65]) {
+  uint8_t d[SHA256_DIGEST_SIZE];
+  sha256_digest(ctx, sizeof d, d);
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++) sprintf(hex + 2 * i, "%02x", d[i]);
+}
+
+/* One line of a listing: name, size and modification time of a file, or
+ * "-" when it cannot be read. */
+static void hash_stat(struct sha256_ctx *ctx, const char *name, const char *path) {
+  struct stat st;
+  char line[96];
+  int n = stat(path, &st) == 0
+              ? snprintf(line, sizeof line, "\t%lld\t%lld.%09ld\n", (long long)st.st_size,
+                         (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
+              : snprintf(line, sizeof line, "\t-\n");
+  sha256_update(ctx, strlen(name), (const uint8_t *)name);
+  sha256_update(ctx, (size_t)n, (const uint8_t *)line);
+}
+
+static int manifest_digest(const bovw_manifest *m, char hex[65]) {
+  struct sha256_ctx ctx;
+  sha256_init(&ctx);
+  for (size_t i = 0; i < m->count; i++) {
+    char *path = bovw_manifest_resolve(m, i);
+    if (!path) return BOVW_ERR_NOMEM;
+    hash_stat(&ctx, path, path);
+    free(path);
+  }
+  hex_digest(&ctx, hex);
+  return BOVW_OK;
+}
+
+int bovw_provenance_note_manifest(const char *path, const bovw_manifest *m) {
+  char hex[65];
+  int rc = note("file", path, m->sha256);
+  if (!rc) rc = manifest_digest(m, hex);
+  if (!rc) rc = note("images", path, hex);
+  return rc;
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files under dir (relative names from prefix), in name order at each
+ * level, into ctx. Links are followed as the scan follows them. */
+static int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *prefix, int depth) {
+  if (depth > 64) return BOVW_OK;
+  DIR *d = opendir(dir);
+  if (!d) {
+    hash_stat(ctx, prefix, dir);
+    return BOVW_OK;
+  }
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  int rc = BOVW_OK;
+  struct dirent *e;
+  while (!rc && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 64;
+      char **grown = realloc(names, cap * sizeof *grown);
+      if (!grown) rc = BOVW_ERR_NOMEM;
+      else names = grown;
+    }
+    if (!rc && !(names[n++] = strdup(e->d_name))) rc = BOVW_ERR_NOMEM;
+  }
+  closedir(d);
+  if (!rc) qsort(names, n, sizeof *names, by_name);
+  for (size_t i = 0; !rc && i < n; i++) {
+    char *path = bovw_path_join(dir, names[i]), *rel = NULL;
+    if (!path || asprintf(&rel, "%s/%s", prefix, names[i]) < 0) rel = NULL;
+    struct stat st;
+    if (!path || !rel) rc = BOVW_ERR_NOMEM;
+    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = hash_tree(ctx, path, rel, depth + 1);
+    else hash_stat(ctx, rel, path);
+    free(path);
+    free(rel);
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return rc;
+}
+
+static int folder_digest(const char *path, char hex[65]) {
+  struct sha256_ctx ctx;
+  sha256_init(&ctx);
+  int rc = hash_tree(&ctx, path, ".", 0);
+  hex_digest(&ctx, hex);
+  return rc;
+}
+
+int bovw_provenance_note_folder(const char *path) {
+  char hex[65];
+  int rc = folder_digest(path, hex);
+  return rc ? rc : note("folder", path, hex);
+}
+
+/* Whether path lies inside dir (both made absolute). */
+static int inside(const char *path, const char *dir) {
+  if (!dir) return 0;
+  char *abs = realpath(dir, NULL);
+  if (!abs) return 0;
+  size_t n = strlen(abs);
+  int in = !strncmp(path, abs, n) && path[n] == '/';
+  free(abs);
+  return in;
+}
+
+cJSON *bovw_provenance_json(const char *own_dir) {
+  cJSON *p = cJSON_CreateObject(), *cmd = cJSON_AddArrayToObject(p, "command");
+  char *cwd = getcwd(NULL, 0);
+  int ok = p && cmd && cwd && cJSON_AddStringToObject(p, "cwd", cwd);
+  free(cwd);
+  cJSON *list = ok ? cJSON_AddArrayToObject(p, "inputs") : NULL;
+  ok = ok && list;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; ok && i < command_len; i++)
+    ok = cJSON_AddItemToArray(cmd, cJSON_CreateString(command[i]));
+  for (size_t i = 0; ok && i < num_inputs; i++) {
+    if (inside(inputs[i].path, own_dir)) continue;
+    cJSON *one = cJSON_CreateObject();
+    ok = one && cJSON_AddItemToArray(list, one) &&
+         cJSON_AddStringToObject(one, "kind", inputs[i].kind) &&
+         cJSON_AddStringToObject(one, "path", inputs[i].path) &&
+         cJSON_AddStringToObject(one, "digest", inputs[i].digest);
+  }
+  pthread_mutex_unlock(&lock);
+  if (!ok) {
+    cJSON_Delete(p);
+    return NULL;
+  }
+  return p;
+}
+
+/* ---- checking -------------------------------------------------------------- */
+
+static const char *const ARTIFACT_FILES[] = {"meta.json", "report.json", "compare.json"};
+
+char *bovw_provenance_file(const char *dir) {
+  for (size_t i = 0; i < sizeof ARTIFACT_FILES / sizeof *ARTIFACT_FILES; i++) {
+    char *path = bovw_path_join(dir, ARTIFACT_FILES[i]);
+    if (!path || access(path, F_OK) == 0) return path;
+    free(path);
+  }
+  return NULL;
+}
+
+/* Whether a recorded input is itself an artifact's file: its folder. */
+static char *artifact_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return NULL;
+  for (size_t i = 0; i < sizeof ARTIFACT_FILES / sizeof *ARTIFACT_FILES; i++)
+    if (!strcmp(slash + 1, ARTIFACT_FILES[i])) return strndup(path, (size_t)(slash - path));
+  return NULL;
+}
+
+/* The digest an input has now, into hex ("" when it is gone). */
+static int current_digest(const char *kind, const char *path, char hex[65], bovw_error *err) {
+  hex[0] = '\0';
+  if (access(path, F_OK) != 0) return BOVW_OK;
+  if (!strcmp(kind, "file")) {
+    bovw_error ignored;
+    if (bovw_sha256_file(path, hex, &ignored)) hex[0] = '\0';
+    return BOVW_OK;
+  }
+  if (!strcmp(kind, "folder")) return folder_digest(path, hex) ? bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory") : BOVW_OK;
+  if (!strcmp(kind, "images")) {
+    bovw_manifest *m;
+    bovw_error ignored;
+    if (bovw_manifest_read(path, &m, &ignored)) return BOVW_OK;
+    int rc = manifest_digest(m, hex);
+    bovw_manifest_free(m);
+    return rc ? bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory") : BOVW_OK;
+  }
+  snprintf(hex, 65, "?");  /* a kind this bovw does not know: never the same */
+  return BOVW_OK;
+}
+
+static const char *input_words(const char *kind) {
+  return !strcmp(kind, "images") ? "the images listed in"
+         : !strcmp(kind, "folder") ? "the image folder"
+                                   : "input";
+}
+
+/* What check() returns for an artifact that is not up to date; errors are
+ * the BOVW_ERR_ codes. */
+enum { STALE = 100 };
+
+static int command_differs(const cJSON *prov, int argc, char *const *argv, char *why,
+                           size_t why_size) {
+  const cJSON *cmd = cJSON_GetObjectItem(prov, "command");
+  int at = 0, n = cJSON_GetArraySize(cmd);
+  for (int i = 0; i < argc; i++) {
+    if (is_quiet(argv[i])) continue;
+    const char *was = cJSON_GetStringValue(cJSON_GetArrayItem(cmd, at));
+    if (!was || strcmp(was, argv[i])) {
+      snprintf(why, why_size, "made by another command: '%s' where it had '%s'", argv[i],
+               was ? was : "nothing");
+      return STALE;
+    }
+    at++;
+  }
+  if (at != n) {
+    snprintf(why, why_size, "made by another command: '%s' is not given now",
+             cJSON_GetStringValue(cJSON_GetArrayItem(cmd, at)));
+    return STALE;
+  }
+  char *cwd = getcwd(NULL, 0);
+  const char *was = bovw_meta_string(prov, "cwd", "");
+  int other = !cwd || strcmp(cwd, was);
+  if (other) snprintf(why, why_size, "made from another working folder (%s)", was);
+  free(cwd);
+  return other ? STALE : BOVW_OK;
+}
+
+static int check(const char *dir, int argc, char *const *argv, int depth, char *why,
+                 size_t why_size, bovw_error *err) {
+  char *file = bovw_provenance_file(dir);
+  if (!file) {
+    snprintf(why, why_size, "not made yet (no meta.json or report.json)");
+    return STALE;
+  }
+  unsigned char *text = NULL;
+  size_t n;
+  cJSON *root = NULL;
+  int rc = bovw_read_file(file, 0, &text, &n, err);
+  if (!rc && !(root = cJSON_ParseWithLength((const char *)text, n)))
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not valid JSON", file);
+  free(text);
+  const cJSON *prov = cJSON_GetObjectItem(root, "provenance");
+  if (!rc && !cJSON_IsObject(prov)) {
+    snprintf(why, why_size, "%s records no provenance (made by an older bovw)", file);
+    rc = STALE;
+  }
+  if (!rc && argc > 0) rc = command_differs(prov, argc, argv, why, why_size);
+  const cJSON *in;
+  cJSON_ArrayForEach(in, cJSON_GetObjectItem(prov, "inputs")) {
+    if (rc) break;
+    const char *kind = bovw_meta_string(in, "kind", "?"), *path = bovw_meta_string(in, "path", "");
+    const char *was = bovw_meta_string(in, "digest", "");
+    char now[65];
+    if ((rc = current_digest(kind, path, now, err))) break;
+    if (!now[0]) {
+      snprintf(why, why_size, "%s %s is gone", input_words(kind), path);
+      rc = STALE;
+    } else if (strcmp(now, was)) {
+      snprintf(why, why_size, "%s %s changed", input_words(kind), path);
+      rc = STALE;
+    } else if (depth < 32) {
+      char *parent = artifact_of(path);
+      if (parent) {
+        char inner[512];
+        rc = check(parent, 0, NULL, depth + 1, inner, sizeof inner, err);
+        if (rc == STALE) {
+          int used = snprintf(why, why_size, "upstream %s is out of date: ", parent);
+          if (used >= 0 && (size_t)used < why_size) strncat(why, inner, why_size - (size_t)used - 1);
+        }
+        free(parent);
+      }
+    }
+  }
+  cJSON_Delete(root);
+  free(file);
+  return rc;
+}
+
+int bovw_provenance_check(const char *dir, int argc, char *const *argv, char *why,
+                          size_t why_size, bovw_error *err) {
+  if (why_size) why[0] = '\0';
+  int rc = check(dir, argc, argv, 0, why, why_size, err);
+  return rc == STALE ? 1 : rc ? -1 : 0;
+}
