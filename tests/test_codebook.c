@@ -195,10 +195,10 @@ START_TEST(test_gmm_log_likelihood_increases_with_em) {
   double ll1, ll20;
   float *m, *v, *p;
   bovw_error err;
-  ck_assert_msg(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 1, 1, &m, &v, &p, &ll1, &err) == 0, "%s",
+  ck_assert_msg(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 1, 1, &m, &v, &p, &ll1, NULL, &err) == 0, "%s",
                 err.message);
   free(m); free(v); free(p);
-  ck_assert_int_eq(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 20, 1, &m, &v, &p, &ll20, &err), 0);
+  ck_assert_int_eq(bovw_gmm_fit(x, 3000, 6, r.centers, 8, 20, 1, &m, &v, &p, &ll20, NULL, &err), 0);
   ck_assert_msg(ll20 >= ll1, "log-likelihood fell: %g after 1, %g after 20", ll1, ll20);
   double psum = 0;
   for (int c = 0; c < 8; c++) {

@@ -116,7 +116,8 @@ void bovw_pca_apply(const bovw_pca *self, float *in, size_t n, float *out);
  * log-likelihood. */
 int bovw_gmm_fit(const float *data, size_t n, int dim, const float *centers, int k,
                  int iterations, int threads, float **means, float **variances,
-                 float **priors, double *loglik, bovw_error *err);
+                 float **priors, double *loglik, const bovw_monitor *monitor,
+                 bovw_error *err);
 
 /* ---- the codebook artifact ---------------------------------------------------- */
 

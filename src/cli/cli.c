@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/runtime.h"
+
 static const char *command_name = "bovw";
 
 void cli_set_command(const char *name) { command_name = name; }
@@ -102,19 +104,42 @@ int cli_parse_seed(const char *option, const char *text, uint64_t *out) {
 
 enum { LINE_EVERY_SECONDS = 5, BAR_WIDTH = 30 };
 
+/* "1h02m", "3m05s", "42s": a duration as a person reads it. */
+static void put_duration(char *out, size_t size, double seconds) {
+  long s = (long)(seconds + 0.5);
+  if (s >= 3600) snprintf(out, size, "%ldh%02ldm", s / 3600, s / 60 % 60);
+  else if (s >= 60) snprintf(out, size, "%ldm%02lds", s / 60, s % 60);
+  else snprintf(out, size, "%lds", s);
+}
+
 static void progress_cb(void *ctx, const char *what, size_t done, size_t total) {
   cli_progress *self = ctx;
   if (self->quiet) return;
-  time_t now = time(NULL);
-  long elapsed = (long)(now - self->started);
+  double now = bovw_now();
+  /* Each task (k-means, then the assignment, ...) has its own clock: the
+   * ETA extrapolates the task's own rate. */
+  if (strncmp(self->task, what, sizeof self->task - 1) != 0 || done < self->task_done) {
+    snprintf(self->task, sizeof self->task, "%s", what);
+    self->task_started = now;
+  }
+  self->task_done = done;
+  char elapsed[32], eta[48] = "";
+  put_duration(elapsed, sizeof elapsed, now - self->started);
+  if (done > 0 && done < total) {
+    char left[32];
+    put_duration(left, sizeof left,
+                 (now - self->task_started) * (double)(total - done) / (double)done);
+    snprintf(eta, sizeof eta, ", ETA %s", left);
+  }
+  double pct = total ? 100.0 * (double)done / (double)total : 100.0;
   if (self->tty) {
-    if (now == self->last && done != total && self->bar_shown) return;
+    if (now - self->last < 0.2 && done != total && self->bar_shown) return;
     int fill = total ? (int)((double)done / (double)total * BAR_WIDTH) : BAR_WIDTH;
     char bar[BAR_WIDTH + 1];
     for (int i = 0; i < BAR_WIDTH; i++) bar[i] = i < fill ? '=' : ' ';
     bar[BAR_WIDTH] = '\0';
-    fprintf(stderr, "\r%s [%s] %zu/%zu %3.0f%% %lds", what, bar, done, total,
-            total ? 100.0 * (double)done / (double)total : 100.0, elapsed);
+    fprintf(stderr, "\r%s [%s] %zu/%zu %3.0f%% %s%s\033[K", what, bar, done, total, pct,
+            elapsed, eta);
     self->bar_shown = 1;
     if (done == total) {
       fputc('\n', stderr);
@@ -122,9 +147,8 @@ static void progress_cb(void *ctx, const char *what, size_t done, size_t total) 
     }
   } else {
     if (done != total && now - self->last < LINE_EVERY_SECONDS) return;
-    fprintf(stderr, "%s: %s %zu/%zu (%.0f%%) %lds\n", command_name, what, done,
-            total, total ? 100.0 * (double)done / (double)total : 100.0,
-            elapsed);
+    fprintf(stderr, "%s: %s %zu/%zu (%.0f%%) %s%s\n", command_name, what, done, total, pct,
+            elapsed, eta);
   }
   self->last = now;
 }
@@ -143,7 +167,7 @@ bovw_monitor cli_progress_monitor(cli_progress *self, int quiet) {
   memset(self, 0, sizeof *self);
   self->quiet = quiet;
   self->tty = isatty(STDERR_FILENO);
-  self->started = self->last = time(NULL);
+  self->started = self->last = self->task_started = bovw_now();
   return (bovw_monitor){progress_cb, warning_cb, self};
 }
 

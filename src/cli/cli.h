@@ -48,12 +48,16 @@ int cli_parse_double(const char *option, const char *text, double min,
 int cli_parse_seed(const char *option, const char *text, uint64_t *out);
 
 /* Progress on stderr: a bar redrawn in place on a terminal, otherwise a line
- * every few seconds and one at the end. Warnings are printed as
+ * every few seconds and one at the end, each with the time so far and, for
+ * an unfinished task, its ETA from the task's own rate. Warnings are printed as
  * "bovw CMD: warning: ..." and counted. `quiet` silences progress (warnings
  * still print). */
 typedef struct cli_progress {
   int quiet, tty, bar_shown;
-  time_t started, last;
+  double started, last;   /* bovw_now() of the start and of the last line */
+  char task[64];          /* the task being timed for the ETA */
+  double task_started;
+  size_t task_done;
   size_t warnings;
 } cli_progress;
 

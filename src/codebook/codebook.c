@@ -11,6 +11,7 @@
 #include "bovw/codebook.h"
 #include "bovw/fs.h"
 #include "codebook/internal.h"
+#include "codebook/vl_progress.h"
 #include "io/runtime.h"
 
 void bovw_codebook_options_default(bovw_codebook_options *o) {
@@ -85,7 +86,8 @@ static int write_matrix(const char *dir, const char *name, const float *data,
  * then EM (VLFeat). */
 int bovw_gmm_fit(const float *data, size_t n, int dim, const float *centers, int k,
                  int iterations, int threads, float **means, float **variances,
-                 float **priors, double *loglik, bovw_error *err) {
+                 float **priors, double *loglik, const bovw_monitor *monitor,
+                 bovw_error *err) {
   int32_t *assign = malloc(n * sizeof *assign);
   double *var = calloc((size_t)k * dim, sizeof *var), *cnt = calloc((size_t)k, sizeof *cnt);
   float *m = malloc((size_t)k * dim * sizeof *m), *v = malloc((size_t)k * dim * sizeof *v);
@@ -141,7 +143,10 @@ int bovw_gmm_fit(const float *data, size_t n, int dim, const float *centers, int
   vl_gmm_set_max_num_iterations(gmm, (vl_size)iterations);
   vl_gmm_set_covariance_lower_bound(gmm, floor_var);
   vl_set_num_threads((vl_size)(threads > 0 ? threads : 0));
+  vl_gmm_set_verbosity(gmm, 1);  /* its iteration messages are the progress */
+  bovw_vl_progress_begin(monitor, "GMM (EM)", (size_t)iterations);
   *loglik = vl_gmm_em(gmm, data, (vl_size)n);
+  bovw_vl_progress_end();
   memcpy(m, vl_gmm_get_means(gmm), (size_t)k * dim * sizeof *m);
   memcpy(v, vl_gmm_get_covariances(gmm), (size_t)k * dim * sizeof *v);
   memcpy(p, vl_gmm_get_priors(gmm), (size_t)k * sizeof *p);
@@ -252,7 +257,7 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
   if (!rc && o->gmm) {
     double t = bovw_now();
     rc = bovw_gmm_fit(data, n, cb.dim, km.centers, o->k, o->iterations, o->threads,
-                 &cb.gmm_means, &cb.gmm_variances, &cb.gmm_priors, &loglik, err);
+                 &cb.gmm_means, &cb.gmm_variances, &cb.gmm_priors, &loglik, monitor, err);
     t_gmm = bovw_now() - t;
   }
 

@@ -23,6 +23,7 @@
 #include "bovw/rng.h"
 #include "simd.h"
 #include "io/runtime.h"
+#include "codebook/vl_progress.h"
 
 enum { BLOCK_ROWS = 2048 };
 
@@ -406,7 +407,8 @@ static double available_bytes(void) {
 static int vlfeat_kmeans(const float *data, size_t n, int dim, int k,
                          bovw_kmeans_algorithm algorithm, bovw_kmeans_init init,
                          int iterations, int repetitions, uint64_t seed, int threads,
-                         bovw_kmeans_result *out, bovw_error *err) {
+                         const bovw_monitor *monitor, bovw_kmeans_result *out,
+                         bovw_error *err) {
   VlKMeans *km = vl_kmeans_new(VL_TYPE_FLOAT, VlDistanceL2);
   if (!km) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for k-means");
   vl_kmeans_set_algorithm(km, algorithm == BOVW_KMEANS_ELKAN ? VlKMeansElkan
@@ -423,7 +425,10 @@ static int vlfeat_kmeans(const float *data, size_t n, int dim, int k,
   vl_set_num_threads((vl_size)threads);
   /* VLFeat draws from the calling thread's generator: seed it. */
   vl_rand_seed(vl_get_rand(), (vl_uint32)(seed ^ (seed >> 32)));
+  vl_kmeans_set_verbosity(km, 1);  /* its iteration messages are the progress */
+  bovw_vl_progress_begin(monitor, "k-means", (size_t)iterations * (size_t)(repetitions > 0 ? repetitions : 1));
   out->energy = vl_kmeans_cluster(km, data, (vl_size)dim, (vl_size)n, (vl_size)k);
+  bovw_vl_progress_end();
   out->iterations = iterations;
   out->centers = malloc((size_t)k * dim * sizeof(float));
   if (!out->centers) {
@@ -468,7 +473,7 @@ int bovw_kmeans(const float *data, size_t n, int dim, int k,
   }
   if (algorithm != BOVW_KMEANS_BLAS)
     return vlfeat_kmeans(data, n, dim, k, algorithm, init, iterations, repetitions, seed,
-                         threads, out, err);
+                         threads, monitor, out, err);
 
   int reps = repetitions > 0 ? repetitions : 1;
   for (int r = 0; r < reps; r++) {

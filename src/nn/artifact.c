@@ -13,6 +13,7 @@
 
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
+#include "bovw/manifest.h"
 #include "nn/internal.h"
 
 void bovw_nn_model_free(bovw_nn_model *self) {
@@ -253,15 +254,8 @@ int bovw_nn_model_check_encodings(const bovw_nn_model *self, const bovw_encoding
 
 int bovw_nn_model_check_classes(const bovw_nn_model *self, const bovw_nn_data *data,
                                 const char *data_name, bovw_error *err) {
-  if (data->num_classes > self->num_classes)
-    return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s has %zu classes; the net knows %zu",
-                          data_name, data->num_classes, self->num_classes);
-  for (size_t c = 0; c < data->num_classes; c++)
-    if (strcmp(data->class_names[c], self->class_names[c]))
-      return bovw_error_set(err, BOVW_ERR_MISMATCH,
-                            "%s calls class %zu '%s'; the net was trained with '%s' there",
-                            data_name, c, data->class_names[c], self->class_names[c]);
-  return BOVW_OK;
+  return bovw_classes_check(data_name, data->class_names, data->num_classes, "net",
+                            self->class_names, self->num_classes, err);
 }
 
 int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batch,

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +15,9 @@
 
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
+#include "bovw/report.h"
+#include "io/runtime.h"
 #include "nn/internal.h"
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int check_source(const bovw_nn_source *s, bovw_error *err) {
   if (!s || (!s->manifest) == (!s->encodings))
@@ -80,7 +75,7 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
                       const bovw_nn_train_options *o, const char *out_dir,
                       const bovw_monitor *monitor, bovw_nn_epoch_fn on_epoch, void *ctx,
                       bovw_nn_train_summary *summary, bovw_error *err) {
-  const double t0 = now();
+  const double t0 = bovw_now();
   int rc = check_source(source, err);
   const char *bad = rc ? NULL : bovw_nn_train_options_check(o);
   if (bad) rc = bovw_error_set(err, BOVW_ERR_INVALID, "%s", bad);
@@ -119,7 +114,7 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
   rc = load_source(source, spec->input_c, spec->input_h, spec->input_w, o->threads, monitor,
                    &train, &manifest, &enc, err);
   if (rc) goto done;
-  const double loaded = now();
+  const double loaded = bovw_now();
   if (source->encodings && spec->input_c > 0 &&
       (spec->input_c != train->channels || spec->input_h != 1 || spec->input_w != 1)) {
     rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
@@ -200,7 +195,7 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
        cJSON_AddNumberToObject(data_id, "val_count", (double)val->count) &&
        cJSON_AddNumberToObject(data_id, "skipped", (double)train->skipped) &&
        cJSON_AddNumberToObject(model.meta, "load_seconds", loaded - t0) &&
-       cJSON_AddNumberToObject(model.meta, "total_seconds", now() - t0);
+       cJSON_AddNumberToObject(model.meta, "total_seconds", bovw_now() - t0);
   if (!ok) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     goto done;
@@ -215,7 +210,7 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
     for (size_t i = 0; i < bovw_nn_net_num_params(net); i++)
       if (bovw_nn_net_param(net, i)->trainable)
         summary->params += (int64_t)bovw_nn_net_param(net, i)->count;
-    summary->seconds = now() - t0;
+    summary->seconds = bovw_now() - t0;
     summary->last = history->epochs[history->num_epochs - 1];
   }
 done:
@@ -318,6 +313,12 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
                                    seconds > 0 ? (double)data->count / seconds : 0) &&
            cJSON_AddNumberToObject(info, "threads", nn_threads_resolve(threads)) &&
            cJSON_AddNumberToObject(info, "batchnorm_folded", folded);
+  cJSON *test_set =
+      ok ? bovw_test_set_json(manifest ? manifest->sha256 : bovw_encodings_manifest_sha256(enc),
+                              data->labels, data->count)
+         : NULL;
+  ok = ok && test_set && cJSON_AddItemToObject(info, "test_set", test_set);
+  if (!ok) cJSON_Delete(test_set);
   free(net_abs);
   free(data_abs);
   const cJSON *params = enc ? cJSON_GetObjectItem(enc->meta, "params") : NULL;
@@ -346,16 +347,6 @@ done:
 }
 
 /* ---- nn fold ---------------------------------------------------------------------- */
-
-/* The SHA-256 of n bytes, as 64 lowercase hex digits and a NUL. */
-static void sha256_hex(const void *bytes, size_t n, char hex[65]) {
-  struct sha256_ctx ctx;
-  uint8_t digest[SHA256_DIGEST_SIZE];
-  sha256_init(&ctx);
-  sha256_update(&ctx, n, bytes);
-  sha256_digest(&ctx, sizeof digest, digest);
-  for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-}
 
 /* 0 when dir does not exist or is an empty folder (a rename replaces an
  * empty folder, never a full one): fold writes a new folder and never mixes
@@ -457,7 +448,7 @@ static int folded_meta(cJSON *meta, const char *net_dir, const char *out_abs,
   free(meta_path);
   free(weights_path);
   if (rc) return rc;
-  sha256_hex(spec_text, strlen(spec_text), spec_sha);
+  bovw_sha256_hex(spec_text, strlen(spec_text), spec_sha);
 
   /* A folded net folded again: the count goes on from the first fold. */
   const int before = (int)bovw_meta_number(cJSON_GetObjectItem(meta, "fold"),
