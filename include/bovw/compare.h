@@ -38,6 +38,8 @@ typedef struct bovw_compare_system {
   double inference_seconds;/* run.inference_seconds (older bovw eval:
                               run.score_seconds) */
   double model_bytes;      /* run.model_bytes */
+  int from_pixels;         /* the times are run.from_pixels's: the whole system
+                            * from pixels, not the classifier alone */
   size_t line;             /* with curve: the index of its line */
 } bovw_compare_system;
 

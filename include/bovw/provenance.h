@@ -61,6 +61,32 @@ cJSON *bovw_provenance_json(const char *own_dir);
 int bovw_provenance_check(const char *dir, int argc, char *const *argv, char *why,
                           size_t why_size, bovw_error *err);
 
+/* ---- cost from pixels ------------------------------------------------------ */
+
+/* The folders of dir's artifact and of every artifact upstream of it (its
+ * recorded inputs that are artifacts, and theirs), each once, dir first:
+ * appended to *dirs (a growing array of new strings, *n of them). Folders
+ * whose meta.json records no provenance end the walk there. */
+int bovw_provenance_upstream(const char *dir, char ***dirs, size_t *n, bovw_error *err);
+
+/* The seconds an artifact's own stage took, from its meta.json or
+ * report.json: features, encodings and codebooks record "seconds" (a
+ * number, or an object with "total"), models "train_seconds" (and
+ * "cv_seconds"), nets "total_seconds"; 0 for a dataset (a listing, not
+ * work on pixels) and for what records none. */
+double bovw_artifact_seconds(const cJSON *meta);
+
+/* What a classifier costs from pixels, for a report's run object under
+ * "from_pixels": {"train_seconds", "inference_seconds", "stages": [{"part":
+ * "training" | "inference", "kind", "path", "seconds"}...]}. Training is
+ * every artifact upstream of the models (nt folders: for BoVW the training
+ * features, the codebook, the training encodings and the model);
+ * inference every artifact upstream of the test data (ne folders) that
+ * training did not make (the test features and encodings), plus
+ * score_seconds, the scoring itself. NULL with err set on failure. */
+cJSON *bovw_provenance_cost(char *const *model_dirs, size_t nt, char *const *test_dirs,
+                            size_t ne, double score_seconds, bovw_error *err);
+
 /* The file of an artifact folder that carries its provenance: meta.json,
  * report.json or compare.json, the first that exists; a new string, or
  * NULL when there is none (or out of memory). */

@@ -112,7 +112,8 @@ static gram_result solve_dual(const float *k, const double *y, const double *c, 
 
 int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                     size_t classes, const bovw_train_options *o, double C, float *w, float *b,
-                    bovw_train_stats *stats, bovw_error *err) {
+                    bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
+  size_t done = 0;
   if (n > GRAM_MAX_ROWS)
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "the gram solver keeps an n x n matrix: %zu training rows is more "
@@ -153,6 +154,8 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
       }
       b[cl] = (float)(bias2 * sum);
       stats[cl] = (bovw_train_stats){r.objective, r.gap, r.passes, r.converged};
+#pragma omp critical(bovw_monitor)
+      bovw_monitor_progress(monitor, "SVMs (one per class)", ++done, classes);
     }
     free(y); free(c); free(a); free(g); free(order);
   }

@@ -24,7 +24,7 @@ static inline double bovw_balance_weight(int positive, size_t pos, size_t n) {
  * weights of the n rows x (n x dim) into w (classes x dim) and b. */
 int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                     size_t classes, const bovw_train_options *o, double C, float *w, float *b,
-                    bovw_train_stats *stats, bovw_error *err);
+                    bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err);
 
 /* Makes m (class names and meta already set) a knn model of the n training
  * rows x (n x m->dim) and their labels: copies them, sets K and the metric

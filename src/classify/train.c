@@ -60,7 +60,9 @@ static int is_vlfeat(bovw_solver s) { return s == BOVW_SOLVER_SGD || s == BOVW_S
 /* VLFeat: one SVM per class, classes in parallel. */
 static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t dim,
                         size_t classes, const bovw_train_options *o, double C, float *w,
-                        float *b, bovw_train_stats *stats, bovw_error *err) {
+                        float *b, bovw_train_stats *stats, const bovw_monitor *monitor,
+                        bovw_error *err) {
+  size_t done = 0;
   double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
   vl_size iterations = o->epochs > 0 ? (vl_size)o->epochs * n : (vl_size)ceil(50.0 / lambda);
   double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
@@ -105,6 +107,8 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
       stats[c] = (bovw_train_stats){s->objective, s->dualityGap, (long)s->iteration,
                                s->status == VlSvmStatusConverged};
       vl_svm_delete(svm);
+#pragma omp critical(bovw_monitor)
+      bovw_monitor_progress(monitor, "SVMs (one per class)", ++done, classes);
     }
     if (ds) vl_svmdataset_delete(ds);
     free(y);
@@ -197,11 +201,12 @@ static int train_liblinear(const float *x, const int32_t *labels, size_t n, size
 
 static int train_rows(const float *x, const int32_t *labels, size_t n, size_t dim,
                       size_t classes, const bovw_train_options *o, double C, float *w, float *b,
-                      bovw_train_stats *stats, bovw_error *err) {
+                      bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
   if (o->solver == BOVW_SOLVER_GRAM)
-    return bovw_gram_train(x, labels, n, dim, classes, o, C, w, b, stats, err);
-  return is_vlfeat(o->solver) ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, err)
-                              : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);
+    return bovw_gram_train(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err);
+  return is_vlfeat(o->solver)
+             ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err)
+             : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);
 }
 
 /* Mean per-class accuracy of (w, b) on rows. */
@@ -281,7 +286,7 @@ static int cross_validate(const float *x, const int32_t *labels, size_t n, size_
       }
       bovw_train_options fo = *o;
       fo.lambda = 0;  /* lambda follows C and the fold's size */
-      rc = train_rows(tx, tl, nt, dim, classes, &fo, C, w, b, st, err);
+      rc = train_rows(tx, tl, nt, dim, classes, &fo, C, w, b, st, NULL, err);
       if (!rc) sum += evaluate(vx, vl, nv, dim, classes, w, b);
       bovw_monitor_progress(mon, "cross-validation", ++step, steps);
     }
@@ -338,7 +343,8 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
               : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     cv_seconds = bovw_now() - t0;
   }
-  if (!rc) rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, err);
+  if (!rc)
+    rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, monitor, err);
   if (!rc) {
     double lambda = o->lambda > 0 && !grid ? o->lambda : 1.0 / (C * (double)n);
     cJSON *st = cJSON_AddArrayToObject(m->meta, "statistics");

@@ -11,6 +11,7 @@
 
 #include "bovw/artifact.h"
 #include "bovw/classify.h"
+#include "bovw/provenance.h"
 #include "bovw/report.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -234,6 +235,24 @@ int cmd_eval(int argc, char **argv) {
                                    sys[0].seconds, used);
   if (!info) {
     rc = cli_fail("out of memory");
+    goto done;
+  }
+  /* The cost of the whole system from pixels, beside the SVMs' own. */
+  char **model_dirs = malloc(count * sizeof *model_dirs), **enc_dirs = malloc(count * sizeof *enc_dirs);
+  double score_s = 0;
+  for (size_t k = 0; model_dirs && enc_dirs && k < count; k++) {
+    model_dirs[k] = (char *)sys[k].model_dir;
+    enc_dirs[k] = (char *)sys[k].enc_dir;
+    score_s += sys[k].seconds;
+  }
+  cJSON *cost = model_dirs && enc_dirs
+                    ? bovw_provenance_cost(model_dirs, count, enc_dirs, count, score_s, &err)
+                    : NULL;
+  free(model_dirs);
+  free(enc_dirs);
+  if (!cost || !cJSON_AddItemToObject(info, "from_pixels", cost)) {
+    cJSON_Delete(cost);
+    rc = cli_fail("%s", err.message[0] ? err.message : "out of memory");
     goto done;
   }
   if (bovw_report_write(report, out_dir, "bovw eval", info, &err)) {

@@ -371,3 +371,111 @@ int bovw_provenance_check(const char *dir, int argc, char *const *argv, char *wh
   int rc = check(dir, argc, argv, 0, why, why_size, err);
   return rc == STALE ? 1 : rc ? -1 : 0;
 }
+
+/* ---- cost from pixels ------------------------------------------------------ */
+
+/* Reads the provenance-carrying file of dir; NULL when there is none. */
+static cJSON *read_artifact(const char *dir) {
+  char *file = bovw_provenance_file(dir);
+  unsigned char *text = NULL;
+  size_t n;
+  bovw_error ignored;
+  cJSON *root = NULL;
+  if (file && !bovw_read_file(file, 0, &text, &n, &ignored))
+    root = cJSON_ParseWithLength((const char *)text, n);
+  free(text);
+  free(file);
+  return root;
+}
+
+int bovw_provenance_upstream(const char *dir, char ***dirs, size_t *n, bovw_error *err) {
+  char *abs = realpath(dir, NULL);
+  if (!abs) return bovw_error_set(err, BOVW_ERR_IO, "%s: no such folder", dir);
+  for (size_t i = 0; i < *n; i++)
+    if (!strcmp((*dirs)[i], abs)) {
+      free(abs);
+      return BOVW_OK;
+    }
+  char **grown = realloc(*dirs, (*n + 1) * sizeof *grown);
+  if (!grown) {
+    free(abs);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  *dirs = grown;
+  (*dirs)[(*n)++] = abs;
+  cJSON *root = read_artifact(abs);
+  const cJSON *in;
+  int rc = BOVW_OK;
+  cJSON_ArrayForEach(in, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "provenance"), "inputs")) {
+    char *parent = artifact_of(bovw_meta_string(in, "path", ""));
+    if (parent && access(parent, F_OK) == 0) rc = bovw_provenance_upstream(parent, dirs, n, err);
+    free(parent);
+    if (rc) break;
+  }
+  cJSON_Delete(root);
+  return rc;
+}
+
+double bovw_artifact_seconds(const cJSON *meta) {
+  const char *kind = bovw_meta_string(meta, "kind", "");
+  if (!strcmp(kind, "dataset")) return 0;
+  const cJSON *s = cJSON_GetObjectItem(meta, "seconds");
+  if (cJSON_IsNumber(s)) return s->valuedouble;
+  if (cJSON_IsObject(s)) return bovw_meta_number(s, "total", 0);
+  if (cJSON_GetObjectItem(meta, "total_seconds")) return bovw_meta_number(meta, "total_seconds", 0);
+  return bovw_meta_number(meta, "train_seconds", 0) + bovw_meta_number(meta, "cv_seconds", 0);
+}
+
+/* Adds the stages of dirs[from..n) to stages and their seconds to *sum. */
+static int add_stages(cJSON *stages, char **dirs, size_t from, size_t n, const char *part,
+                      double *sum) {
+  for (size_t i = from; i < n; i++) {
+    cJSON *root = read_artifact(dirs[i]), *one = NULL;
+    if (!strcmp(bovw_meta_string(root, "kind", ""), "dataset")) {  /* a listing, no pixels */
+      cJSON_Delete(root);
+      continue;
+    }
+    one = cJSON_CreateObject();
+    double s = root ? bovw_artifact_seconds(root) : 0;
+    int ok = one && cJSON_AddItemToArray(stages, one) &&
+             cJSON_AddStringToObject(one, "part", part) &&
+             cJSON_AddStringToObject(one, "kind", bovw_meta_string(root, "kind", "?")) &&
+             cJSON_AddStringToObject(one, "path", dirs[i]) &&
+             cJSON_AddNumberToObject(one, "seconds", s);
+    cJSON_Delete(root);
+    if (!ok) return BOVW_ERR_NOMEM;
+    *sum += s;
+  }
+  return BOVW_OK;
+}
+
+cJSON *bovw_provenance_cost(char *const *model_dirs, size_t nt, char *const *test_dirs,
+                            size_t ne, double score_seconds, bovw_error *err) {
+  char **dirs = NULL;
+  size_t n = 0, trained;
+  double train = 0, infer = score_seconds;
+  int rc = BOVW_OK;
+  for (size_t i = 0; !rc && i < nt; i++) rc = bovw_provenance_upstream(model_dirs[i], &dirs, &n, err);
+  trained = n;
+  for (size_t i = 0; !rc && i < ne; i++) rc = bovw_provenance_upstream(test_dirs[i], &dirs, &n, err);
+  cJSON *cost = rc ? NULL : cJSON_CreateObject();
+  cJSON *stages = cost ? cJSON_CreateArray() : NULL, *score = NULL;
+  int ok = stages && !add_stages(stages, dirs, 0, trained, "training", &train) &&
+           !add_stages(stages, dirs, trained, n, "inference", &infer) &&
+           (score = cJSON_CreateObject()) && cJSON_AddItemToArray(stages, score) &&
+           cJSON_AddStringToObject(score, "part", "inference") &&
+           cJSON_AddStringToObject(score, "kind", "score") &&
+           cJSON_AddNumberToObject(score, "seconds", score_seconds) &&
+           cJSON_AddNumberToObject(cost, "train_seconds", train) &&
+           cJSON_AddNumberToObject(cost, "inference_seconds", infer) &&
+           cJSON_AddItemToObject(cost, "stages", stages);
+  if (stages && !ok && !cJSON_GetObjectItem(cost, "stages")) cJSON_Delete(stages);
+  for (size_t i = 0; i < n; i++) free(dirs[i]);
+  free(dirs);
+  if (!ok) {
+    cJSON_Delete(cost);
+    if (!rc) bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  return cost;
+}

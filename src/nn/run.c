@@ -15,6 +15,7 @@
 
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
+#include "bovw/provenance.h"
 #include "bovw/report.h"
 #include "io/runtime.h"
 #include "nn/internal.h"
@@ -261,6 +262,7 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
   }
   const bovw_nn_spec *spec = bovw_nn_net_spec(model->net);
   const char *data_name = source->manifest ? source->manifest : source->encodings;
+  const double load_t0 = bovw_now();  /* from pixels: decoding the images counts */
   if (source->encodings) { /* check the encodings before copying them */
     if ((rc = bovw_encodings_open(source->encodings, &enc, err))) goto done;
     if ((rc = bovw_nn_model_check_encodings(model, enc, source->encodings, err))) goto done;
@@ -329,6 +331,17 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
   }
   if (!ok) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  /* From pixels: the net's training run (decoding included), and for the
+   * test data the images decoded and scored here, or the encodings' own
+   * stages upstream. */
+  char *model_dirs[1] = {(char *)net_dir}, *test_dirs[1] = {(char *)source->encodings};
+  cJSON *cost = bovw_provenance_cost(model_dirs, 1, test_dirs, source->encodings ? 1 : 0,
+                                     bovw_now() - load_t0, err);
+  if (!cost || !cJSON_AddItemToObject(info, "from_pixels", cost)) {
+    cJSON_Delete(cost);
+    rc = cost ? bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory") : BOVW_ERR_NOMEM;
     goto done;
   }
   rc = bovw_report_write(report, report_dir, "bovw nn eval", info, err);

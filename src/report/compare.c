@@ -57,6 +57,15 @@ static void take_run_numbers(bovw_compare_system *s) {
   s->inference_seconds = run_number(run, "inference_seconds");
   if (isnan(s->inference_seconds))  /* the name bovw eval used before */
     s->inference_seconds = run_number(run, "score_seconds");
+  /* A system is compared by what it costs from pixels when the report
+   * says: BoVW's classifier alone would look cheap beside a network that
+   * decodes its images itself. */
+  const cJSON *px = cJSON_GetObjectItemCaseSensitive(run, "from_pixels");
+  if (cJSON_IsObject(px)) {
+    s->from_pixels = 1;
+    s->train_seconds = run_number(px, "train_seconds");
+    s->inference_seconds = run_number(px, "inference_seconds");
+  }
   s->model_bytes = run_number(run, "model_bytes");
 }
 

@@ -90,6 +90,24 @@ static void put_summary(FILE *f, const bovw_compare *self) {
     bytes_cell(cells[8], s->model_bytes);
     put_row(f, s->name, cells, 9);
   }
+  size_t own = 0;
+  for (size_t i = 0; i < self->count; i++) own += !self->systems[i].from_pixels;
+  if (own < self->count) {
+    fputs("\nTimes are from pixels: training is every stage that made the model (BoVW: "
+          "extract, codebook, encode, train; a network: decode and train), inference every "
+          "stage from the test images to the scores (BoVW: extract, encode, score; a network: "
+          "decode and score).", f);
+    if (own) {
+      fputs(" Not for ", f);
+      for (size_t i = 0, k = 0; i < self->count; i++) {
+        if (self->systems[i].from_pixels) continue;
+        if (k++) fputs(", ", f);
+        bovw_put_md(f, self->systems[i].name);
+      }
+      fputs(", whose reports give the classifier's own times only.", f);
+    }
+    fputc('\n', f);
+  }
   fputs("\n![accuracy and mean per-class accuracy](accuracy.svg)\n", f);
 }
 

@@ -111,6 +111,13 @@ expect_exit 0 "compare across test sets on purpose" \
   "$BOVW" compare "$TMP/run/report" "$TMP/r3" -o "$TMP/c3" --mixed-test-sets
 expect_grep "different test sets" "$TMP/c3/compare.md" "and the comparison says so"
 
+# Times from pixels: the report's run lists every stage of the system.
+R=$TMP/run/report/report.json
+kinds=$(tr -d ' \t\n' < "$R" | grep -o '"part":"[a-z]*","kind":"[a-z]*"' | sed 's/"part":"\([a-z]*\)","kind":"\([a-z]*\)"/\1:\2/' | sort | tr '\n' ' ')
+expect_eq "$kinds" "inference:encodings inference:features inference:score training:codebook training:encodings training:features training:model " \
+  "from_pixels: extract, codebook, encode, train; extract, encode, score"
+expect_grep "Times are from pixels" "$TMP/c1/compare.md" "compare labels its times as from pixels"
+
 # status --stage: the question a script asks.
 expect_exit 0 "status --stage, same command" "$BOVW" status --stage "$TMP/m2" -- \
   train "$TMP/run/encodings/train" -o "$TMP/m2" --solver knn
