@@ -384,10 +384,10 @@ START_TEST(test_svg_escapes_class_names) {
   ck_assert_ptr_nonnull(strstr(svg, "never_seen"));
   ck_assert_ptr_null(strstr(svg, "cats & dogs"));
   ck_assert_ptr_null(strstr(svg, "x<y"));
-  /* One rectangle per nonzero cell (the four of the example), each with
-   * its numbers: row 1 of 3 images has 2 in column 0. */
+  /* One rectangle per nonzero cell (the four of the example), each after
+   * the tooltip with its numbers: row 1 of 3 images has 2 in column 0. */
   int cells = 0;
-  for (const char *p = svg; (p = strstr(p, "</title></rect>")); p++) cells++;
+  for (const char *p = svg; (p = strstr(p, "</title><rect ")); p++) cells++;
   ck_assert_int_eq(cells, 4);
   ck_assert_ptr_nonnull(strstr(svg, "x&lt;y&gt;z \u2192 cats &amp; dogs: 2 of 3 (66.7%)"));
   ck_assert_ptr_nonnull(strstr(svg, "accuracy 62.5%, mean per-class accuracy 56.7%"));

@@ -1,12 +1,12 @@
 /* curve.c: the learning curves of a training run: curve.csv, one line per
- * epoch, and curve.svg, loss and accuracy against the epoch, drawn as plain
- * SVG by hand (two panels, axes with ticks, training solid, validation
- * dashed). */
+ * epoch, and curve.svg, loss and accuracy against the epoch (two panels,
+ * training solid, validation dashed), drawn with the SVG pieces the
+ * reports' pictures use (io/svg.h). */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "bovw/fs.h"
+#include "io/svg.h"
 #include "nn/internal.h"
 
 int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path, bovw_error *err) {
@@ -28,10 +28,13 @@ int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path, bovw_err
 
 /* ---- the figure ------------------------------------------------------------------ */
 
-enum { PANEL_W = 440, PANEL_H = 320, TOP = 40, MARGIN_L = 62, MARGIN_R = 18,
-       MARGIN_T = 34, MARGIN_B = 46 };
+enum { PANEL_W = 440, PANEL_H = 320, TOP = 40, MARGIN_L = 66, MARGIN_R = 18,
+       MARGIN_T = 34, MARGIN_B = 50 };
 
-static const char TRAIN_COLOUR[] = "#1f77b4", VAL_COLOUR[] = "#d62728";
+/* The reports' palette (colour-blind safe): blue for training, vermilion
+ * for validation. */
+#define TRAIN_COLOUR bovw_series_colour(0)
+#define VAL_COLOUR bovw_series_colour(3)
 
 /* A tick step of 1, 2 or 5 times a power of ten giving at most `most` steps
  * over span. */
@@ -60,46 +63,25 @@ static double py(const panel *p, double y) {
   return p->y0 + MARGIN_T + (p->ymax - y) / (p->ymax - p->ymin) * h;
 }
 
-static void xml_text(FILE *fp, const char *s) {
-  for (; *s; s++) switch (*s) {
-      case '&': fputs("&amp;", fp); break;
-      case '<': fputs("&lt;", fp); break;
-      case '>': fputs("&gt;", fp); break;
-      case '"': fputs("&quot;", fp); break;
-      default: fputc(*s, fp);
-    }
-}
-
 static void draw_axes(FILE *fp, const panel *p, const char *title, double ystep,
                       const char *ylabel) {
-  const double left = px(p, p->xmin), right = px(p, p->xmax);
-  const double top = py(p, p->ymax), bottom = py(p, p->ymin);
+  const bovw_svg_plot plot = {px(p, p->xmin), py(p, p->ymax), px(p, p->xmax), py(p, p->ymin)};
   fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
-          (left + right) / 2, p->y0 + 20, title);
-  /* Horizontal grid lines and y ticks. */
+          (plot.left + plot.right) / 2, p->y0 + 20, title);
+  char label[32];
   for (double y = ceil(p->ymin / ystep - 1e-9) * ystep; y <= p->ymax + ystep * 1e-6; y += ystep) {
-    fprintf(fp, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n",
-            left, py(p, y), right, py(p, y));
-    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%g</text>\n",
-            left - 6, py(p, y) + 4, round(y * 1e6) / 1e6 + 0.0 /* no "-0" */);
+    snprintf(label, sizeof label, "%g", round(y * 1e6) / 1e6 + 0.0 /* no "-0" */);
+    bovw_svg_grid_y(fp, &plot, py(p, y), label);
   }
-  /* x ticks: whole epochs. */
+  /* x: whole epochs. */
   double xstep = nice_step(p->xmax - p->xmin, 10);
   if (xstep < 1) xstep = 1;
   for (double x = ceil(p->xmin / xstep) * xstep; x <= p->xmax + 1e-9; x += xstep) {
     if (x < 1) continue;
-    fprintf(fp, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-            px(p, x), bottom, px(p, x), bottom + 4);
-    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">%g</text>\n",
-            px(p, x), bottom + 17, x);
+    snprintf(label, sizeof label, "%g", x);
+    bovw_svg_grid_x(fp, &plot, px(p, x), label);
   }
-  fprintf(fp, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-              "stroke=\"#333\"/>\n", left, top, right - left, bottom - top);
-  fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">epoch</text>\n",
-          (left + right) / 2, bottom + 34);
-  fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
-              "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
-          p->x0 + 16, (top + bottom) / 2, p->x0 + 16, (top + bottom) / 2, ylabel);
+  bovw_svg_frame(fp, &plot, "epoch", ylabel);
 }
 
 /* One series (loss or accuracy, training or validation) against the epoch,
@@ -151,23 +133,17 @@ int bovw_nn_curve_write_svg(const bovw_nn_history *h, const char *title, const c
   const double astep = nice_step(100 - acc_lo, 6);
 
   bovw_atomic_file f = {0};
-  int rc = bovw_atomic_open(&f, path, err);
+  const int width = 2 * PANEL_W, height = TOP + PANEL_H;
+  int rc = bovw_svg_open(&f, path, width, height, 12, title ? title : "learning curves", err);
   if (rc) return rc;
   FILE *fp = f.fp;
-  const int width = 2 * PANEL_W, height = TOP + PANEL_H;
-  fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-              "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n", width, height, width, height);
-  fprintf(fp, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height);
-  fputs("<text x=\"12\" y=\"24\" font-size=\"15\" font-weight=\"bold\">", fp);
-  xml_text(fp, title ? title : "learning curves");
-  fputs("</text>\n", fp);
   /* The legend, top right. */
-  fprintf(fp, "<line x1=\"%d\" y1=\"19\" x2=\"%d\" y2=\"19\" stroke=\"%s\" stroke-width=\"2\"/>"
+  fprintf(fp, "<line x1=\"%d\" y1=\"19\" x2=\"%d\" y2=\"19\" stroke=\"%s\" stroke-width=\"2\"/>\n"
               "<text x=\"%d\" y=\"23\" font-size=\"12\">training</text>\n",
           width - 230, width - 200, TRAIN_COLOUR, width - 194);
   if (has_val)
     fprintf(fp, "<line x1=\"%d\" y1=\"19\" x2=\"%d\" y2=\"19\" stroke=\"%s\" stroke-width=\"2\" "
-                "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"23\" font-size=\"12\">"
+                "stroke-dasharray=\"6 4\"/>\n<text x=\"%d\" y=\"23\" font-size=\"12\">"
                 "validation</text>\n",
             width - 120, width - 90, VAL_COLOUR, width - 84);
   draw_axes(fp, &loss, "loss (softmax cross-entropy)", lstep, "loss");
@@ -178,10 +154,5 @@ int bovw_nn_curve_write_svg(const bovw_nn_history *h, const char *title, const c
     draw_series(fp, &loss, h, 0, 1, VAL_COLOUR, 1);
     draw_series(fp, &acc, h, 1, 1, VAL_COLOUR, 100);
   }
-  fputs("</svg>\n", fp);
-  if (ferror(fp)) {
-    bovw_atomic_abort(&f);
-    return bovw_error_set(err, BOVW_ERR_IO, "%s: write error", path);
-  }
-  return bovw_atomic_commit(&f, err);
+  return bovw_svg_close(&f, err);
 }

@@ -71,7 +71,7 @@ int bovw_compare_write_accuracy_svg(const bovw_compare *self, const char *path,
   /* The legend: a swatch and the measure's name, side by side. */
   for (int m = 0; m < 2; m++) {
     double x = MARGIN + 120.0 * m;
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>\n"
             "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">%s</text>\n",
             x, MARGIN + 26, bovw_series_colour((size_t)m), x + 16, MARGIN + 36, MEASURES[m]);
   }
@@ -79,27 +79,31 @@ int bovw_compare_write_accuracy_svg(const bovw_compare *self, const char *path,
   for (size_t i = 0; i < self->count; i++) {
     const bovw_compare_system *s = &self->systems[i];
     const double y = top + GROUP * (double)i;
+    bovw_svg_tip_begin(f);
+    bovw_put_xml(f, s->name, 0);
+    bovw_svg_tip_end(f);
     fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\" text-anchor=\"end\">",
             x0 - 6, y + BAR + 5);
     bovw_put_xml(f, s->name, MAX_SYSTEM_CHARS);
-    fputs("<title>", f);
-    bovw_put_xml(f, s->name, 0);
-    fputs("</title></text>\n", f);
+    fputs("</text>", f);
+    bovw_svg_group_end(f);
     const double v[2] = {s->report->accuracy, s->report->mean_class_accuracy};
     for (int m = 0; m < 2; m++) {
       double by = y + (BAR + 2) * m;
-      fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\">"
-              "<title>", x0, by, v[m] * PLOT_WIDTH, BAR, bovw_series_colour((size_t)m));
+      bovw_svg_tip_begin(f);
       bovw_put_xml(f, s->name, 0);
-      fprintf(f, ": %s %.1f%%</title></rect>\n<text x=\"%.2f\" y=\"%.2f\" font-size=\"10\">"
-              "%.1f%%</text>\n", MEASURES[m], 100 * v[m], x0 + v[m] * PLOT_WIDTH + 4,
-              by + BAR - 3, 100 * v[m]);
+      fprintf(f, ": %s %.1f%%", MEASURES[m], 100 * v[m]);
+      bovw_svg_tip_end(f);
+      fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.0f\" fill=\"%s\"/>",
+              x0, by, v[m] * PLOT_WIDTH, BAR, bovw_series_colour((size_t)m));
+      bovw_svg_group_end(f);
+      fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"10\">%.1f%%</text>\n",
+              x0 + v[m] * PLOT_WIDTH + 4, by + BAR - 3, 100 * v[m]);
     }
   }
   fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#333\"/>\n",
           x0, top - 4, x0, bottom);
-  fputs("</svg>\n", f);
-  return bovw_atomic_commit(&af, err);
+  return bovw_svg_close(&af, err);
 }
 
 int bovw_compare_write_per_class_svg(const bovw_compare *self, const char *path,
@@ -127,8 +131,7 @@ int bovw_compare_write_per_class_svg(const bovw_compare *self, const char *path,
   for (size_t i = 0; i < self->count; i++) {
     double y = legend + LEGEND_ROW * (double)i;
     bovw_svg_marker(f, i, MARGIN + 6, y, 9);
-    bovw_svg_marker_end(f, i);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">", MARGIN + 16, y + 4);
+    fprintf(f, "\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\">", MARGIN + 16, y + 4);
     bovw_put_xml(f, self->systems[i].name, 0);
     fprintf(f, " (mean per-class accuracy %.1f%%)</text>\n",
             100 * self->systems[i].report->mean_class_accuracy);
@@ -157,31 +160,34 @@ int bovw_compare_write_per_class_svg(const bovw_compare *self, const char *path,
       hi = fmax(hi, rep->recall[c]);
       tested++;
     }
+    bovw_svg_tip_begin(f);
+    bovw_put_xml(f, first->class_names[c], 0);
+    bovw_svg_tip_end(f);
     fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"11\" text-anchor=\"end\"%s>",
             x0 - 6, y + 4, tested ? "" : " fill=\"#999\"");
     bovw_put_xml(f, first->class_names[c], MAX_CLASS_CHARS);
-    fputs("<title>", f);
-    bovw_put_xml(f, first->class_names[c], 0);
-    fputs("</title></text>\n", f);
+    fputs("</text>", f);
+    bovw_svg_group_end(f);
     if (tested > 1 && hi > lo)
       fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#999\" "
               "stroke-width=\"1.5\"/>\n", x0 + lo * DOTS_WIDTH, y, x0 + hi * DOTS_WIDTH, y);
     for (size_t i = 0; i < self->count; i++) {
       const bovw_report *rep = self->systems[i].report;
       if (rep->support[c] == 0) continue;
-      bovw_svg_marker(f, i, x0 + rep->recall[c] * DOTS_WIDTH, y + stagger * ((double)i - mid),
-                      8);
-      fputs("<title>", f);
+      bovw_svg_tip_begin(f);
       bovw_put_xml(f, first->class_names[c], 0);
       fputs(", ", f);
       bovw_put_xml(f, self->systems[i].name, 0);
-      fprintf(f, ": %.1f%% (%lld of %lld)</title>", 100 * rep->recall[c],
+      fprintf(f, ": %.1f%% (%lld of %lld)", 100 * rep->recall[c],
               (long long)rep->confusion[c * k + c], (long long)rep->support[c]);
-      bovw_svg_marker_end(f, i);
+      bovw_svg_tip_end(f);
+      bovw_svg_marker(f, i, x0 + rep->recall[c] * DOTS_WIDTH, y + stagger * ((double)i - mid),
+                      8);
+      bovw_svg_group_end(f);
     }
   }
   fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
-          "stroke=\"#bbb\"/>\n</svg>\n", x0, top, DOTS_WIDTH, bottom - top);
+          "stroke=\"#bbb\"/>\n", x0, top, DOTS_WIDTH, bottom - top);
   free(order);
-  return bovw_atomic_commit(&af, err);
+  return bovw_svg_close(&af, err);
 }

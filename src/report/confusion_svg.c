@@ -21,6 +21,7 @@
 #define AXIS_TITLE 18.0    /* "true class", "predicted class" */
 #define TITLE_HEIGHT 46.0  /* two lines of title */
 #define LEGEND_WIDTH 70.0  /* gap, colour bar, tick labels */
+#define LEGEND_BAND 3.0    /* pixels of a step of the colour bar */
 #define TITLE "Confusion matrix (rows: true class, normalised; white: 0)"
 
 /* The colour of a nonzero fraction v in (0, 1]: ColorBrewer's sequential
@@ -41,19 +42,18 @@ static void colour(double v, char out[8]) {
   snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
-/* The width of the label area for a font size: the longest (cut) name. */
-static double label_width(size_t chars, double font) {
-  return (double)chars * BOVW_CHAR_WIDTH * font + 6;
-}
+/* The width of the label area for a font size: the longest (cut) name,
+ * `ems` wide. */
+static double label_width(double ems, double font) { return ems * font + 6; }
 
 int bovw_report_write_svg(const bovw_report *self, const char *path,
                           bovw_error *err) {
-  size_t k = self->num_classes, chars = 1;
+  size_t k = self->num_classes;
+  double ems = 1;
   for (size_t c = 0; c < k; c++) {
-    size_t n = bovw_text_chars(self->class_names[c]);
-    if (n > chars) chars = n;
+    double w = bovw_text_width(self->class_names[c], MAX_NAME_CHARS);
+    if (w > ems) ems = w;
   }
-  if (chars > MAX_NAME_CHARS) chars = MAX_NAME_CHARS;
 
   /* Cell and font sizes: the font follows the cell (a label per row must fit
    * in the row) and the label areas follow the font, so settle the two by a
@@ -61,14 +61,14 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
    * keeps the width within MAX_WIDTH. */
   double font = MAX_FONT, cell = MAX_CELL;
   for (int round = 0; round < 5; round++) {
-    double fixed = 2 * MARGIN + AXIS_TITLE + label_width(chars, font) + LEGEND_WIDTH;
+    double fixed = 2 * MARGIN + AXIS_TITLE + label_width(ems, font) + LEGEND_WIDTH;
     cell = fmin(MAX_CELL, (MAX_WIDTH - fixed) / (double)k);
     font = fmin(MAX_FONT, 0.85 * cell);
   }
   /* Whole pixels keep cell edges sharp, while cells stay big enough. */
   if (cell >= 4) cell = floor(cell);
   font = fmin(font, 0.85 * cell);
-  double label = label_width(chars, font);
+  double label = label_width(ems, font);
   double matrix = cell * (double)k;
   double mx = MARGIN + AXIS_TITLE + label;        /* matrix's left edge */
   double my = MARGIN + TITLE_HEIGHT + AXIS_TITLE + label;  /* its top edge */
@@ -98,10 +98,12 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">"
           "predicted class</text>\n",
           mx + matrix / 2, MARGIN + TITLE_HEIGHT + 12);
+  /* Baseline in the middle of its band: the letters stay in the band
+   * whichever way a renderer turns them (ImageMagick: reading down). */
   fprintf(f,
           "<text transform=\"translate(%.1f %.1f) rotate(-90)\" font-size=\"12\" "
           "text-anchor=\"middle\">true class</text>\n",
-          MARGIN + 12, my + matrix / 2);
+          MARGIN + AXIS_TITLE / 2, my + matrix / 2);
 
   /* Labels: rows on the left, columns on top reading upwards. The row of a
    * class without test images is empty and its name greyed (its column may
@@ -110,19 +112,29 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
   for (size_t c = 0; c < k; c++) {
     const char *fill = self->support[c] > 0 ? "" : " fill=\"#999\"";
     double centre = (double)c * cell + cell / 2 + 0.35 * font;
+    bovw_svg_tip_begin(f);
+    bovw_put_xml(f, self->class_names[c], 0);
+    fprintf(f, ": %lld test images, recall %.1f%%", (long long)self->support[c],
+            100 * self->recall[c]);
+    bovw_svg_tip_end(f);
     fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\"%s>", mx - 3,
             my + centre, fill);
     bovw_put_xml(f, self->class_names[c], MAX_NAME_CHARS);
-    fputs("<title>", f);
+    fputs("</text>", f);
+    bovw_svg_group_end(f);
+    bovw_svg_tip_begin(f);
     bovw_put_xml(f, self->class_names[c], 0);
-    fprintf(f, ": %lld test images, recall %.1f%%</title></text>\n",
-            (long long)self->support[c], 100 * self->recall[c]);
-    fprintf(f, "<text transform=\"translate(%.2f %.2f) rotate(-90)\">",
-            mx + centre, my - 3);
+    fprintf(f, ": precision %.1f%%", 100 * self->precision[c]);
+    bovw_svg_tip_end(f);
+    /* Upright, centred on the name's length: ImageMagick turns text the
+     * other way (reading down), and only a centred label stays above the
+     * matrix whichever way it turns. */
+    double length = bovw_text_width(self->class_names[c], MAX_NAME_CHARS) * font;
+    fprintf(f, "<text transform=\"translate(%.2f %.2f) rotate(-90)\" text-anchor=\"middle\">",
+            mx + centre, my - 3 - length / 2);
     bovw_put_xml(f, self->class_names[c], MAX_NAME_CHARS);
-    fputs("<title>", f);
-    bovw_put_xml(f, self->class_names[c], 0);
-    fprintf(f, ": precision %.1f%%</title></text>\n", 100 * self->precision[c]);
+    fputs("</text>", f);
+    bovw_svg_group_end(f);
   }
   fputs("</g>\n", f);
 
@@ -156,13 +168,16 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
       char fill[8];
       colour(v, fill);
       double x = mx + (double)p * cell, y = my + (double)t * cell;
-      fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-              "fill=\"%s\"><title>", x, y, cell, cell, fill);
+      bovw_svg_tip_begin(f);
       bovw_put_xml(f, self->class_names[t], 0);
       fputs(" \u2192 ", f);
       bovw_put_xml(f, self->class_names[p], 0);
-      fprintf(f, ": %lld of %lld (%.1f%%)</title></rect>\n", (long long)n,
-              (long long)self->support[t], 100 * v);
+      fprintf(f, ": %lld of %lld (%.1f%%)", (long long)n, (long long)self->support[t],
+              100 * v);
+      bovw_svg_tip_end(f);
+      fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+              "fill=\"%s\"/>", x, y, cell, cell, fill);
+      bovw_svg_group_end(f);
       if (numbers)
         fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
                 "text-anchor=\"middle\" fill=\"%s\">%.0f</text>\n",
@@ -183,18 +198,23 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
   }
   fputs("</g>\n", f);
 
-  /* The legend: the colour bar with ticks every 25%. */
-  double lx = mx + matrix + 20, bw = 14;
-  fputs("<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n", f);
-  for (size_t i = 0; i < NUM_STOPS; i++) {
+  /* The legend: the colour bar with ticks every 25%, in bands of about 3
+   * pixels rather than a gradient (ImageMagick paints gradients black);
+   * the steps between bands are too small to see. */
+  const int bands = (int)ceil(bar_height / LEGEND_BAND);
+  double lx = mx + matrix + 20, bw = 14, band = bar_height / bands;
+  fputs("<g shape-rendering=\"crispEdges\">\n", f);
+  for (int i = 0; i < bands; i++) {
     char fill[8];
-    double at = (double)i / (NUM_STOPS - 1);
-    colour(at, fill);
-    fprintf(f, "<stop offset=\"%.2f\" stop-color=\"%s\"/>\n", at, fill);
+    colour((i + 0.5) / bands, fill);
+    /* Each band but the lowest reaches half a pixel into the one below,
+     * so that no seam shows between two. */
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" fill=\"%s\"/>\n",
+            lx, my + bar_height - (i + 1) * band, bw, i > 0 ? band + 0.5 : band,
+            fill);
   }
-  fputs("</linearGradient></defs>\n", f);
-  fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" "
-          "fill=\"url(#scale)\" stroke=\"#bbb\"/>\n", lx, my, bw, bar_height);
+  fprintf(f, "</g>\n<rect x=\"%.2f\" y=\"%.2f\" width=\"%.0f\" height=\"%.2f\" "
+          "fill=\"none\" stroke=\"#bbb\"/>\n", lx, my, bw, bar_height);
   fputs("<g font-size=\"10\">\n", f);
   for (int i = 0; i <= 4; i++) {
     double y = my + bar_height * (1 - i / 4.0);
@@ -202,6 +222,6 @@ int bovw_report_write_svg(const bovw_report *self, const char *path,
             "<text x=\"%.2f\" y=\"%.2f\">%d%%</text>\n",
             lx + bw, y, lx + bw + 4, y, lx + bw + 6, y + 3.5, 25 * i);
   }
-  fputs("</g>\n</svg>\n", f);
-  return bovw_atomic_commit(&af, err);
+  fputs("</g>\n", f);
+  return bovw_svg_close(&af, err);
 }

@@ -19,7 +19,7 @@
 #define MIN_LABEL_GAP 28.0  /* x labels closer than this are left out */
 
 typedef struct axes {
-  double left, right, top, bottom;
+  bovw_svg_plot plot;
   double xmin, xmax, ymin, ymax;
   int log_x;
 } axes;
@@ -27,11 +27,11 @@ typedef struct axes {
 static double px(const axes *a, double x) {
   double t = a->log_x ? (log(x) - log(a->xmin)) / (log(a->xmax) - log(a->xmin))
                       : (x - a->xmin) / (a->xmax - a->xmin);
-  return a->left + t * (a->right - a->left);
+  return a->plot.left + t * (a->plot.right - a->plot.left);
 }
 
 static double py(const axes *a, double y) {
-  return a->bottom - (y - a->ymin) / (a->ymax - a->ymin) * (a->bottom - a->top);
+  return a->plot.bottom - (y - a->ymin) / (a->ymax - a->ymin) * (a->plot.bottom - a->plot.top);
 }
 
 /* The ranges: x from the sizes (from 0 on a linear axis), y from a tenth
@@ -59,31 +59,23 @@ static void set_ranges(axes *a, const bovw_compare *self, const double *sizes, s
 
 static void draw_axes(FILE *f, const axes *a, const double *sizes, size_t n) {
   const double step = a->ymax - a->ymin > 0.35 ? 0.1 : 0.05;
-  fputs("<g font-size=\"11\">\n", f);
+  char label[32];
   for (double y = a->ymin; y <= a->ymax + 1e-9; y += step) {
-    fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e3e3e3\"/>\n"
-            "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"end\">%.0f%%</text>\n",
-            a->left, py(a, y), a->right, py(a, y), a->left - 6, py(a, y) + 4, 100 * y);
+    snprintf(label, sizeof label, "%.0f%%", 100 * y);
+    bovw_svg_grid_y(f, &a->plot, py(a, y), label);
   }
   double last = -INFINITY;
   for (size_t i = 0; i < n; i++) {
     double x = px(a, sizes[i]);
-    fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#e3e3e3\"/>\n",
-            x, a->top, x, a->bottom);
-    if (x - last < MIN_LABEL_GAP) continue;
-    fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%g</text>\n", x,
-            a->bottom + 16, sizes[i]);
-    last = x;
+    int labelled = x - last >= MIN_LABEL_GAP;
+    snprintf(label, sizeof label, "%g", sizes[i]);
+    bovw_svg_grid_x(f, &a->plot, x, labelled ? label : NULL);
+    if (labelled) last = x;
   }
-  fputs("</g>\n", f);
-  fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
-          "stroke=\"#333\"/>\n", a->left, a->top, a->right - a->left, a->bottom - a->top);
-  fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\" text-anchor=\"middle\">training "
-          "images per class%s</text>\n", (a->left + a->right) / 2, a->bottom + 38,
-          a->log_x ? " (logarithmic scale)" : "");
-  fprintf(f, "<text transform=\"translate(%.2f %.2f) rotate(-90)\" font-size=\"12\" "
-          "text-anchor=\"middle\">mean per-class accuracy</text>\n", 18.0,
-          (a->top + a->bottom) / 2);
+  bovw_svg_frame(f, &a->plot,
+                 a->log_x ? "training images per class (logarithmic scale)"
+                          : "training images per class",
+                 "mean per-class accuracy");
 }
 
 int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
@@ -98,7 +90,7 @@ int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
   }
   if (chars > MAX_LEGEND_CHARS) chars = MAX_LEGEND_CHARS;
   const double legend = 30 + (double)chars * BOVW_CHAR_WIDTH * 12;
-  axes a = {LEFT, WIDTH - legend - 20, TOP, HEIGHT - BOTTOM_ROOM, 0, 0, 0, 0, 0};
+  axes a = {{LEFT, TOP, WIDTH - legend - 20, HEIGHT - BOTTOM_ROOM}, 0, 0, 0, 0, 0};
   set_ranges(&a, self, sizes, n);
   bovw_atomic_file af;
   int rc = bovw_svg_open(&af, path, WIDTH, HEIGHT, LEFT,
@@ -122,27 +114,29 @@ int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
     fputs("\"/>\n", f);
     for (size_t p = 0; p < line->count; p++) {
       const bovw_compare_system *s = &self->systems[line->points[p]];
+      bovw_svg_tip_begin(f);
+      bovw_put_xml(f, line->name, 0);
+      fprintf(f, ", %g images per class: %.1f%%", s->train_per_class,
+              100 * s->report->mean_class_accuracy);
+      bovw_svg_tip_end(f);
       bovw_svg_marker(f, l, px(&a, s->train_per_class), py(&a, s->report->mean_class_accuracy),
                       9);
-      fputs("<title>", f);
-      bovw_put_xml(f, line->name, 0);
-      fprintf(f, ", %g images per class: %.1f%%</title>", s->train_per_class,
-              100 * s->report->mean_class_accuracy);
-      bovw_svg_marker_end(f, l);
+      bovw_svg_group_end(f);
     }
     /* The legend, beside the plot: the line's marker on a short stroke. */
-    double ly = a.top + 10 + 20.0 * (double)l, lx = a.right + 16;
+    double ly = a.plot.top + 10 + 20.0 * (double)l, lx = a.plot.right + 16;
     fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
             "stroke-width=\"2\"/>\n", lx, ly, lx + 20, ly, bovw_series_colour(l));
     bovw_svg_marker(f, l, lx + 10, ly, 9);
-    bovw_svg_marker_end(f, l);
+    fputc('\n', f);
+    bovw_svg_tip_begin(f);
+    bovw_put_xml(f, line->name, 0);
+    bovw_svg_tip_end(f);
     fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\">", lx + 26, ly + 4);
     bovw_put_xml(f, line->name, MAX_LEGEND_CHARS);
-    fputs("<title>", f);
-    bovw_put_xml(f, line->name, 0);
-    fputs("</title></text>\n", f);
+    fputs("</text>", f);
+    bovw_svg_group_end(f);
   }
-  fputs("</svg>\n", f);
   free(sizes);
-  return bovw_atomic_commit(&af, err);
+  return bovw_svg_close(&af, err);
 }

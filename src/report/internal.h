@@ -1,5 +1,7 @@
-/* internal.h: what the report files share (not public API): writing names
- * into SVG and markdown safely, and the pieces of the SVG charts. */
+/* internal.h: what the report files share (not public API): the order of
+ * classes, names written into markdown, the files of a comparison. The
+ * pieces of the SVG pictures (names as XML, head, tooltips, series, chart
+ * frame) are in io/svg.h, shared with the networks' training curves. */
 #ifndef BOVW_REPORT_INTERNAL_H
 #define BOVW_REPORT_INTERNAL_H
 
@@ -8,6 +10,7 @@
 
 #include "bovw/compare.h"
 #include "bovw/fs.h"
+#include "io/svg.h"
 
 /* ---- ordering classes (metrics.c) ----------------------------------------- */
 
@@ -26,43 +29,9 @@ int bovw_class_rank_worst_first(const void *a, const void *b);
 
 /* ---- text (text.c) -------------------------------------------------------- */
 
-/* Characters (code points, an invalid byte counting as one) in s. */
-size_t bovw_text_chars(const char *s);
-
-/* Writes s as XML character data, cut to max_chars characters with an
- * ellipsis (0: no limit). Markup characters become entities; control
- * characters and bytes that are not UTF-8 become U+FFFD, so the file always
- * parses. */
-void bovw_put_xml(FILE *f, const char *s, size_t max_chars);
-
 /* Writes s as markdown text: the characters markdown would read as syntax
  * are escaped, line breaks (which would end a table row) become spaces. */
 void bovw_put_md(FILE *f, const char *s);
-
-/* ---- charts (chart.c) ----------------------------------------------------- */
-
-/* A generous average advance of sans-serif letters, in ems: for sizing
- * label areas without measuring text. */
-#define BOVW_CHAR_WIDTH 0.6
-
-/* Opens path atomically (bovw_atomic_open) for an SVG picture of width x
- * height pixels and writes its head: the XML declaration, the <svg>
- * element, a white background and `title` in bold, starting at title_x,
- * 25 pixels from the top. The caller writes the rest into af->fp and
- * commits. */
-int bovw_svg_open(bovw_atomic_file *af, const char *path, double width, double height,
-                  double title_x, const char *title, bovw_error *err);
-
-/* The colour of series i (cycles), from a palette whose neighbours stay
- * apart for colour-blind readers; as "#rrggbb". */
-const char *bovw_series_colour(size_t i);
-
-/* Draws the marker of series i centred at (x, y), of about `size` pixels:
- * each series has its own shape as well as its own colour, so that
- * overlapping or grey-printed points stay apart. Leaves the element open
- * (ending with ">") for a <title> child; close it with bovw_svg_marker_end. */
-void bovw_svg_marker(FILE *f, size_t i, double x, double y, double size);
-void bovw_svg_marker_end(FILE *f, size_t i);
 
 /* ---- comparisons (compare*.c) ------------------------------------------- */
 
