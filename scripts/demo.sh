@@ -18,9 +18,9 @@
 # and prints `bovw compare`'s table (OUT_DIR/compare/compare.md, with
 # pictures). --quick takes the first 500 training and 100 test images of
 # each class and 3 epochs (a few minutes). Everything lands under OUT_DIR
-# (default runs/fashion-mnist, or runs/fashion-mnist-quick); a rerun reuses
-# the stages finished with the same recipe, and redoes the others, unless
-# --force.
+# (default runs/fashion-mnist, or runs/fashion-mnist-quick); a rerun redoes
+# exactly the stages whose command or inputs changed (every artifact records
+# what it was made from; `bovw status OUT_DIR` tells), unless --force.
 set -eu
 cd "$(dirname "$0")/.."
 OUT= QUICK=0 FORCE=() J=()
@@ -43,13 +43,7 @@ FM=/usr/share/datasets/fashion-mnist
 T0=$(date +%s.%N)
 step() { printf '\n== %s ==\n' "$*"; }
 . scripts/lib.sh
-# finished REPORT_DIR RECIPE: true when that report exists, was made with
-# RECIPE (keep_recipe, after the report) and --force is not given. A report
-# of another recipe (an older demo's C, say, or an edited network) is redone
-# rather than shown beside the new ones.
-finished() {
-  [ ${#FORCE[@]} = 0 ] && [ -f "$1/report.json" ] && recipe_is "$1" "$2"
-}
+FORCE=${#FORCE[@]}  # run_stage reads FORCE=1
 
 step "dependencies"
 scripts/setup-deps.sh
@@ -64,49 +58,46 @@ cmake --build build -j "$(nproc)" >/dev/null
 BOVW=$PWD/build/bovw
 export BOVW
 
+# Every stage below is redone exactly when its command or one of its inputs
+# changed since it was made (and everything after it with it), as the
+# artifacts' provenance records (scripts/lib.sh's run_stage); --force redoes
+# all. `bovw status OUT_DIR` tells the state of a run.
 step "import Fashion-MNIST"
 IMAGES=${OUT%-quick}/images  # the quick run shares the full run's images
 for part in train:train t10k:test; do
   src=${part%%:*} dst=${part##*:}
-  if [ ! -f "$IMAGES/$dst/meta.json" ]; then
-    "$BOVW" dataset import-idx --class-names fashion-mnist -o "$IMAGES/$dst/images" -q \
-      --images "$FM/$src-images-idx3-ubyte.gz" --labels "$FM/$src-labels-idx1-ubyte.gz"
-    frac=0; [ "$dst" = test ] && frac=1
-    "$BOVW" dataset scan "$IMAGES/$dst/images" -o "$IMAGES/$dst" --test-fraction "$frac" -q
-  fi
+  frac=0; [ "$dst" = test ] && frac=1
+  run_stage "import $dst" "$IMAGES/$dst/images" "$BOVW" dataset import-idx --class-names fashion-mnist \
+    -o "$IMAGES/$dst/images" --images "$FM/$src-images-idx3-ubyte.gz" --labels "$FM/$src-labels-idx1-ubyte.gz"
+  run_stage "scan $dst" "$IMAGES/$dst" "$BOVW" dataset scan "$IMAGES/$dst/images" -o "$IMAGES/$dst" \
+    --test-fraction "$frac"
 done
 # One dataset folder with both manifests, paths made absolute (each came
-# from its own root); --quick keeps the first images of each class.
+# from its own root); --quick keeps the first images of each class. Written
+# only when different, so that an unchanged manifest keeps its stages.
 D=$OUT/dataset
 mkdir -p "$D"
-subset_manifest "$IMAGES/train/train.tsv" "$D/train.tsv" "$(cd "$IMAGES/train/images" && pwd)" "$TRAIN_N"
-subset_manifest "$IMAGES/test/test.tsv" "$D/test.tsv" "$(cd "$IMAGES/test/images" && pwd)" "$TEST_N"
-cp "$IMAGES/train/classes.txt" "$D/classes.txt"
+subset_manifest "$IMAGES/train/train.tsv" "$D/train.tsv.new" "$(cd "$IMAGES/train/images" && pwd)" "$TRAIN_N"
+subset_manifest "$IMAGES/test/test.tsv" "$D/test.tsv.new" "$(cd "$IMAGES/test/images" && pwd)" "$TEST_N"
+cp "$IMAGES/train/classes.txt" "$D/classes.txt.new"
+for f in train.tsv test.tsv classes.txt; do
+  if cmp -s "$D/$f.new" "$D/$f"; then rm "$D/$f.new"; else mv "$D/$f.new" "$D/$f"; fi
+done
 echo "$(($(wc -l < "$D/train.tsv") - 1)) training and $(($(wc -l < "$D/test.tsv") - 1)) test images"
 
 step "pixels: kNN and linear SVMs"
 t=$(date +%s.%N)
 P=$OUT/pixels
-[ ${#FORCE[@]} = 0 ] && [ -f "$P/train/meta.json" ] ||
-  "$BOVW" encode --pixels "$D/train.tsv" --size 28x28 -o "$P/train" -q "${J[@]}"
-[ ${#FORCE[@]} = 0 ] && [ -f "$P/test/meta.json" ] ||
-  "$BOVW" encode --pixels "$D/test.tsv" --like "$P/train" -o "$P/test" -q "${J[@]}"
-R="knn"
-if ! finished "$P/knn-report" "$R"; then
-  "$BOVW" train "$P/train" -o "$P/knn" --solver $R -q
-  "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" -q "${J[@]}"
-  keep_recipe "$P/knn-report" "$R"
-fi
+run_stage "pixels train" "$P/train" "$BOVW" encode --pixels "$D/train.tsv" --size 28x28 -o "$P/train" "${J[@]}"
+run_stage "pixels test" "$P/test" "$BOVW" encode --pixels "$D/test.tsv" --like "$P/train" -o "$P/test" "${J[@]}"
+run_stage "train kNN" "$P/knn" "$BOVW" train "$P/train" -o "$P/knn" --solver knn
+run_stage "eval kNN" "$P/knn-report" "$BOVW" eval "$P/knn" "$P/test" -o "$P/knn-report" "${J[@]}"
 # C = 0.01: chosen by `bovw train --cv 3` on the 60,000 training images
 # (84.8% against 79.6% at the default C = 10, where 10 epochs leave the
 # barely regularised problem far from its optimum).
-R="sdca --C 0.01 --epochs 10"
-if ! finished "$P/linear-report" "$R"; then
-  # shellcheck disable=SC2086  # R, the solver and its options, split on purpose
-  "$BOVW" train "$P/train" -o "$P/linear" --solver $R -q "${J[@]}"
-  "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" -q "${J[@]}"
-  keep_recipe "$P/linear-report" "$R"
-fi
+run_stage "train linear" "$P/linear" "$BOVW" train "$P/train" -o "$P/linear" --solver sdca \
+  --C 0.01 --epochs 10 "${J[@]}"
+run_stage "eval linear" "$P/linear-report" "$BOVW" eval "$P/linear" "$P/test" -o "$P/linear-report" "${J[@]}"
 echo "pixels: $(elapsed "$t")"
 
 step "BoVW: extract, codebook, encode, train, eval"
@@ -114,21 +105,20 @@ step "BoVW: extract, codebook, encode, train, eval"
 # subset (92.2% against 88.4%); SDCA's 10 epochs keep the training to a
 # couple of minutes on 60,000 images (liblinear would first copy the dense
 # vectors into 15 GB of its sparse nodes).
+FORCE_OPT=(); [ "$FORCE" = 1 ] && FORCE_OPT=(--force)
 scripts/pipeline.sh --dataset "$D" "$OUT/bovw" --encoding fisher --words 32 \
   --codebook-opts "--pca 48" --extract-opts "--min-side 56 --sizes 4,6,8 --step 2" \
   --encode-opts "--pyramid 1x1,2x2" --solver sdca --train-opts "--epochs 10" \
-  "${FORCE[@]}" "${J[@]}"
+  "${FORCE_OPT[@]}" "${J[@]}"
 
 for net in mlp:mlp cnn:fmnist-cnn; do
   name=${net%%:*} spec=models/${net##*:}.cfg
   step "$name: $spec, $EPOCHS epochs"
   t=$(date +%s.%N)
-  R="$spec $(sha256sum < "$spec" | cut -c1-16), $EPOCHS epochs"
-  if ! finished "$OUT/$name/report" "$R"; then
-    "$BOVW" nn train "$spec" --manifest "$D/train.tsv" -o "$OUT/$name/net" --epochs "$EPOCHS" -q "${J[@]}"
-    "$BOVW" nn eval "$OUT/$name/net" --manifest "$D/test.tsv" -o "$OUT/$name/report" -q "${J[@]}"
-    keep_recipe "$OUT/$name/report" "$R"
-  fi
+  run_stage "train $name" "$OUT/$name/net" "$BOVW" nn train "$spec" --manifest "$D/train.tsv" \
+    -o "$OUT/$name/net" --epochs "$EPOCHS" "${J[@]}"
+  run_stage "eval $name" "$OUT/$name/report" "$BOVW" nn eval "$OUT/$name/net" --manifest "$D/test.tsv" \
+    -o "$OUT/$name/report" "${J[@]}"
   echo "$name: $(elapsed "$t")"
 done
 

@@ -189,5 +189,19 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
   }
   for (size_t c = 0; c < num_classes; c++) free(folders[c]);
   free(folders);
+  /* A meta.json makes the folder an artifact: what it was imported from
+   * (the IDX files, in its provenance), so that a rerun can tell it is up
+   * to date, and a scan of it depends on it. */
+  if (!rc) {
+    cJSON *meta = bovw_meta_new("images");
+    cJSON *names = meta && class_names ? cJSON_CreateStringArray(
+                                             (const char *const *)class_names, (int)num_classes)
+                                       : NULL;
+    int ok = meta && (!class_names || (names && cJSON_AddItemToObject(meta, "classes", names))) &&
+             cJSON_AddNumberToObject(meta, "count", (double)images->dims[0]);
+    if (names && !cJSON_GetObjectItem(meta, "classes")) cJSON_Delete(names);
+    rc = ok ? bovw_meta_write(root, meta, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    cJSON_Delete(meta);
+  }
   return rc;
 }

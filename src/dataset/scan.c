@@ -131,8 +131,9 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
   bovw_manifest *m = NULL;
   int rc = list_dir(root, 1, &classes, &loose, err);
   for (size_t i = 0; !rc && i < loose.count; i++)
-    bovw_monitor_warning(monitor, "%s/%s: not in a class folder, ignored", root,
-                         loose.items[i]);
+    if (strcmp(loose.items[i], "meta.json") != 0)  /* an imported folder's own record */
+      bovw_monitor_warning(monitor, "%s/%s: not in a class folder, ignored", root,
+                           loose.items[i]);
   if (!rc && classes.count == 0)
     rc = bovw_error_set(err, BOVW_ERR_EMPTY,
                         "%s: no class folders (one subfolder per class expected)",
