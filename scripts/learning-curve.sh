@@ -60,9 +60,10 @@ export BOVW
 [ "$SPEC" = none ] || [ -f "$SPEC" ] || { echo "$me: $SPEC: no such spec" >&2; exit 1; }
 
 echo "== split: $MAX training and $TEST test images per class (seed $SEED)"
-[ -f "$OUT/dataset/meta.json" ] && [ ${#FORCE[@]} = 0 ] ||
-  "$BOVW" dataset scan "$DATA" -o "$OUT/dataset" --train-per-class "$MAX" \
-    --test-per-class "$TEST" --seed "$SEED" -q
+FORCE=${#FORCE[@]}  # run_stage reads FORCE=1
+FORCE_OPT=(); [ "$FORCE" = 1 ] && FORCE_OPT=(--force)
+run_stage split "$OUT/dataset" "$BOVW" dataset scan "$DATA" -o "$OUT/dataset" \
+  --train-per-class "$MAX" --test-per-class "$TEST" --seed "$SEED"
 NAMES=() REPORTS=()
 FIRST=
 for n in "${NS[@]}"; do
@@ -71,16 +72,20 @@ for n in "${NS[@]}"; do
   # The first n training rows of each class (the manifest's column 2 is the
   # label), and the common test set; paths made absolute, since these
   # manifests live away from the scanned root.
-  subset_manifest "$OUT/dataset/train.tsv" "$d/dataset/train.tsv" "$ROOT" "$n"
-  subset_manifest "$OUT/dataset/test.tsv" "$d/dataset/test.tsv" "$ROOT"
-  cp "$OUT/dataset/classes.txt" "$d/dataset/classes.txt"
-  # The test features are the same at every size: extract them once.
-  if [ -n "$FIRST" ] && [ ! -e "$d/features/test" ]; then
-    mkdir -p "$d/features"
-    ln -s "$(cd "$FIRST/features/test" && pwd)" "$d/features/test"
-  fi
+  # Written only when different, so that an unchanged manifest keeps the
+  # stages made from it.
+  subset_manifest "$OUT/dataset/train.tsv" "$d/dataset/train.tsv.new" "$ROOT" "$n"
+  subset_manifest "$OUT/dataset/test.tsv" "$d/dataset/test.tsv.new" "$ROOT"
+  cp "$OUT/dataset/classes.txt" "$d/dataset/classes.txt.new"
+  for f in train.tsv test.tsv classes.txt; do
+    if cmp -s "$d/dataset/$f.new" "$d/dataset/$f"; then rm "$d/dataset/$f.new"; else
+      mv "$d/dataset/$f.new" "$d/dataset/$f"; fi
+  done
+  # The test features are the same at every size: extracted once.
+  SHARED=()
+  [ -z "$FIRST" ] || SHARED=(--test-features "$FIRST/features/test")
   echo "== BoVW, $n images per class"
-  "$HERE/pipeline.sh" --dataset "$d/dataset" "$d" "${PASS[@]}" "${J[@]}" "${FORCE[@]}"
+  "$HERE/pipeline.sh" --dataset "$d/dataset" "$d" "${PASS[@]}" "${SHARED[@]}" "${J[@]}" "${FORCE_OPT[@]}"
   NAMES+=("bovw@$n") REPORTS+=("$d/report")
   [ -n "$FIRST" ] || FIRST=$d
 done
@@ -88,13 +93,10 @@ if [ "$SPEC" != none ]; then
   for n in "${NS[@]}"; do
     d=$OUT/$n
     echo "== CNN, $n images per class: $(basename "$SPEC"), $EPOCHS epochs"
-    if [ ${#FORCE[@]} = 1 ] || [ ! -f "$d/net/meta.json" ]; then
-      "$BOVW" nn train "$SPEC" --manifest "$d/dataset/train.tsv" -o "$d/net" --epochs "$EPOCHS" \
-        --seed "$SEED" -q "${J[@]}"
-    fi
-    if [ ${#FORCE[@]} = 1 ] || [ ! -f "$d/nn-report/report.json" ]; then
-      "$BOVW" nn eval "$d/net" --manifest "$d/dataset/test.tsv" -o "$d/nn-report" -q "${J[@]}"
-    fi
+    run_stage "train cnn@$n" "$d/net" "$BOVW" nn train "$SPEC" --manifest "$d/dataset/train.tsv" \
+      -o "$d/net" --epochs "$EPOCHS" --seed "$SEED" "${J[@]}"
+    run_stage "eval cnn@$n" "$d/nn-report" "$BOVW" nn eval "$d/net" --manifest "$d/dataset/test.tsv" \
+      -o "$d/nn-report" "${J[@]}"
     NAMES+=("cnn@$n") REPORTS+=("$d/nn-report")
   done
 fi

@@ -18,6 +18,8 @@
 #   --words K              vocabulary size (600; 256 with --encoding fisher)
 #   --encoding E           hist, or fisher: root SIFT, PCA 80, x,y appended,
 #                          a K-component GMM, pyramid 1x1,2x2,1x3
+#   --test-features DIR    use these test features instead of extracting
+#                          them (a learning curve's sizes share one test set)
 #   --codebook DIR         use this codebook instead of building one: the
 #                          features are extracted with its parameters
 #                          (scripts/reuse-codebook.sh)
@@ -43,7 +45,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 me=pipeline.sh
 usage() { echo "$me: $*; see --help" >&2; exit 2; }
-DATA= DATASET= OUT= WORDS= ENCODING=hist CODEBOOK= SOLVER=sdca C=10 FORCE=0
+DATA= DATASET= OUT= WORDS= ENCODING=hist CODEBOOK= SOLVER=sdca C=10 FORCE=0 TEST_FEATURES=
 SPLIT=() J=() EXTRACT_OPTS=() CODEBOOK_OPTS=() ENCODE_OPTS=() TRAIN_OPTS=()
 # shellcheck disable=SC2206  # splitting the pass-through options (--extract-opts and the like) is the point
 while [ $# -gt 0 ]; do
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
     --words) WORDS=$2; shift 2 ;;
     --encoding) ENCODING=$2; shift 2 ;;
     --codebook) CODEBOOK=$2; shift 2 ;;
+    --test-features) TEST_FEATURES=$2; shift 2 ;;
     --solver) SOLVER=$2; shift 2 ;;
     --C) C=$2; shift 2 ;;
     --extract-opts) EXTRACT_OPTS=($2); shift 2 ;;
@@ -63,7 +66,7 @@ while [ $# -gt 0 ]; do
     --train-opts) TRAIN_OPTS=($2); shift 2 ;;
     -j|--threads) J=(-j "$2"); shift 2 ;;
     --force) FORCE=1; shift ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) usage "unknown option $1" ;;
     *) if [ -z "$DATA" ]; then DATA=$1; elif [ -z "$OUT" ]; then OUT=$1; else
          usage "unexpected argument $1"; fi; shift ;;
@@ -115,9 +118,11 @@ else
   RECIPE_ENC=()
 fi
 for part in train test; do
+  [ "$part" = test ] && [ -n "$TEST_FEATURES" ] && continue
   stage "extract $part" "$OUT/features/$part" "$BOVW" extract "$MANIFESTS/$part.tsv" \
     -o "$OUT/features/$part" "${EXTRACT_OPTS[@]}" "${J[@]}"
 done
+FEATURES_TEST=${TEST_FEATURES:-$OUT/features/test}
 
 if [ -z "$CODEBOOK" ]; then
   stage codebook "$CB" "$BOVW" codebook "$OUT/features/train" -o "$CB" \
@@ -125,7 +130,7 @@ if [ -z "$CODEBOOK" ]; then
 fi
 stage "encode train" "$OUT/encodings/train" "$BOVW" encode "$OUT/features/train" \
   -c "$CB" -o "$OUT/encodings/train" "${RECIPE_ENC[@]}" "${ENCODE_OPTS[@]}" "${J[@]}"
-stage "encode test" "$OUT/encodings/test" "$BOVW" encode "$OUT/features/test" \
+stage "encode test" "$OUT/encodings/test" "$BOVW" encode "$FEATURES_TEST" \
   --like "$OUT/encodings/train" -o "$OUT/encodings/test" "${J[@]}"
 REG=(--C "$C")
 [ "$SOLVER" = knn ] && REG=()  # the SVMs' regularisation does not apply
