@@ -19,8 +19,8 @@
 #   -j N                   threads (all cores)
 #   --force                redo finished stages
 # and any option of scripts/pipeline.sh, which runs the stages: each prints
-# what it runs and how long it took; a finished stage is reused unless
-# --force.
+# what it runs, its progress and how long it took; a stage is redone only
+# when its command or inputs changed (or with --force).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA= OUT= TRAIN=15 TEST=15 SPLIT=(--sorted) PASS=()
