@@ -3,7 +3,8 @@
  * The library never prints. A long call takes a bovw_monitor (or NULL) and
  * calls its functions; the command-line program turns them into a progress
  * bar and warning lines on stderr. Callbacks may be called from any worker
- * thread, but never from two threads at once: the library serialises them. */
+ * thread, but never from two threads at once: the helpers below serialise
+ * them with one lock. */
 #ifndef BOVW_MONITOR_H
 #define BOVW_MONITOR_H
 
@@ -20,6 +21,10 @@ typedef struct bovw_monitor {
 /* Null-safe helpers for library code. */
 void bovw_monitor_progress(const bovw_monitor *m, const char *what, size_t done,
                            size_t total);
+/* One more unit of `what` done, from any thread: increments *done under the
+ * monitor's lock and reports every `every` units and at the last. */
+void bovw_monitor_tick(const bovw_monitor *m, const char *what, size_t *done, size_t total,
+                       size_t every);
 void bovw_monitor_warning(const bovw_monitor *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -154,8 +154,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
       }
       b[cl] = (float)(bias2 * sum);
       stats[cl] = (bovw_train_stats){r.objective, r.gap, r.passes, r.converged};
-#pragma omp critical(bovw_monitor)
-      bovw_monitor_progress(monitor, "SVMs (one per class)", ++done, classes);
+      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, classes, 1);
     }
     free(y); free(c); free(a); free(g); free(order);
   }

@@ -107,8 +107,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
       stats[c] = (bovw_train_stats){s->objective, s->dualityGap, (long)s->iteration,
                                s->status == VlSvmStatusConverged};
       vl_svm_delete(svm);
-#pragma omp critical(bovw_monitor)
-      bovw_monitor_progress(monitor, "SVMs (one per class)", ++done, classes);
+      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, classes, 1);
     }
     if (ds) vl_svmdataset_delete(ds);
     free(y);

@@ -175,17 +175,15 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
     int r = path ? bovw_png_write(path, images->data + i * pixels, w, h, 1, &local)
                  : bovw_error_set(&local, BOVW_ERR_NOMEM, "out of memory");
     free(path);
-#pragma omp critical(bovw_monitor)
-    {
-      if (r && !failed) {
+    if (r) {
+#pragma omp critical(bovw_first_error)
+      if (!failed) {
         failed = 1;
         if (err) *err = local;
         rc = r;
       }
-      done++;
-      if (done % 1000 == 0 || done == n)
-        bovw_monitor_progress(monitor, "import", done, n);
     }
+    bovw_monitor_tick(monitor, "import", &done, n, 1000);
   }
   for (size_t c = 0; c < num_classes; c++) free(folders[c]);
   free(folders);

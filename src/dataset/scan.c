@@ -195,12 +195,7 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
       char *path = bovw_path_join(root, candidates.items[i]);
       why[i] = path ? check_image(path, options->verify) : strdup("out of memory");
       free(path);
-#pragma omp critical(bovw_monitor)
-      {
-        done++;
-        if (done % 64 == 0 || done == n)
-          bovw_monitor_progress(monitor, "scan", done, n);
-      }
+      bovw_monitor_tick(monitor, "scan", &done, n, 64);
     }
   }
 

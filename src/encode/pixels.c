@@ -95,8 +95,7 @@ static int decode_all(const bovw_manifest *m, const bovw_pixels_params *p, size_
     free(path);
     if (!rc && p->standardize) standardize(row, dim);
     if (rc && !(failed[i] = strdup(e.message)) ) nomem = 1;
-#pragma omp critical(bovw_pixels_progress)
-    bovw_monitor_progress(monitor, "pixels", ++done, m->count);
+    bovw_monitor_tick(monitor, "pixels", &done, m->count, 1);
   }
   return nomem ? BOVW_ERR_NOMEM : BOVW_OK;
 }

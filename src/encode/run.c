@@ -81,16 +81,15 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
                                   (size_t)(off[i + 1] - off[i]), sizes[2 * i], sizes[2 * i + 1],
                                   v + i * dim, &voting, &local);
       voting_total += voting;
-#pragma omp critical(bovw_monitor)
-      {
-        if (r && !failed) {
+      if (r) {
+#pragma omp critical(bovw_first_error)
+        if (!failed) {
           failed = 1;
           rc = r;
           if (err) *err = local;
         }
-        done++;
-        if (done % 16 == 0 || done == m) bovw_monitor_progress(monitor, "encode", done, m);
       }
+      bovw_monitor_tick(monitor, "encode", &done, m, 16);
     }
     bovw_blas_threads_pop(saved);
     if (!rc && o->libsvm_path)

@@ -101,8 +101,7 @@ int bovw_nn_data_from_manifest(const bovw_manifest *m, int channels, int height,
 #pragma omp parallel for schedule(dynamic, 16) num_threads(nn_threads_resolve(threads))
   for (long i = 0; i < n; i++) {
     failed[i] = load_one(m, (size_t)i, channels, height, width, self->x + (size_t)i * size);
-#pragma omp critical(bovw_nn_data_progress)
-    bovw_monitor_progress(monitor, "load", ++done, m->count);
+    bovw_monitor_tick(monitor, "load", &done, m->count, 1);
   }
   /* Keep the readable images, in manifest order; warn about the others. */
   size_t kept = 0;
