@@ -512,6 +512,43 @@ START_TEST(test_102_classes_fit_in_the_width_bound) {
 }
 END_TEST
 
+/* The run object's shared keys are written once and read back the same,
+ * unknown numbers left out, and an older report's score_seconds read as the
+ * inference time. */
+START_TEST(test_run_info_round_trips_its_shared_keys) {
+  bovw_run_info ri;
+  bovw_run_info_init(&ri);
+  ri.kind = "bovw";
+  ri.train_count = 30;
+  ri.train_seconds = 1.5;
+  ri.inference_seconds = 0.25;
+  ri.count = 10;
+  ri.dim = 128;
+  int32_t labels[3] = {0, 1, 1};
+  ri.test_set = bovw_test_set_json(NULL, labels, 3);
+  cJSON *json = bovw_run_info_to_json(&ri);
+  bovw_run_info_clear(&ri);
+  ck_assert_ptr_nonnull(json);
+  ck_assert_ptr_null(cJSON_GetObjectItem(json, "model_bytes"));  /* unknown: absent */
+  ck_assert_double_eq(cJSON_GetObjectItem(json, "images_per_second")->valuedouble, 40);
+  ck_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "test_set"),
+                                             "manifest_sha256")));
+  bovw_run_info back;
+  bovw_run_info_from_json(json, &back);
+  ck_assert_str_eq(back.kind, "bovw");
+  ck_assert_double_eq(back.train_count, 30);
+  ck_assert_double_eq(back.train_seconds, 1.5);
+  ck_assert_double_eq(back.inference_seconds, 0.25);
+  ck_assert(isnan(back.model_bytes));
+  cJSON_Delete(json);
+  cJSON *old = cJSON_Parse("{\"score_seconds\": 2, \"train_seconds\": -1}");
+  bovw_run_info_from_json(old, &back);
+  ck_assert_double_eq(back.inference_seconds, 2);
+  ck_assert(isnan(back.train_seconds));
+  cJSON_Delete(old);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
@@ -530,6 +567,7 @@ int main(void) {
   tcase_add_test(tc, test_markdown_shows_summary_and_worst_classes_first);
   tcase_add_test(tc, test_write_creates_missing_nested_folders);
   tcase_add_test(tc, test_102_classes_fit_in_the_width_bound);
+  tcase_add_test(tc, test_run_info_round_trips_its_shared_keys);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

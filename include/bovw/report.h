@@ -49,6 +49,41 @@ void bovw_report_free(bovw_report *self);
 int bovw_report_write(const bovw_report *self, const char *dir, const char *title,
                       const cJSON *info, bovw_error *err);
 
+/* ---- the run object ------------------------------------------------------- */
+
+/* What was evaluated, as every report's "run" object says it (docs/report.md,
+ * "The run object"): the keys `bovw eval` and `bovw nn eval` share and
+ * `bovw compare` reads. A number that is not known is NAN (written as
+ * absent). The writers add their own keys (solver, net, ...) to the JSON. */
+typedef struct bovw_run_info {
+  const char *kind;         /* "bovw" or "nn" */
+  double train_count;       /* training rows the classifier saw */
+  double train_per_class;   /* for a learning curve; NAN: train_count / classes */
+  double train_seconds;     /* the classifier's own training */
+  double inference_seconds; /* the scoring alone */
+  double model_bytes;
+  double dim;               /* the input dimension */
+  double threads;           /* threads used for scoring */
+  double count;             /* test images, for images_per_second */
+  cJSON *test_set;          /* bovw_test_set_json; owned, may be NULL */
+  cJSON *from_pixels;       /* bovw_provenance_cost; owned, may be NULL */
+} bovw_run_info;
+
+/* All numbers NAN, no objects. */
+void bovw_run_info_init(bovw_run_info *self);
+/* Frees the objects the info owns. */
+void bovw_run_info_clear(bovw_run_info *self);
+
+/* A new run object with the shared keys (the owned objects copied); NULL
+ * when out of memory. */
+cJSON *bovw_run_info_to_json(const bovw_run_info *self);
+
+/* Reads the shared keys back from a report's run object (compare): missing,
+ * negative or non-finite numbers are NAN; an older report's
+ * `score_seconds` stands for `inference_seconds`. The objects are not read
+ * (they stay NULL): use cJSON_GetObjectItem on the run for them. */
+void bovw_run_info_from_json(const cJSON *run, bovw_run_info *out);
+
 /* The identity of a test set, for a report's run object under "test_set":
  * {"count": n, "manifest_sha256": the manifest the images were listed in
  * (null when unknown), "labels_sha256": the SHA-256 of the n labels as

@@ -289,38 +289,32 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
                                     model->class_names, &report, err)))
     goto done;
 
-  info = cJSON_CreateObject();
+  bovw_run_info ri;
+  bovw_run_info_init(&ri);
+  ri.kind = "nn";
+  ri.train_count = bovw_meta_number(cJSON_GetObjectItem(model->meta, "train"), "count", 0);
+  ri.train_seconds = bovw_meta_number(model->meta, "train_seconds", 0);
+  ri.dim = (double)bovw_nn_net_input_size(model->net);
+  ri.model_bytes = bovw_meta_number(model->meta, "model_bytes", 0);
+  ri.inference_seconds = seconds;
+  ri.count = (double)data->count;
+  ri.threads = nn_threads_resolve(threads);
+  ri.test_set = bovw_test_set_json(manifest ? manifest->sha256 : bovw_encodings_manifest_sha256(enc),
+                                   data->labels, data->count);
+  info = ri.test_set ? bovw_run_info_to_json(&ri) : NULL;
+  bovw_run_info_clear(&ri);
   char *net_abs = realpath(net_dir, NULL), *data_abs = realpath(data_name, NULL);
   const cJSON *spec_id = cJSON_GetObjectItem(model->meta, "spec");
   char shape[64];
   snprintf(shape, sizeof shape, "%dx%dx%d", spec->input_c, spec->input_h, spec->input_w);
-  int ok = info && cJSON_AddStringToObject(info, "kind", "nn") &&
-           cJSON_AddStringToObject(info, "net", net_abs ? net_abs : net_dir) &&
+  int ok = info && cJSON_AddStringToObject(info, "net", net_abs ? net_abs : net_dir) &&
            cJSON_AddStringToObject(info, "spec", bovw_meta_string(spec_id, "name", "?")) &&
            cJSON_AddStringToObject(info, source->manifest ? "manifest" : "encodings",
                                    data_abs ? data_abs : data_name) &&
            cJSON_AddStringToObject(info, "input", shape) &&
-           cJSON_AddNumberToObject(info, "dim", (double)bovw_nn_net_input_size(model->net)) &&
            cJSON_AddNumberToObject(info, "params", bovw_meta_number(model->meta, "params", 0)) &&
-           cJSON_AddNumberToObject(info, "train_count",
-                                   bovw_meta_number(cJSON_GetObjectItem(model->meta, "train"),
-                                                    "count", 0)) &&
-           cJSON_AddNumberToObject(info, "train_seconds",
-                                   bovw_meta_number(model->meta, "train_seconds", 0)) &&
-           cJSON_AddNumberToObject(info, "model_bytes",
-                                   bovw_meta_number(model->meta, "model_bytes", 0)) &&
            cJSON_AddNumberToObject(info, "skipped", (double)data->skipped) &&
-           cJSON_AddNumberToObject(info, "inference_seconds", seconds) &&
-           cJSON_AddNumberToObject(info, "images_per_second",
-                                   seconds > 0 ? (double)data->count / seconds : 0) &&
-           cJSON_AddNumberToObject(info, "threads", nn_threads_resolve(threads)) &&
            cJSON_AddNumberToObject(info, "batchnorm_folded", folded);
-  cJSON *test_set =
-      ok ? bovw_test_set_json(manifest ? manifest->sha256 : bovw_encodings_manifest_sha256(enc),
-                              data->labels, data->count)
-         : NULL;
-  ok = ok && test_set && cJSON_AddItemToObject(info, "test_set", test_set);
-  if (!ok) cJSON_Delete(test_set);
   free(net_abs);
   free(data_abs);
   const cJSON *params = enc ? cJSON_GetObjectItem(enc->meta, "params") : NULL;

@@ -36,37 +36,29 @@ void bovw_compare_free(bovw_compare *self) {
   free(self);
 }
 
-/* run[key] when it is a number >= 0, else NAN: a report made by hand or by
- * an older bovw may lack any of them. */
-static double run_number(const cJSON *run, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, key);
-  return cJSON_IsNumber(v) && v->valuedouble >= 0 && isfinite(v->valuedouble)
-             ? v->valuedouble
-             : NAN;
-}
-
 static void take_run_numbers(bovw_compare_system *s) {
-  const cJSON *run = s->run;
-  s->train_count = run_number(run, "train_count");
-  s->train_per_class = run_number(run, "train_per_class");
+  bovw_run_info info;
+  bovw_run_info_from_json(s->run, &info);
+  s->train_count = info.train_count;
+  s->train_per_class = info.train_per_class;
   if (!(s->train_per_class > 0))
     s->train_per_class = s->train_count > 0
                              ? s->train_count / (double)s->report->num_classes
                              : NAN;
-  s->train_seconds = run_number(run, "train_seconds");
-  s->inference_seconds = run_number(run, "inference_seconds");
-  if (isnan(s->inference_seconds))  /* the name bovw eval used before */
-    s->inference_seconds = run_number(run, "score_seconds");
+  s->train_seconds = info.train_seconds;
+  s->inference_seconds = info.inference_seconds;
+  s->model_bytes = info.model_bytes;
   /* A system is compared by what it costs from pixels when the report
    * says: BoVW's classifier alone would look cheap beside a network that
    * decodes its images itself. */
-  const cJSON *px = cJSON_GetObjectItemCaseSensitive(run, "from_pixels");
+  const cJSON *px = cJSON_GetObjectItemCaseSensitive(s->run, "from_pixels");
   if (cJSON_IsObject(px)) {
+    bovw_run_info cost;
+    bovw_run_info_from_json(px, &cost);
     s->from_pixels = 1;
-    s->train_seconds = run_number(px, "train_seconds");
-    s->inference_seconds = run_number(px, "inference_seconds");
+    s->train_seconds = cost.train_seconds;
+    s->inference_seconds = cost.inference_seconds;
   }
-  s->model_bytes = run_number(run, "model_bytes");
 }
 
 /* The last part of a folder path, without trailing slashes; "." and ".."
