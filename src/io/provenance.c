@@ -4,6 +4,8 @@
 #include "bovw/provenance.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
@@ -142,13 +144,14 @@ static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files under dir (relative names from prefix), in name order at each
- * level, into ctx. Links are followed as the scan follows them. */
-static int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *prefix, int depth) {
-  if (depth > 64) return BOVW_OK;
-  DIR *d = opendir(dir);
+/* The files under the folder open as fd (relative names after prefix,
+ * which has room for PATH_MAX bytes), in name order at each level, into
+ * ctx: one fstatat per entry relative to the open folder, no path built
+ * from the root. Links are followed, as the scan follows them. */
+static int hash_tree(struct sha256_ctx *ctx, int fd, char *prefix, size_t len, int depth) {
+  DIR *d = fdopendir(fd);
   if (!d) {
-    hash_stat(ctx, prefix, dir);
+    close(fd);
     return BOVW_OK;
   }
   char **names = NULL;
@@ -165,18 +168,30 @@ static int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *prefix
     }
     if (!rc && !(names[n++] = strdup(e->d_name))) rc = BOVW_ERR_NOMEM;
   }
-  closedir(d);
   if (!rc) qsort(names, n, sizeof *names, by_name);
   for (size_t i = 0; !rc && i < n; i++) {
-    char *path = bovw_path_join(dir, names[i]), *rel = NULL;
-    if (!path || asprintf(&rel, "%s/%s", prefix, names[i]) < 0) rel = NULL;
+    size_t add = strlen(names[i]);
+    if (len + 1 + add >= PATH_MAX) continue;  /* deeper than any real path */
+    prefix[len] = '/';
+    memcpy(prefix + len + 1, names[i], add + 1);
     struct stat st;
-    if (!path || !rel) rc = BOVW_ERR_NOMEM;
-    else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = hash_tree(ctx, path, rel, depth + 1);
-    else hash_stat(ctx, rel, path);
-    free(path);
-    free(rel);
+    char line[96];
+    int k;
+    if (fstatat(dirfd(d), names[i], &st, 0) != 0) {
+      k = snprintf(line, sizeof line, "\t-\n");
+    } else if (S_ISDIR(st.st_mode)) {
+      int sub = depth < 64 ? openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY) : -1;
+      if (sub >= 0) rc = hash_tree(ctx, sub, prefix, len + 1 + add, depth + 1);
+      continue;
+    } else {
+      k = snprintf(line, sizeof line, "\t%lld\t%lld.%09ld\n", (long long)st.st_size,
+                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    }
+    sha256_update(ctx, len + 1 + add, (const uint8_t *)prefix);
+    sha256_update(ctx, (size_t)k, (const uint8_t *)line);
   }
+  prefix[len] = '\0';
+  closedir(d);
   for (size_t i = 0; i < n; i++) free(names[i]);
   free(names);
   return rc;
@@ -185,7 +200,10 @@ static int hash_tree(struct sha256_ctx *ctx, const char *dir, const char *prefix
 static int folder_digest(const char *path, char hex[65]) {
   struct sha256_ctx ctx;
   sha256_init(&ctx);
-  int rc = hash_tree(&ctx, path, ".", 0);
+  char prefix[PATH_MAX] = ".";
+  int fd = open(path, O_RDONLY | O_DIRECTORY), rc = BOVW_OK;
+  if (fd >= 0) rc = hash_tree(&ctx, fd, prefix, 1, 0);
+  else hash_stat(&ctx, ".", path);
   hex_digest(&ctx, hex);
   return rc;
 }
@@ -314,8 +332,21 @@ static int command_differs(const cJSON *prov, int argc, char *const *argv, char 
   return other ? STALE : BOVW_OK;
 }
 
-static int check(const char *dir, int argc, char *const *argv, int depth, char *why,
-                 size_t why_size, bovw_error *err) {
+/* The artifacts one check found up to date, so that an artifact many paths
+ * lead to (the dataset, a codebook) is checked once. */
+typedef struct {
+  char **dirs;
+  size_t n;
+} checked;
+
+static int was_checked(const checked *memo, const char *dir) {
+  for (size_t i = 0; i < memo->n; i++)
+    if (!strcmp(memo->dirs[i], dir)) return 1;
+  return 0;
+}
+
+static int check(const char *dir, int argc, char *const *argv, int depth, checked *memo,
+                 char *why, size_t why_size, bovw_error *err) {
   char *file = bovw_provenance_file(dir);
   if (!file) {
     snprintf(why, why_size, "not made yet (no meta.json or report.json)");
@@ -349,26 +380,36 @@ static int check(const char *dir, int argc, char *const *argv, int depth, char *
       rc = STALE;
     } else if (depth < 32) {
       char *parent = artifact_of(path);
-      if (parent) {
+      if (parent && !was_checked(memo, parent)) {
         char inner[512];
-        rc = check(parent, 0, NULL, depth + 1, inner, sizeof inner, err);
+        rc = check(parent, 0, NULL, depth + 1, memo, inner, sizeof inner, err);
         if (rc == STALE) {
           int used = snprintf(why, why_size, "upstream %s is out of date: ", parent);
           if (used >= 0 && (size_t)used < why_size) strncat(why, inner, why_size - (size_t)used - 1);
         }
-        free(parent);
       }
+      free(parent);
     }
   }
   cJSON_Delete(root);
   free(file);
+  if (!rc) {  /* remembered once up to date (a failed strdup only costs a recheck) */
+    char **grown = realloc(memo->dirs, (memo->n + 1) * sizeof *grown);
+    if (grown) {
+      memo->dirs = grown;
+      if ((grown[memo->n] = strdup(dir))) memo->n++;
+    }
+  }
   return rc;
 }
 
 int bovw_provenance_check(const char *dir, int argc, char *const *argv, char *why,
                           size_t why_size, bovw_error *err) {
   if (why_size) why[0] = '\0';
-  int rc = check(dir, argc, argv, 0, why, why_size, err);
+  checked memo = {NULL, 0};
+  int rc = check(dir, argc, argv, 0, &memo, why, why_size, err);
+  for (size_t i = 0; i < memo.n; i++) free(memo.dirs[i]);
+  free(memo.dirs);
   return rc == STALE ? 1 : rc ? -1 : 0;
 }
 
