@@ -25,6 +25,8 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 
 #include "bovw/error.h"
 #include "bovw/manifest.h"
@@ -43,7 +45,25 @@ int bovw_provenance_note_file(const char *path, const char *sha256_hex);
 /* Notes a manifest (its SHA-256 from reading it) and the images it lists. */
 int bovw_provenance_note_manifest(const char *path, const bovw_manifest *m);
 
-/* Notes an image folder a dataset was scanned from. */
+/* An image folder's identity, as `bovw dataset scan` sees it: its
+ * non-hidden entries and those of its folders, one level down (what a scan
+ * reads: the class folders and their files), each with its size and
+ * modification time; the order does not matter (each entry's line is
+ * hashed alone and the hashes summed). The scan adds the entries it stats
+ * anyway, so identifying the folder costs no second walk. */
+typedef struct bovw_listing {
+  uint64_t sum[2];
+  size_t count;
+} bovw_listing;
+
+/* Adds one entry: rel, its path relative to the folder; st, its stat (a
+ * folder counts by name alone), NULL when it could not be read. */
+void bovw_listing_add(bovw_listing *self, const char *rel, const struct stat *st);
+
+/* Notes the folder with the digest of its listing. */
+int bovw_provenance_note_listing(const char *path, const bovw_listing *l);
+
+/* Notes an image folder by walking it (the listing above, made here). */
 int bovw_provenance_note_folder(const char *path);
 
 /* The provenance object of what this process did so far, leaving out the

@@ -47,9 +47,12 @@ static int by_name(const void *a, const void *b) {
 }
 
 /* The entries of dir that are folders (want_dirs) or regular files, hidden
- * names excluded, sorted. Links are followed. */
+ * names excluded, sorted. Links are followed. Each entry also goes into
+ * listing (the scanned folder's identity), named under prefix (NULL at the
+ * root). */
 static int list_dir(const char *dir, int want_dirs, string_list *out,
-                    string_list *others, bovw_error *err) {
+                    string_list *others, bovw_listing *listing, const char *prefix,
+                    bovw_error *err) {
   DIR *d = opendir(dir);
   if (!d)
     return bovw_error_set(err, BOVW_ERR_IO, "%s: cannot open folder: %m", dir);
@@ -63,7 +66,10 @@ static int list_dir(const char *dir, int want_dirs, string_list *out,
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
       break;
     }
-    int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    int ok = stat(path, &st) == 0, is_dir = ok && S_ISDIR(st.st_mode);
+    char rel[4096];
+    if (prefix) snprintf(rel, sizeof rel, "%s/%s", prefix, e->d_name);
+    bovw_listing_add(listing, prefix ? rel : e->d_name, ok ? &st : NULL);
     string_list *target = is_dir == want_dirs ? out : others;
     if (target && list_push(target, e->d_name))
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
@@ -121,15 +127,15 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
     return bovw_error_set(err, BOVW_ERR_IO, "%s: %m", root);
   if (!S_ISDIR(st.st_mode))
     return bovw_error_set(err, BOVW_ERR_INVALID, "%s: not a folder", root);
-  /* The folder's listing (names, sizes, times) identifies what was scanned. */
-  if (bovw_provenance_note_folder(root))
-    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", root);
+  /* The folder's listing (names, sizes, times) identifies what was scanned:
+   * gathered from the stats the listing makes anyway. */
+  bovw_listing listing = {{0, 0}, 0};
 
   string_list classes = {0}, loose = {0}, candidates = {0};
   int32_t *candidate_class = NULL;
   char **why = NULL;
   bovw_manifest *m = NULL;
-  int rc = list_dir(root, 1, &classes, &loose, err);
+  int rc = list_dir(root, 1, &classes, &loose, &listing, NULL, err);
   for (size_t i = 0; !rc && i < loose.count; i++)
     if (strcmp(loose.items[i], "meta.json") != 0)  /* an imported folder's own record */
       bovw_monitor_warning(monitor, "%s/%s: not in a class folder, ignored", root,
@@ -145,7 +151,7 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
     string_list files = {0}, subdirs = {0};
     char *dir = bovw_path_join(root, classes.items[c]);
     if (!dir) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-    if (!rc) rc = list_dir(dir, 0, &files, &subdirs, err);
+    if (!rc) rc = list_dir(dir, 0, &files, &subdirs, &listing, classes.items[c], err);
     for (size_t k = 0; !rc && k < subdirs.count; k++)
       bovw_monitor_warning(monitor, "%s/%s: a folder inside a class folder, ignored",
                            dir, subdirs.items[k]);
@@ -234,6 +240,8 @@ int bovw_dataset_scan(const char *root, const bovw_scan_options *options,
   if (!rc) rc = bovw_manifest_set_root(m, root, err);
   if (!rc && m->count == 0)
     rc = bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no images found", root);
+  if (!rc && bovw_provenance_note_listing(root, &listing))
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", root);
 
   stats->images = m && !rc ? m->count : 0;
   stats->classes = kept.count;
