@@ -424,6 +424,31 @@ START_TEST(test_knn_model_round_trip_and_threads_give_identical_scores) {
 }
 END_TEST
 
+/* Scoring cuts the product into blocks that depend on the shapes only, so
+ * a model gives the same scores, bit for bit, at 1 and 2 threads, whatever
+ * BLAS kernels run (scripts/test.sh runs this under each). 600 rows span
+ * several blocks. */
+START_TEST(test_linear_scores_are_identical_at_any_thread_count) {
+  bovw_encodings *train;
+  bovw_error err;
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 600, 300, 5, 4.0, 9, "aa"), &train, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.solver = BOVW_SOLVER_SDCA;
+  o.epochs = 2;
+  bovw_model *m;
+  ck_assert_msg(bovw_train(train, &o, NULL, &m, &err) == 0, "%s", err.message);
+  float *s1 = malloc(600 * 5 * sizeof *s1), *s2 = malloc(600 * 5 * sizeof *s2);
+  ck_assert_int_eq(bovw_model_scores(m, train->vectors->data, 600, 1, s1, NULL), 0);
+  ck_assert_int_eq(bovw_model_scores(m, train->vectors->data, 600, 2, s2, NULL), 0);
+  ck_assert_mem_eq(s1, s2, 600 * 5 * sizeof *s1);
+  free(s1);
+  free(s2);
+  bovw_model_free(m);
+  bovw_encodings_free(train);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("classify");
   TCase *tc = tcase_create("classify");
@@ -440,6 +465,7 @@ int main(void) {
   tcase_add_test(tc, test_knn_votes_then_the_nearer_voter_then_the_earlier_row);
   tcase_add_test(tc, test_knn_cosine_ignores_length);
   tcase_add_test(tc, test_knn_model_round_trip_and_threads_give_identical_scores);
+  tcase_add_test(tc, test_linear_scores_are_identical_at_any_thread_count);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -133,14 +133,13 @@ int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, 
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the distances");
     goto done;
   }
-  int saved = bovw_blas_threads_push(0);
   for (size_t i0 = 0; i0 < n; i0 += block) {
     const size_t b = n - i0 < block ? n - i0 : block;
-    /* The product on all threads, then the rows on all threads, each with
-     * a single-threaded BLAS (nothing in score_row calls it). */
-    bovw_blas_threads_push(threads);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)N, (int)D, 1.0f,
-                x + i0 * D, (int)D, m->train_x, (int)D, 0.0f, dots, (int)N);
+    /* The product on all threads in fixed blocks (the same distances, so
+     * the same neighbours, at any thread count), then the rows on all
+     * threads (nothing in score_row calls BLAS). */
+    bovw_sgemm_fixed(CblasNoTrans, CblasTrans, b, N, D, 1.0f, x + i0 * D, D, m->train_x, D, 0.0f,
+                     dots, N, threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (size_t r = 0; r < b; r++) {
       const size_t t = (size_t)omp_get_thread_num();
@@ -148,7 +147,6 @@ int bovw_knn_scores(const bovw_model *m, const float *x, size_t n, int threads, 
                 scores + (i0 + r) * m->num_classes);
     }
   }
-  bovw_blas_threads_pop(saved);
 done:
   free(dots);
   free(best);
