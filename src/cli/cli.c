@@ -112,23 +112,42 @@ static void put_duration(char *out, size_t size, double seconds) {
   else snprintf(out, size, "%lds", s);
 }
 
+/* A task made of rounds names itself "NAME k/N" ("epoch 3/15"): *name_len
+ * is the length of NAME, and the round k of N. 0 for any other name. */
+static int rounds_of(const char *what, size_t *name_len, long *k, long *n) {
+  const char *space = strrchr(what, ' ');
+  char *slash, *end;
+  if (!space || !(slash = strchr(space, '/'))) return 0;
+  *k = strtol(space + 1, &end, 10);
+  if (end != slash) return 0;
+  *n = strtol(slash + 1, &end, 10);
+  if (*end || *k < 1 || *n < *k) return 0;
+  *name_len = (size_t)(space - what);
+  return 1;
+}
+
 static void progress_cb(void *ctx, const char *what, size_t done, size_t total) {
   cli_progress *self = ctx;
   if (self->quiet) return;
   double now = bovw_now();
   /* Each task (k-means, then the assignment, ...) has its own clock: the
-   * ETA extrapolates the task's own rate. */
-  if (strncmp(self->task, what, sizeof self->task - 1) != 0 || done < self->task_done) {
-    snprintf(self->task, sizeof self->task, "%s", what);
+   * ETA extrapolates the task's own rate. The rounds of one task (epochs)
+   * share a clock, and the ETA covers the rounds still to come. */
+  size_t name_len = strlen(what);
+  long k = 1, n = 1;
+  rounds_of(what, &name_len, &k, &n);
+  double frac = ((double)(k - 1) + (total ? (double)done / (double)total : 1.0)) / (double)n;
+  if (name_len >= sizeof self->task || strncmp(self->task, what, name_len) != 0 ||
+      self->task[name_len] != '\0' || frac < self->task_fraction) {
+    snprintf(self->task, sizeof self->task, "%.*s", (int)name_len, what);
     self->task_started = now;
   }
-  self->task_done = done;
+  self->task_fraction = frac;
   char elapsed[32], eta[48] = "";
   put_duration(elapsed, sizeof elapsed, now - self->started);
-  if (done > 0 && done < total) {
+  if (frac > 0 && frac < 1) {
     char left[32];
-    put_duration(left, sizeof left,
-                 (now - self->task_started) * (double)(total - done) / (double)done);
+    put_duration(left, sizeof left, (now - self->task_started) * (1 - frac) / frac);
     snprintf(eta, sizeof eta, ", ETA %s", left);
   }
   double pct = total ? 100.0 * (double)done / (double)total : 100.0;

@@ -55,9 +55,10 @@ int cli_parse_seed(const char *option, const char *text, uint64_t *out);
 typedef struct cli_progress {
   int quiet, tty, bar_shown;
   double started, last;   /* bovw_now() of the start and of the last line */
-  char task[64];          /* the task being timed for the ETA */
+  char task[64];          /* the task being timed for the ETA (its rounds
+                           * share it: "epoch 3/15" is task "epoch") */
   double task_started;
-  size_t task_done;
+  double task_fraction;   /* of the task done, its rounds counted */
   size_t warnings;
 } cli_progress;
 

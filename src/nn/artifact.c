@@ -14,6 +14,7 @@
 #include "bovw/artifact.h"
 #include "bovw/fs.h"
 #include "bovw/manifest.h"
+#include "io/runtime.h"
 #include "nn/internal.h"
 
 void bovw_nn_model_free(bovw_nn_model *self) {
@@ -266,8 +267,7 @@ int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batc
                           data->channels, data->height, data->width,
                           bovw_nn_net_input_size(self->net));
   const size_t size = bovw_nn_data_sample_size(data), k = self->num_classes;
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  const double t0 = bovw_now();
   const int was_training = bovw_nn_net_training(self->net);
   bovw_nn_net_set_training(self->net, 0);
   int rc = BOVW_OK;
@@ -278,9 +278,7 @@ int bovw_nn_model_scores(bovw_nn_model *self, const bovw_nn_data *data, int batc
     if (!rc) bovw_nn_softmax(logits, m, (int)k, scores + start * k);
   }
   bovw_nn_net_set_training(self->net, was_training);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  if (seconds)
-    *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+  if (seconds) *seconds = bovw_now() - t0;
   return rc;
 }
 
