@@ -142,7 +142,7 @@ int bovw_provenance_note_manifest(const char *path, const bovw_manifest *m) {
 
 /* ---- an image folder's listing ---------------------------------------------- */
 
-/* FNV-1a, 64 bits, from a given basis: two bases give two independent sums. */
+/* FNV-1a, 64 bits, continued from h. */
 static uint64_t fnv1a(const char *text, size_t n, uint64_t h) {
   for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)text[i]) * 0x100000001b3ULL;
   return h;
@@ -158,11 +158,14 @@ void bovw_listing_add(bovw_listing *self, const char *rel, const struct stat *st
     fields[2] = (int64_t)st->st_mtim.tv_sec;
     fields[3] = (int64_t)st->st_mtim.tv_nsec;
   }
-  size_t n = strlen(rel);
-  for (int k = 0; k < 2; k++) {
-    uint64_t h = fnv1a(rel, n + 1, k ? 0x84222325cbf29ce4ULL : 0xcbf29ce484222325ULL);
-    self->sum[k] += fnv1a((const char *)fields, sizeof fields, h);
-  }
+  uint64_t h = fnv1a(rel, strlen(rel) + 1, 0xcbf29ce484222325ULL);
+  h = fnv1a((const char *)fields, sizeof fields, h);
+  /* A second, differently mixed sum (splitmix64's finaliser) makes two
+   * changes that cancel in one sum very unlikely to cancel in both. */
+  uint64_t g = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  g = (g ^ (g >> 27)) * 0x94d049bb133111ebULL;
+  self->sum[0] += h;
+  self->sum[1] += g ^ (g >> 31);
   self->count++;
 }
 
