@@ -35,3 +35,19 @@ run_stage() {
   "$@"
   echo "== $name: $(elapsed "$t0")"
 }
+
+# blas_cores: the OpenBLAS kernel sets (OPENBLAS_CORETYPE values) this CPU
+# can execute, from its flags: the generic Prescott set always, then each
+# newer one whose instructions the CPU has.
+blas_cores() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+  has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+  echo Prescott
+  has sse4_2 && echo Nehalem
+  has avx && echo Sandybridge
+  has avx2 fma && echo Haswell Zen
+  has avx512f avx512bw avx512vl avx512dq && echo SkylakeX
+  has avx512f avx512bw avx512vl avx512dq avx512_bf16 && echo Cooperlake
+  return 0
+}

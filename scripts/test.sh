@@ -19,20 +19,9 @@ echo "== tests =="
 # OpenBLAS picks its kernels from the CPU model, and bovw itself re-executes
 # with faster ones where OpenBLAS falls back to the generic set
 # (src/cli/blas_core.c). The kernels sum in different orders, so the unit
-# tests run under every kernel set this CPU can execute, not only the one
-# this machine happens to pick.
-blas_cores() {
-  local flags
-  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
-  has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
-  echo Prescott
-  has sse4_2 && echo Nehalem
-  has avx && echo Sandybridge
-  has avx2 fma && echo Haswell Zen
-  has avx512f avx512bw avx512vl avx512dq && echo SkylakeX
-  has avx512f avx512bw avx512vl avx512dq avx512_bf16 && echo Cooperlake
-  return 0
-}
+# tests run under every kernel set this CPU can execute (lib.sh's
+# blas_cores), not only the one this machine happens to pick.
+. scripts/lib.sh
 for core in $(blas_cores); do
   echo "== unit tests with OpenBLAS's $core kernels =="
   (cd build && OPENBLAS_CORETYPE=$core ctest -L unit --output-on-failure -j "$JOBS")

@@ -316,31 +316,83 @@ static const char *input_words(const char *kind) {
  * the BOVW_ERR_ codes. */
 enum { STALE = 100 };
 
+/* The words of a command that decide its result: -q and --quiet never
+ * do; -j N and --threads N do not either, as every stage but network
+ * training gives the same result at any thread count by construction
+ * (README, Conventions), so a rerun with other threads is up to date.
+ * Fills words (at most argc) and returns how many. */
+static int deciding_words(int argc, const char *const *argv, const char **words) {
+  int threads_matter = argc >= 2 && !strcmp(argv[0], "nn") && !strcmp(argv[1], "train");
+  int n = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *w = argv[i];
+    if (is_quiet(w)) continue;
+    if (!threads_matter) {
+      if (!strcmp(w, "-j") || !strcmp(w, "--threads")) {
+        i++;
+        continue;
+      }
+      if ((!strncmp(w, "-j", 2) && w[2]) || !strncmp(w, "--threads=", 10)) continue;
+    }
+    words[n++] = w;
+  }
+  return n;
+}
+
+/* Whether a word of the command now means what it meant then: the same
+ * text from the same working folder; else, when it names an existing file
+ * or folder (from here now, from the old working folder then), the same
+ * one; else the same text. */
+static int same_word(const char *now, const char *was, const char *then_cwd, int same_cwd) {
+  if (!strcmp(now, was) && same_cwd) return 1;
+  char *then = NULL;
+  if (was[0] != '/' && asprintf(&then, "%s/%s", then_cwd, was) < 0) return 0;
+  char *x = realpath(now, NULL), *y = realpath(then ? then : was, NULL);
+  int same = x || y ? x && y && !strcmp(x, y) : !strcmp(now, was);
+  free(x);
+  free(y);
+  free(then);
+  return same;
+}
+
 static int command_differs(const cJSON *prov, int argc, char *const *argv, char *why,
                            size_t why_size) {
   const cJSON *cmd = cJSON_GetObjectItem(prov, "command");
-  int at = 0, n = cJSON_GetArraySize(cmd);
-  for (int i = 0; i < argc; i++) {
-    if (is_quiet(argv[i])) continue;
-    const char *was = cJSON_GetStringValue(cJSON_GetArrayItem(cmd, at));
-    if (!was || strcmp(was, argv[i])) {
-      snprintf(why, why_size, "made by another command: '%s' where it had '%s'", argv[i],
-               was ? was : "nothing");
-      return STALE;
-    }
-    at++;
+  int m = cJSON_GetArraySize(cmd);
+  const char **was_argv = calloc((size_t)m + 1, sizeof *was_argv);
+  const char **now = calloc((size_t)argc + 1, sizeof *now), **was = calloc((size_t)m + 1, sizeof *was);
+  int rc = BOVW_OK;
+  if (!was_argv || !now || !was) {
+    snprintf(why, why_size, "out of memory");
+    rc = STALE;
+    goto done;
   }
-  if (at != n) {
-    snprintf(why, why_size, "made by another command: '%s' is not given now",
-             cJSON_GetStringValue(cJSON_GetArrayItem(cmd, at)));
-    return STALE;
+  for (int i = 0; i < m; i++) {
+    const char *w = cJSON_GetStringValue(cJSON_GetArrayItem(cmd, i));
+    was_argv[i] = w ? w : "";
   }
+  int a = deciding_words(argc, (const char *const *)argv, now);
+  int b = deciding_words(m, was_argv, was);
+  const char *then_cwd = bovw_meta_string(prov, "cwd", "");
   char *cwd = getcwd(NULL, 0);
-  const char *was = bovw_meta_string(prov, "cwd", "");
-  int other = !cwd || strcmp(cwd, was);
-  if (other) snprintf(why, why_size, "made from another working folder (%s)", was);
+  const int same_cwd = cwd && !strcmp(cwd, then_cwd);
   free(cwd);
-  return other ? STALE : BOVW_OK;
+  for (int i = 0; i < a || i < b; i++) {
+    if (i < a && i < b && same_word(now[i], was[i], then_cwd, same_cwd)) continue;
+    if (i >= b)
+      snprintf(why, why_size, "made by another command: '%s' was not given then", now[i]);
+    else if (i >= a)
+      snprintf(why, why_size, "made by another command: '%s' is not given now", was[i]);
+    else
+      snprintf(why, why_size, "made by another command: '%s' where it had '%s'", now[i], was[i]);
+    rc = STALE;
+    goto done;
+  }
+done:
+  free(was_argv);
+  free(now);
+  free(was);
+  return rc;
 }
 
 /* The artifacts one check found up to date, so that an artifact many paths

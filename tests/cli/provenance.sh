@@ -41,6 +41,12 @@ expect_exit 0 "an up-to-date rerun" "${P[@]}" "$TMP/three" "$TMP/run" "${OPTS[@]
 t1=$(date +%s%N)
 expect_eq "$(ran "$TMP/out")" "" "redoes nothing"
 echo "   (the no-op rerun took $(( (t1 - t0) / 1000000 )) ms)"
+# Threads change no result but a network's: another -j redoes nothing.
+expect_exit 0 "a rerun at one thread" "${P[@]}" "$TMP/three" "$TMP/run" --train-per-class 8 --words 20 -j 1
+expect_eq "$(ran "$TMP/out")" "" "redoes nothing either"
+# The same folders written otherwise, from another working folder.
+expect_exit 0 "a rerun with relative paths" bash -c "cd '$TMP' && '$S/pipeline.sh' three run ${OPTS[*]}"
+expect_eq "$(ran "$TMP/out")" "" "redoes nothing: the same folders"
 
 # Another split: everything from the dataset on is redone.
 expect_exit 0 "another --seed" "${P[@]}" "$TMP/three" "$TMP/run" "${OPTS[@]}" --seed 7
