@@ -53,4 +53,4 @@ print(s["total"] if isinstance(s, dict) else s)' "$file") ;;
   awk -v d="$dir" -v s="$secs" -v m="$ms" 'BEGIN {printf "%-14s %12.2f %12.1f %9.2f%%\n", d, s, m, (s > 0 ? m / 10 / s : 0)}'
 done
 "$BUILD/provenance_cost" "$RUNS" "$DATA" "$OUT/dataset/all.tsv" "$OUT"/dataset "$OUT"/features/train \
-  "$OUT"/codebook "$OUT"/encodings/train "$OUT"/model "$OUT"/report
+  "$OUT"/codebook "$OUT"/encodings/train "$OUT"/model "$OUT"/encodings/test "$OUT"/report

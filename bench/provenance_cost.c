@@ -5,6 +5,8 @@
  * median, in milliseconds.
  * MANIFEST should list every image of FOLDER (a scan's all.tsv) for the
  * scan's figure to count as many entries as the scan does.
+ * With MODEL_DIR TEST_ENCODINGS_DIR REPORT_DIR last among the artifact
+ * folders, also the cost-from-pixels walk bovw eval makes.
  *   provenance_cost RUNS FOLDER MANIFEST [ARTIFACT_DIR...] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,19 @@ int main(int argc, char **argv) {
     }
     if (file) printf("read and digest\t%s\t%.3f ms\n", file, 1e3 * median(t, runs));
     free(file);
+  }
+  /* What bovw eval adds: the cost from pixels, read from the provenance of
+   * every artifact upstream of the model and of the test encodings (given
+   * as the last two ARTIFACT_DIRs before the report: model, encodings). */
+  if (argc >= 7) {
+    char *models[1] = {argv[argc - 3]}, *tests[1] = {argv[argc - 2]};
+    for (int r = 0; r < runs; r++) {
+      double t0 = bovw_now();
+      cJSON *cost = bovw_provenance_cost(models, 1, tests, 1, 0, &err);
+      t[r] = bovw_now() - t0;
+      cJSON_Delete(cost);
+    }
+    printf("cost from pixels (eval)\t%s + %s\t%.3f ms\n", models[0], tests[0], 1e3 * median(t, runs));
   }
   bovw_manifest_free(m);
   free(t);
