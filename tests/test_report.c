@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bovw/artifact.h"
 #include "bovw/report.h"
 #include "testutil.h"
 
@@ -549,6 +550,29 @@ START_TEST(test_run_info_round_trips_its_shared_keys) {
 }
 END_TEST
 
+/* cJSON alone prints 0.1 + 0.2 as 0.3, one ulp off; bovw's writer keeps
+ * every number to the bit (docs/report.md promises it). */
+START_TEST(test_json_numbers_read_back_to_the_bit) {
+  const double values[] = {0.1 + 0.2, 1.0 / 3.0, 0.024858700000000001, 2.5, 1e-300, 123456789.0};
+  cJSON *root = cJSON_CreateArray();
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+    cJSON_AddItemToArray(root, cJSON_CreateNumber(values[i]));
+  const char *path = test_path(dir, "n.json");
+  bovw_error err;
+  ck_assert_int_eq(bovw_json_write(path, root, &err), 0);
+  cJSON_Delete(root);
+  char *text = test_read_text(path);
+  cJSON *back = cJSON_Parse(text);
+  ck_assert_ptr_nonnull(back);
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+    ck_assert_msg(cJSON_GetArrayItem(back, (int)i)->valuedouble == values[i], "value %zu: %.17g",
+                  i, values[i]);
+  ck_assert_msg(strstr(text, "2.5") && !strstr(text, "2.50"), "short numbers stay short: %s", text);
+  cJSON_Delete(back);
+  free(text);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("report");
@@ -568,6 +592,7 @@ int main(void) {
   tcase_add_test(tc, test_write_creates_missing_nested_folders);
   tcase_add_test(tc, test_102_classes_fit_in_the_width_bound);
   tcase_add_test(tc, test_run_info_round_trips_its_shared_keys);
+  tcase_add_test(tc, test_json_numbers_read_back_to_the_bit);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

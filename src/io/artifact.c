@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <nettle/sha2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,8 +47,37 @@ cJSON *bovw_meta_new(const char *kind) {
   return m;
 }
 
+/* cJSON prints a number with 15 significant digits whenever those read back
+ * within one ulp, so a value can come back one ulp off. Every number that
+ * 15 digits do not give back exactly becomes a raw item with the fewest
+ * digits (16 or 17) that do: what bovw writes reads back to the bit. */
+static int exact_numbers(cJSON *node) {
+  for (cJSON *item = node ? node->child : NULL; item; item = item->next) {
+    if (cJSON_IsNumber(item) && isfinite(item->valuedouble)) {
+      double d = item->valuedouble;
+      char text[32];
+      int digits = 15;
+      for (; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, d);
+        if (strtod(text, NULL) == d) break;
+      }
+      if (digits > 15) {
+        char *copy = strdup(text);
+        if (!copy) return BOVW_ERR_NOMEM;
+        item->type = cJSON_Raw;
+        item->valuestring = copy;
+      }
+    } else if (exact_numbers(item)) {
+      return BOVW_ERR_NOMEM;
+    }
+  }
+  return BOVW_OK;
+}
+
 int bovw_json_write(const char *path, const cJSON *root, bovw_error *err) {
-  char *text = cJSON_Print(root);
+  cJSON *exact = cJSON_Duplicate(root, 1);
+  char *text = exact && !exact_numbers(exact) ? cJSON_Print(exact) : NULL;
+  cJSON_Delete(exact);
   if (!text) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
   size_t n = strlen(text);
   text[n] = '\n';  /* replaces the NUL: a text file ends with a newline */
