@@ -76,6 +76,17 @@ expect_exit 0 "a rerun after the codebook changed" "${P[@]}" "$TMP/three" "$TMP/
 expect_eq "$(ran "$TMP/out")" "codebook,encode train,encode test,train,eval" \
   "redoes the codebook (another command made it) and what follows"
 
+# The codebook's meta.json removed (an unfinished rebuild): the codebook
+# and everything after it are redone, nothing before.
+rm "$TMP/run/codebook/meta.json"
+expect_exit 0 "a rerun after the codebook's meta.json went" "${P[@]}" "$TMP/three" "$TMP/run" "${OPTS[@]}" --seed 7 --C 1
+expect_eq "$(ran "$TMP/out")" "codebook,encode train,encode test,train,eval" "redoes the codebook and what follows"
+
+# Another data folder into the same run: every stage.
+expect_exit 0 "another data folder into the same run" "${P[@]}" "$TMP/four" "$TMP/run" "${OPTS[@]}" --seed 7 --C 1
+expect_eq "$(ran "$TMP/out")" "$(IFS=,; echo "${STAGES[*]}")" "redoes every stage"
+expect_grep "^== dataset: redo, made by another command" "$TMP/out" "saying why"
+
 # eval refuses test encodings of other classes (the same codebook, so the
 # encodings match the model in every other way), naming the difference.
 "$MAKE_TEST_IMAGES" "$TMP/cups" --classes 5 --per-class 6 --size 48 --seed 3 --format png
