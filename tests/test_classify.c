@@ -180,6 +180,50 @@ START_TEST(test_gram_solves_liblinear_l1_dual_problem_and_sdca_objective) {
 }
 END_TEST
 
+/* The stream solver solves sdca's problem for all classes in one pass of
+ * mini-batches: on a small problem, run to a tight gap, it reaches the
+ * gram solver's optimum (the same problem, on VLFeat's scale), its
+ * recorded gap is the exact one, and 1 and 2 threads give the same bits. */
+START_TEST(test_stream_solver_reaches_the_optimum_and_ignores_threads) {
+  bovw_encodings *train;
+  bovw_error err;
+  /* 203 rows: the last mini-batch is a short one; 70 dimensions: the last
+   * column chunk too. */
+  ck_assert_int_eq(bovw_encodings_open(make_encodings("train", 203, 70, 4, 6.0, 12, "aa"), &train, &err), 0);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.C = 0.05;
+  o.epsilon = 1e-7;
+  o.epochs = 20000;
+  bovw_model *gram, *s1, *s2;
+  o.solver = BOVW_SOLVER_GRAM;
+  ck_assert_msg(bovw_train(train, &o, NULL, &gram, &err) == 0, "%s", err.message);
+  o.solver = BOVW_SOLVER_STREAM;
+  o.threads = 1;
+  ck_assert_msg(bovw_train(train, &o, NULL, &s1, &err) == 0, "%s", err.message);
+  o.threads = 2;
+  ck_assert_msg(bovw_train(train, &o, NULL, &s2, &err) == 0, "%s", err.message);
+  ck_assert_mem_eq(s1->weights, s2->weights, 4 * 70 * sizeof(float));
+  ck_assert_mem_eq(s1->biases, s2->biases, 4 * sizeof(float));
+  double gap = score_gap(s1, gram, train);
+  ck_assert_msg(gap < 1e-3, "stream and gram scores differ by %g", gap);
+  const cJSON *gs = cJSON_GetObjectItem(gram->meta, "statistics"),
+              *ss = cJSON_GetObjectItem(s1->meta, "statistics");
+  for (int c = 0; c < 4; c++) {
+    const cJSON *g = cJSON_GetArrayItem(gs, c), *st = cJSON_GetArrayItem(ss, c);
+    ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(st, "converged")));
+    double og = bovw_meta_number(g, "objective", -1), os = bovw_meta_number(st, "objective", -1);
+    ck_assert_msg(og > 0 && fabs(og - os) < 1e-4 * og, "class %d: objective %g, gram %g", c, os, og);
+    ck_assert(bovw_meta_number(st, "duality_gap", 1) <= 1e-7);
+  }
+  ck_assert_str_eq(bovw_meta_string(s1->meta, "solver", ""), "stream");
+  bovw_model_free(gram);
+  bovw_model_free(s1);
+  bovw_model_free(s2);
+  bovw_encodings_free(train);
+}
+END_TEST
+
 START_TEST(test_model_round_trip_gives_identical_scores) {
   bovw_encodings *train;
   bovw_error err;
@@ -466,6 +510,7 @@ int main(void) {
   tcase_add_test(tc, test_knn_cosine_ignores_length);
   tcase_add_test(tc, test_knn_model_round_trip_and_threads_give_identical_scores);
   tcase_add_test(tc, test_linear_scores_are_identical_at_any_thread_count);
+  tcase_add_test(tc, test_stream_solver_reaches_the_optimum_and_ignores_threads);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -28,8 +28,10 @@ typedef enum bovw_solver {
   BOVW_SOLVER_LL_CS,        /* liblinear Crammer-Singer multi-class SVC */
   BOVW_SOLVER_GRAM,         /* liblinear-l1-dual's problem solved on the n x n
                                Gram matrix: for dim >> n (Fisher vectors) */
-  BOVW_SOLVER_KNN           /* k nearest neighbours: no training, the model
+  BOVW_SOLVER_KNN,          /* k nearest neighbours: no training, the model
                                keeps the training encodings */
+  BOVW_SOLVER_STREAM        /* sdca's problem for every class in one pass over
+                               mini-batches of rows, by matrix products */
 } bovw_solver;
 
 typedef enum bovw_knn_metric {

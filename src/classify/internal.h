@@ -26,6 +26,12 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                     size_t classes, const bovw_train_options *o, double C, float *w, float *b,
                     bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err);
 
+/* VLFeat's sdca problem for every class in one pass over mini-batches of
+ * rows (stream.c): the weights into w (classes x dim) and b. */
+int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t dim,
+                      size_t classes, const bovw_train_options *o, double C, float *w, float *b,
+                      bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err);
+
 /* Makes m (class names and meta already set) a knn model of the n training
  * rows x (n x m->dim) and their labels: copies them, sets K and the metric
  * from o, and adds solver, neighbors and knn_metric to m->meta. Refuses a K

@@ -29,7 +29,7 @@
 #include "io/runtime.h"
 
 static const char *const SOLVERS[] = {"sgd", "sdca", "liblinear-l2-dual", "liblinear-l1-dual",
-                                      "liblinear-cs", "gram", "knn"};
+                                      "liblinear-cs", "gram", "knn", "stream"};
 enum { NUM_SOLVERS = sizeof SOLVERS / sizeof SOLVERS[0] };
 
 const char *bovw_solver_name(bovw_solver s) {
@@ -55,7 +55,10 @@ void bovw_train_options_default(bovw_train_options *o) {
   o->knn_metric = BOVW_KNN_L2;
 }
 
-static int is_vlfeat(bovw_solver s) { return s == BOVW_SOLVER_SGD || s == BOVW_SOLVER_SDCA; }
+/* Solvers of VLFeat's problem, lambda / 2 |w|^2 + mean hinge: they record lambda. */
+static int is_vlfeat(bovw_solver s) {
+  return s == BOVW_SOLVER_SGD || s == BOVW_SOLVER_SDCA || s == BOVW_SOLVER_STREAM;
+}
 
 /* VLFeat: one SVM per class, classes in parallel. */
 static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t dim,
@@ -203,6 +206,8 @@ static int train_rows(const float *x, const int32_t *labels, size_t n, size_t di
                       bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
   if (o->solver == BOVW_SOLVER_GRAM)
     return bovw_gram_train(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err);
+  if (o->solver == BOVW_SOLVER_STREAM)
+    return bovw_stream_train(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err);
   return is_vlfeat(o->solver)
              ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err)
              : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);

@@ -23,16 +23,19 @@ static const char TRAIN_HELP[] =
     "                       n x n Gram matrix: fast when dimensions far\n"
     "                       outnumber images, as with Fisher vectors);\n"
     "                       knn (k nearest neighbours: the model keeps the\n"
-    "                       training encodings; the SVM options do not apply)\n"
+    "                       training encodings; the SVM options do not apply);\n"
+    "                       stream (sdca's problem for every class in one pass\n"
+    "                       over mini-batches of rows, by matrix products: the\n"
+    "                       fast one for many rows and classes)\n"
     "      --C C            regularisation (default 10); VLFeat's solvers use\n"
     "                       lambda = 1 / (C n), the same objective up to scale\n"
     "      --lambda L       VLFeat's lambda directly (instead of --C)\n"
     "      --cv K           choose C among C x {0.01, 0.1, 1, 10, 100} by K-fold\n"
     "                       cross-validation (mean per-class accuracy)\n"
-    "      --epochs E       VLFeat: at most E passes over the data (default: the\n"
-    "                       reference recipe's 50 / lambda iterations); gram:\n"
-    "                       at most E passes (default 1000)\n"
-    "      --epsilon E      stopping tolerance (VLFeat and gram: duality gap\n"
+    "      --epochs E       VLFeat and stream: at most E passes over the data\n"
+    "                       (default: the reference recipe's 50 / lambda\n"
+    "                       iterations); gram: at most E passes (default 1000)\n"
+    "      --epsilon E      stopping tolerance (VLFeat, stream and gram: duality gap\n"
     "                       1e-3 on VLFeat's scale; liblinear 0.1)\n"
     "      --bias B         bias multiplier (default 1; 0: no bias)\n"
     "      --balance        weight classes inversely to their size\n"
@@ -75,7 +78,7 @@ int cmd_train(int argc, char **argv) {
       case OPT_SOLVER:
         if (bovw_solver_parse(optarg, &o.solver))
           rc = cli_usage("--solver: '%s' is not sgd, sdca, liblinear-l2-dual, "
-                         "liblinear-l1-dual, liblinear-cs, gram or knn", optarg);
+                         "liblinear-l1-dual, liblinear-cs, gram, knn or stream", optarg);
         break;
       case OPT_C: rc = cli_parse_double("--C", optarg, 1e-12, 1e12, &o.C); break;
       case OPT_LAMBDA: rc = cli_parse_double("--lambda", optarg, 1e-15, 1e6, &o.lambda); break;

@@ -15,7 +15,7 @@ B=("$BOVW")
 "${B[@]}" codebook "$TMP/ftr" -o "$TMP/cb2" -k 32 --samples 5000 --seed 9 -q >/dev/null 2>&1
 "${B[@]}" encode "$TMP/fte" -c "$TMP/cb2" -o "$TMP/eother" -q >/dev/null 2>&1
 
-for solver in sgd sdca liblinear-l2-dual liblinear-cs gram; do
+for solver in sgd sdca liblinear-l2-dual liblinear-cs gram stream; do
   expect_exit 0 "train with $solver" "$BOVW" train "$TMP/etr" -o "$TMP/model-$solver" --solver "$solver" -q
   expect_exit 0 "eval the $solver model" "$BOVW" eval "$TMP/model-$solver" "$TMP/ete" -o "$TMP/report-$solver"
   acc=$(sed -n 's/.*mean per-class accuracy \([0-9.]*\)%.*/\1/p' "$TMP/out")
