@@ -128,11 +128,21 @@ typedef struct bovw_encode_options {
   bovw_encode_params params;
   int threads;              /* <= 0: all cores */
   const char *libsvm_path;  /* also write libsvm text here, or NULL */
+  int shard_index;          /* 1..shard_count: this run encodes one contiguous */
+  int shard_count;          /* slice of the images; 0 or 1: all of them */
 } bovw_encode_options;
 
 int bovw_encode_run(const char *features_dir, const char *codebook_dir,
                     const bovw_encode_options *o, const char *out_dir,
                     const bovw_monitor *monitor, bovw_error *err);
+
+/* Concatenates the shards of one encoding (bovw_encode_run with shard
+ * I of N, all N of them, in any order) into out_dir, in image order: the
+ * arrays are byte for byte those of the unsharded run. Refuses shards of
+ * other features, codebooks or settings, a missing or repeated shard, and
+ * non-shards, naming the folder. */
+int bovw_encodings_merge(char *const *shard_dirs, size_t num_shards, const char *out_dir,
+                         const bovw_monitor *monitor, bovw_error *err);
 
 /* Reads the encoding parameters and codebook path of an encodings artifact
  * (for --like). *codebook_dir is a new string. */

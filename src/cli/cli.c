@@ -100,6 +100,14 @@ int cli_parse_seed(const char *option, const char *text, uint64_t *out) {
   return CLI_OK;
 }
 
+int cli_parse_shard(const char *text, int *index, int *count) {
+  char tail;
+  if (sscanf(text, "%d/%d%c", index, count, &tail) != 2 || *count < 1 || *index < 1 ||
+      *index > *count)
+    return cli_usage("--shard: '%s' is not I/N with 1 <= I <= N", text);
+  return CLI_OK;
+}
+
 /* ---- progress ------------------------------------------------------------ */
 
 enum { LINE_EVERY_SECONDS = 5, BAR_WIDTH = 30 };

@@ -46,6 +46,8 @@ int cli_parse_long(const char *option, const char *text, long min, long max,
 int cli_parse_double(const char *option, const char *text, double min,
                      double max, double *out);
 int cli_parse_seed(const char *option, const char *text, uint64_t *out);
+/* --shard I/N: 1 <= I <= N. */
+int cli_parse_shard(const char *text, int *index, int *count);
 
 /* Progress on stderr: a bar redrawn in place on a terminal, otherwise a line
  * every few seconds and one at the end, each with the time so far and, for

@@ -45,6 +45,8 @@ static const char HELP[] =
     "      --size WxH          pixels: the size images are resized to (32x32)\n"
     "      --color C           pixels: gray (default) or rgb\n"
     "      --standardize       pixels: mean 0 and deviation 1 within each image\n"
+    "      --shard I/N         encode only the I-th of N equal slices of the\n"
+    "                          images (I from 1); see 'bovw merge'\n"
     "  -j, --threads N         threads (default: all cores)\n"
     "  -q, --quiet             no progress\n"
     "  -h, --help              this help\n";
@@ -52,7 +54,7 @@ static const char HELP[] =
 enum {
   OPT_LIKE = 1000, OPT_ENCODING, OPT_PYRAMID, OPT_ASSIGN, OPT_CHECKS, OPT_TREES, OPT_NORM,
   OPT_ALPHA, OPT_KMAP, OPT_ORDER, OPT_GAMMA, OPT_LIBSVM, OPT_LEVEL, OPT_PIXELS, OPT_SIZE,
-  OPT_COLOR, OPT_STANDARDIZE, OPT_PRERANK_DIMS, OPT_PRERANK_CANDIDATES
+  OPT_COLOR, OPT_STANDARDIZE, OPT_PRERANK_DIMS, OPT_PRERANK_CANDIDATES, OPT_SHARD
 };
 
 /* `bovw encode --pixels`: the settings come from the options, or all from
@@ -109,13 +111,14 @@ int cmd_encode(int argc, char **argv) {
       {"threads", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
       {"pixels", no_argument, 0, OPT_PIXELS},    {"size", required_argument, 0, OPT_SIZE},
       {"color", required_argument, 0, OPT_COLOR}, {"standardize", no_argument, 0, OPT_STANDARDIZE},
+      {"shard", required_argument, 0, OPT_SHARD},
       {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
   /* Options are collected first, then applied over the encoding's defaults
    * (or over --like's settings), whatever their order on the command line. */
   const char *codebook = NULL, *out_dir = NULL, *like = NULL, *encoding = NULL, *pyramid = NULL,
              *assign = NULL, *norms = NULL, *kmap = NULL, *libsvm = NULL, *level = NULL,
              *size = NULL, *color = NULL;
-  int pixels = 0, standardize = 0;
+  int pixels = 0, standardize = 0, shard_index = 1, shard_count = 1;
   long checks = -1, trees = -1, order = -1, threads = 0, pdims = -1, pcands = -1;
   double alpha = -1, gamma = -1;
   int quiet = 0, c, rc = CLI_OK;
@@ -146,6 +149,7 @@ int cmd_encode(int argc, char **argv) {
       case OPT_SIZE: size = optarg; break;
       case OPT_COLOR: color = optarg; break;
       case OPT_STANDARDIZE: standardize = 1; break;
+      case OPT_SHARD: rc = cli_parse_shard(optarg, &shard_index, &shard_count); break;
       case 'q': quiet = 1; break;
       default: return cli_option_end(c, argv, HELP);
     }
@@ -155,6 +159,7 @@ int cmd_encode(int argc, char **argv) {
                            level || libsvm || checks > 0 || trees > 0 || order >= 0 ||
                            alpha > 0 || gamma > 0 || pdims > 0 || pcands > 0;
   if (pixels) {
+    if (shard_count > 1) return cli_usage("--shard goes with descriptors, not --pixels");
     if (optind != argc - 1)
       return cli_usage(optind >= argc ? "no MANIFEST given" : "one MANIFEST expected");
     if (!out_dir) return cli_usage("no output folder: -o DIR is required");
@@ -171,7 +176,9 @@ int cmd_encode(int argc, char **argv) {
   if (!out_dir) return cli_usage("no output folder: -o DIR is required");
   if (!codebook && !like) return cli_usage("a codebook is required: -c CODEBOOK_DIR (or --like)");
 
-  bovw_encode_options o = {.threads = (int)threads, .libsvm_path = libsvm};
+  if (shard_count > 1 && libsvm) return cli_usage("--libsvm goes with the whole encoding: merge first");
+  bovw_encode_options o = {.threads = (int)threads, .libsvm_path = libsvm,
+                           .shard_index = shard_index, .shard_count = shard_count};
   bovw_error err = {0};
   char *like_codebook = NULL;
   if (like) {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bovw/artifact.h"
+#include "bovw/encode.h"
 #include "bovw/extract.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -34,10 +36,12 @@ static const char EXTRACT_HELP[] =
     "  -h, --help                  this help\n";
 
 static const char MERGE_HELP[] =
-    "Usage: bovw merge FEATURES_DIR... -o DIR\n"
-    "Concatenates the shards of one extraction (bovw extract --shard I/N, all\n"
-    "N of them, in any order) into one features artifact, in manifest order.\n\n"
-    "  -o, --output DIR   the features folder to write (required)\n"
+    "Usage: bovw merge SHARD_DIR... -o DIR\n"
+    "Concatenates the shards of one extraction (bovw extract --shard I/N) or of\n"
+    "one encoding (bovw encode --shard I/N), all N of them, in any order, into\n"
+    "one features or encodings artifact, in image order: the arrays are those\n"
+    "of the unsharded run, byte for byte.\n\n"
+    "  -o, --output DIR   the folder to write (required)\n"
     "  -q, --quiet        no progress\n"
     "  -h, --help         this help\n";
 
@@ -61,14 +65,6 @@ static int parse_sizes(const char *text, bovw_extract_params *p) {
   free(copy);
   if (!rc && p->num_sizes == 0) rc = cli_usage("--sizes: no size given");
   return rc;
-}
-
-static int parse_shard(const char *text, int *index, int *count) {
-  char tail;
-  if (sscanf(text, "%d/%d%c", index, count, &tail) != 2 || *count < 1 ||
-      *index < 1 || *index > *count)
-    return cli_usage("--shard: '%s' is not I/N with 1 <= I <= N", text);
-  return CLI_OK;
 }
 
 int cmd_extract(int argc, char **argv) {
@@ -125,7 +121,7 @@ int cmd_extract(int argc, char **argv) {
       case OPT_FAST: p->fast = 1; break;
       case OPT_NO_FAST: p->fast = 0; break;
       case OPT_FLOAT: p->float_descriptors = 1; break;
-      case OPT_SHARD: rc = parse_shard(optarg, &o.shard_index, &o.shard_count); break;
+      case OPT_SHARD: rc = cli_parse_shard(optarg, &o.shard_index, &o.shard_count); break;
       case 'j':
         if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) o.threads = (int)v;
         break;
@@ -180,8 +176,16 @@ int cmd_merge(int argc, char **argv) {
   cli_progress progress;
   bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
   bovw_error err = {0};
-  int status = bovw_features_merge(argv + optind, (size_t)(argc - optind), out_dir,
-                                   &monitor, &err);
+  /* The first shard's kind says which merge: features or encodings. */
+  cJSON *first = NULL;
+  int status = bovw_meta_read(argv[optind], NULL, &first, &err);
+  const int encodings = !status && !strcmp(bovw_meta_string(first, "kind", ""), "encodings");
+  cJSON_Delete(first);
+  if (!status)
+    status = encodings ? bovw_encodings_merge(argv + optind, (size_t)(argc - optind), out_dir,
+                                              &monitor, &err)
+                       : bovw_features_merge(argv + optind, (size_t)(argc - optind), out_dir,
+                                             &monitor, &err);
   cli_progress_end(&progress);
   if (status) return cli_fail("%s", err.message);
   printf("%d shards merged -> %s\n", argc - optind, out_dir);

@@ -52,7 +52,16 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
   if (!rc) rc = bovw_features_open(features_dir, &f, err);
   if (!rc) rc = bovw_codebook_check_features(cb, &f->params, features_dir, err);
   if (!rc) rc = bovw_encoder_new_group(&o->params, cb, threads, &group, err);
-  size_t m = f ? f->num_images : 0, dim = cb ? bovw_encode_dim(&o->params, cb) : 0;
+  const size_t total = f ? f->num_images : 0, dim = cb ? bovw_encode_dim(&o->params, cb) : 0;
+  /* A shard: one contiguous slice of the images, as extract cuts them. */
+  const int shards = o->shard_count > 1 ? o->shard_count : 1;
+  const int shard = shards > 1 ? o->shard_index : 1;
+  if (!rc && (shard < 1 || shard > shards))
+    rc = bovw_error_set(err, BOVW_ERR_INVALID, "shard %d of %d", shard, shards);
+  if (!rc && shards > 1 && o->libsvm_path)
+    rc = bovw_error_set(err, BOVW_ERR_INVALID, "a shard writes no libsvm text: merge first");
+  const size_t first = total * (size_t)(shard - 1) / (size_t)shards;
+  const size_t m = total * (size_t)shard / (size_t)shards - first;
   char *path = bovw_path_join(out_dir, "encodings.npy");
   if (!rc && !path) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (!rc && (double)m * (double)dim * 4 > 1e12)
@@ -71,15 +80,16 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
     int saved = bovw_blas_threads_push(1);  /* parallel over images instead */
     volatile int failed = 0;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(+ : voting_total)
-    for (size_t i = 0; i < m; i++) {
+    for (size_t row = 0; row < m; row++) {
       if (failed) continue;
+      const size_t i = first + row;  /* the image; row, its place in this artifact */
       bovw_encoder *e = bovw_encoder_at(group, omp_get_thread_num());
       size_t voting = 0;
       bovw_error local;
       int r = bovw_encoder_encode(e, (const char *)f->descriptors->data + (size_t)off[i] * rowb,
                                   (const float *)f->frames->data + 4 * (size_t)off[i],
                                   (size_t)(off[i + 1] - off[i]), sizes[2 * i], sizes[2 * i + 1],
-                                  v + i * dim, &voting, &local);
+                                  v + row * dim, &voting, &local);
       voting_total += voting;
       if (r) {
 #pragma omp critical(bovw_first_error)
@@ -99,7 +109,8 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
   if (!rc) {
     char *labels = bovw_path_join(out_dir, "labels.npy");
     int64_t lshape[1] = {(int64_t)m};
-    rc = labels ? bovw_npy_write(labels, BOVW_DTYPE_INT32, 1, lshape, f->labels->data, err)
+    rc = labels ? bovw_npy_write(labels, BOVW_DTYPE_INT32, 1, lshape,
+                                 (const int32_t *)f->labels->data + first, err)
                 : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     free(labels);
   }
@@ -125,6 +136,12 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
          cJSON_AddNumberToObject(meta, "threads", threads) &&
          cJSON_AddNumberToObject(meta, "seconds", bovw_now() - t0) &&
          (!o->libsvm_path || cJSON_AddStringToObject(meta, "libsvm", o->libsvm_path));
+    cJSON *sh = ok && shards > 1 ? cJSON_AddObjectToObject(meta, "shard") : NULL;
+    ok = ok && (shards == 1 || (sh && cJSON_AddNumberToObject(sh, "index", shard) &&
+                                cJSON_AddNumberToObject(sh, "count", shards) &&
+                                cJSON_AddNumberToObject(sh, "first_row", (double)first) &&
+                                cJSON_AddNumberToObject(sh, "end_row", (double)(first + m)) &&
+                                cJSON_AddNumberToObject(sh, "images", (double)total)));
     rc = ok ? bovw_meta_write(out_dir, meta, err)
             : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     free(cb_abs);

@@ -41,4 +41,28 @@ expect_exit 1 "Fisher without a GMM" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -
 expect_grep "need a codebook with a GMM" "$TMP/err" "missing GMM explained"
 expect_exit 2 "bad pyramid" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --pyramid 2by2
 expect_exit 2 "bad norm" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" -o "$TMP/x" --norm l3
+# Sharded encoding: shards in any order, merged, are the unsharded arrays
+# byte for byte (Fisher vectors: the heaviest encoder).
+"$BOVW" encode "$TMP/ftest" -c "$TMP/fv" --encoding fisher -o "$TMP/whole" -q
+for i in 3 1 2; do
+  expect_exit 0 "encode shard $i/3" "$BOVW" encode "$TMP/ftest" -c "$TMP/fv" --encoding fisher \
+    -o "$TMP/shard$i" --shard "$i/3" -j 1
+done
+expect_grep '"shard":' "$TMP/shard2/meta.json" "a shard records which it is"
+expect_exit 0 "merge the shards" "$BOVW" merge "$TMP/shard3" "$TMP/shard1" "$TMP/shard2" -o "$TMP/merged"
+for f in encodings.npy labels.npy; do
+  cmp -s "$TMP/whole/$f" "$TMP/merged/$f" && pass "merged $f is the unsharded one byte for byte" ||
+    fail "merged $f differs from the unsharded one"
+done
+expect_exit 0 "the merged encodings train like any" "$BOVW" train "$TMP/merged" -o "$TMP/mm" -q
+expect_exit 1 "a missing shard" "$BOVW" merge "$TMP/shard1" "$TMP/shard3" -o "$TMP/bad1"
+expect_grep "shard 2 of 2 is missing\|but 2 shards are given" "$TMP/err" "names what is missing"
+expect_exit 1 "a whole encoding among shards" "$BOVW" merge "$TMP/shard1" "$TMP/whole" "$TMP/shard3" -o "$TMP/bad2"
+expect_grep "not a shard" "$TMP/err" "says it is not a shard"
+"$BOVW" encode "$TMP/ftest" -c "$TMP/cb" -o "$TMP/other2" --shard 2/3 -q
+expect_exit 1 "a shard of another encoding" "$BOVW" merge "$TMP/shard1" "$TMP/other2" "$TMP/shard3" -o "$TMP/bad3"
+expect_grep "not a shard of the same encoding" "$TMP/err" "names the difference"
+expect_exit 2 "--shard with --libsvm" "$BOVW" encode "$TMP/ftest" -c "$TMP/cb" -o "$TMP/x" --shard 1/2 --libsvm "$TMP/x.svm"
+expect_exit 2 "a bad --shard" "$BOVW" encode "$TMP/ftest" -c "$TMP/cb" -o "$TMP/x" --shard 3/2
+
 finish
