@@ -53,6 +53,8 @@ typedef struct bovw_train_options {
   int balance;             /* weight classes inversely to their size */
   uint64_t seed;           /* 0 */
   int threads;             /* <= 0: all cores (VLFeat: classes in parallel) */
+  int class_shard_index;   /* 1..class_shard_count: train only that slice of */
+  int class_shard_count;   /* the classes (sgd, sdca, gram, stream); 0 or 1: all */
   int neighbors;           /* knn: K (1), at most the training encodings */
   bovw_knn_metric knn_metric; /* knn: l2 */
 } bovw_train_options;
@@ -104,6 +106,13 @@ double bovw_model_bytes(const bovw_model *self);
  * train_encodings.npy, train_labels.npy, meta.json). */
 int bovw_model_save(const bovw_model *self, const char *dir, bovw_error *err);
 int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err);
+
+/* Merges the class shards of one training (bovw train --classes I/N, all N
+ * of them, in any order) into one model in out_dir: each slice of classes'
+ * weights, biases and statistics from its shard, byte for byte what the
+ * unsplit run trains. Refuses shards of other data or options, missing or
+ * repeated shards and models that are not shards, naming the folder. */
+int bovw_model_merge(char *const *dirs, size_t n, const char *out_dir, bovw_error *err);
 
 /* Refuses encodings whose parameters, codebook or dimension differ from
  * those the model was trained on, naming the difference. */

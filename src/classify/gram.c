@@ -113,7 +113,8 @@ static gram_result solve_dual(const float *k, const double *y, const double *c, 
 int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                     size_t classes, const bovw_train_options *o, double C, float *w, float *b,
                     bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
-  size_t done = 0;
+  size_t done = 0, first_class, end_class;
+  bovw_class_range(o, classes, &first_class, &end_class);
   if (n > GRAM_MAX_ROWS)
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "the gram solver keeps an n x n matrix: %zu training rows is more "
@@ -139,7 +140,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
     if (!y || !c || !a || !g || !order) failed = 1;
 #pragma omp for schedule(dynamic, 1)
     for (size_t cl = 0; cl < classes; cl++) {
-      if (failed) continue;
+      if (failed || cl < first_class || cl >= end_class) continue;
       size_t pos = count[cl];
       for (size_t i = 0; i < n; i++) {
         y[i] = labels[i] == (int32_t)cl ? 1 : -1;
@@ -154,7 +155,7 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
       }
       b[cl] = (float)(bias2 * sum);
       stats[cl] = (bovw_train_stats){r.objective, r.gap, r.passes, r.converged};
-      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, classes, 1);
+      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, end_class - first_class, 1);
     }
     free(y); free(c); free(a); free(g); free(order);
   }

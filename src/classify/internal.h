@@ -13,6 +13,16 @@ typedef struct {
   int converged;
 } bovw_train_stats;
 
+/* The classes a run trains: [*first, *end), the I-th of N equal slices
+ * (--classes I/N), or all of them. */
+static inline void bovw_class_range(const bovw_train_options *o, size_t classes, size_t *first,
+                                    size_t *end) {
+  size_t n = o->class_shard_count > 1 ? (size_t)o->class_shard_count : 1;
+  size_t i = n > 1 ? (size_t)o->class_shard_index : 1;
+  *first = classes * (i - 1) / n;
+  *end = classes * i / n;
+}
+
 /* --balance for one class against the rest: the weight of a row on the
  * positive (or negative) side, so that each side weighs half of the n rows
  * (pos of them positive; 0 < pos < n). */

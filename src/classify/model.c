@@ -98,6 +98,14 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
 
 int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc,
                                const char *enc_name, bovw_error *err) {
+  const cJSON *shard = cJSON_GetObjectItem(self->meta, "class_shard");
+  if (shard)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "the model holds class shard %g of %g only (classes %g to %g): merge "
+                          "the shards first (bovw merge)",
+                          bovw_meta_number(shard, "index", 0), bovw_meta_number(shard, "count", 0),
+                          bovw_meta_number(shard, "first_class", 0),
+                          bovw_meta_number(shard, "end_class", 0) - 1);
   int rc = bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
                                          self->dim, "model", err);
   /* The same codebook says nothing of the classes: a label is an index

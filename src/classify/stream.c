@@ -46,21 +46,22 @@
  * that the result does not depend on anything but the seed. */
 enum { STREAM_BATCH = 16, CHUNK = 2048, SCORE_BLOCK = 256, STREAM_MAX_CLASSES_ON_STACK = 64 };
 
-/* a . b over n floats: four 16-lane accumulators (the chunks stay in a
- * core's cache, so the products are arithmetic-bound; BLAS's packing of
- * such small operands cost more than the products). */
+/* a . b over n floats, one 16-lane accumulator: the same arithmetic as
+ * each of dot4's products, so a class's score does not depend on which
+ * other classes are computed with it (a class shard trains the same
+ * weights as the whole run). The chunks stay in a core's cache, so the
+ * products are arithmetic-bound; BLAS's packing of such small operands
+ * cost more than the products. */
 HOT static float dot(const float *a, const float *b, size_t n) {
-  v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, u, v;
+  v16f s0 = {0}, u, v;
   size_t i = 0;
-  for (; i + 4 * LANES <= n; i += 4 * LANES) {
-    memcpy(&u, a + i, sizeof u); memcpy(&v, b + i, sizeof v); s0 += u * v;
-    memcpy(&u, a + i + LANES, sizeof u); memcpy(&v, b + i + LANES, sizeof v); s1 += u * v;
-    memcpy(&u, a + i + 2 * LANES, sizeof u); memcpy(&v, b + i + 2 * LANES, sizeof v); s2 += u * v;
-    memcpy(&u, a + i + 3 * LANES, sizeof u); memcpy(&v, b + i + 3 * LANES, sizeof v); s3 += u * v;
+  for (; i + LANES <= n; i += LANES) {
+    memcpy(&u, a + i, sizeof u);
+    memcpy(&v, b + i, sizeof v);
+    s0 += u * v;
   }
-  v16f t = (s0 + s1) + (s2 + s3);
   float sum = 0;
-  for (int l = 0; l < LANES; l++) sum += t[l];
+  for (int l = 0; l < LANES; l++) sum += s0[l];
   for (; i < n; i++) sum += a[i] * b[i];
   return sum;
 }
@@ -152,10 +153,11 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
   float *s = malloc(SCORE_BLOCK * k * sizeof *s);
   float *parts = malloc(chunks * part * sizeof *parts), *coef = malloc(bt * k * sizeof *coef);
   size_t *order = malloc(n * sizeof *order), *count = calloc(k, sizeof *count);
+  unsigned char *active = malloc(k ? k : 1);
   const float *batch_rows[STREAM_BATCH];
   int rc = BOVW_OK;
   if (!alpha || !wb || !omega || !sum_alpha || !loss || !online || !sg || !s || !parts ||
-      !coef || !order || !count) {
+      !coef || !order || !count || !active) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the stream solver");
     goto done;
   }
@@ -174,7 +176,15 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
   bovw_rng_seed(&rng, o->seed ^ 0x5354524541ull);  /* "STREA": its own stream of the seed */
   const double b2 = o->bias * o->bias;
   long pass = 0;
-  int converged = 0;
+  /* The classes still trained: those of the class shard, until each stops. */
+  size_t still = 0, first_class, end_class;
+  bovw_class_range(o, k, &first_class, &end_class);
+  for (size_t c = 0; c < k; c++) {
+    active[c] = c >= first_class && c < end_class;
+    still += active[c];
+    if (!active[c]) stats[c] = (bovw_train_stats){NAN, NAN, 0, 0};
+  }
+  int converged = still == 0;
   const int saved = bovw_blas_threads_push(1);
   while (pass < max_passes && !converged) {
     bovw_rng_shuffle(&rng, order, n, sizeof *order);
@@ -223,6 +233,10 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
             const size_t i = rows[r];
             const double q = Q[r] + b2;
             for (size_t c = 0; c < k; c++) {
+              if (!active[c]) {  /* outside the class shard, or converged */
+                coef[r * k + c] = 0;
+                continue;
+              }
               const int pos = labels[i] == (int32_t)c;
               double score = S[r * k + c] + wb[c] * o->bias;
               for (size_t j = 0; j < r; j++) score += (double)coef[j * k + c] * (G[r * bt + j] + b2);
@@ -266,25 +280,36 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
     pass++;
     /* The gap each class's updates saw; the exact one when that says done,
      * and at the last pass. */
+    /* Each class on its own: it stops when the gap its updates saw and
+     * then the exact one are at most epsilon, whatever the other classes do
+     * (so a class shard trains what the whole run does). */
     double reg[k > 0 ? k : 1];
-    int seems_done = 1;
+    int seems[k > 0 ? k : 1], any = 0;
     for (size_t c = 0; c < k; c++) {
+      seems[c] = 0;
+      if (!active[c]) continue;
       double norm = wb[c] * wb[c];
       for (size_t d = 0; d < dim; d++) norm += (double)w[c * dim + d] * w[c * dim + d];
       reg[c] = 0.5 * lambda * norm;
-      seems_done &= reg[c] + online[c] / (double)n - (sum_alpha[c] / (double)n - reg[c]) <= eps;
+      seems[c] = reg[c] + online[c] / (double)n - (sum_alpha[c] / (double)n - reg[c]) <= eps;
+      any |= seems[c];
     }
-    if (seems_done || pass == max_passes) {
+    if (any || pass == max_passes) {
       bovw_blas_threads_pop(saved);
       primal_losses(&p, w, wb, threads, s, loss);
       bovw_blas_threads_push(1);
-      converged = 1;
       for (size_t c = 0; c < k; c++) {
+        if (!active[c] || (!seems[c] && pass < max_passes)) continue;
         double primal = reg[c] + loss[c] / (double)n, dual = sum_alpha[c] / (double)n - reg[c];
-        stats[c] = (bovw_train_stats){primal, primal - dual, pass * (long)n, primal - dual <= eps};
-        converged &= primal - dual <= eps;
+        int done_c = seems[c] && primal - dual <= eps;
+        stats[c] = (bovw_train_stats){primal, primal - dual, pass * (long)n, done_c};
+        if (done_c || pass == max_passes) {
+          active[c] = 0;
+          still--;
+        }
       }
     }
+    converged = still == 0;
     bovw_monitor_progress(monitor, "stream SDCA passes", converged ? (size_t)max_passes : (size_t)pass,
                           (size_t)max_passes);
   }
@@ -292,6 +317,6 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
   for (size_t c = 0; c < k; c++) b[c] = (float)(wb[c] * o->bias);
 done:
   free(alpha); free(wb); free(omega); free(sum_alpha); free(loss); free(online); free(sg);
-  free(s); free(parts); free(coef); free(order); free(count);
+  free(s); free(parts); free(coef); free(order); free(count); free(active);
   return rc;
 }

@@ -65,7 +65,8 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
                         size_t classes, const bovw_train_options *o, double C, float *w,
                         float *b, bovw_train_stats *stats, const bovw_monitor *monitor,
                         bovw_error *err) {
-  size_t done = 0;
+  size_t done = 0, first_class, end_class;
+  bovw_class_range(o, classes, &first_class, &end_class);
   double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
   vl_size iterations = o->epochs > 0 ? (vl_size)o->epochs * n : (vl_size)ceil(50.0 / lambda);
   double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
@@ -79,7 +80,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
     if (!y || !ds || (o->balance && !weights)) failed = 1;
 #pragma omp for schedule(dynamic, 1)
     for (size_t c = 0; c < classes; c++) {
-      if (failed) continue;
+      if (failed || c < first_class || c >= end_class) continue;
       size_t pos = 0;
       for (size_t i = 0; i < n; i++) {
         y[i] = labels[i] == (int32_t)c ? 1 : -1;
@@ -110,7 +111,7 @@ static int train_vlfeat(const float *x, const int32_t *labels, size_t n, size_t 
       stats[c] = (bovw_train_stats){s->objective, s->dualityGap, (long)s->iteration,
                                s->status == VlSvmStatusConverged};
       vl_svm_delete(svm);
-      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, classes, 1);
+      bovw_monitor_tick(monitor, "SVMs (one per class)", &done, end_class - first_class, 1);
     }
     if (ds) vl_svmdataset_delete(ds);
     free(y);
@@ -332,11 +333,16 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
                       bovw_error *err) {
   const size_t classes = m->num_classes, dim = m->dim;
   bovw_train_stats *stats = calloc(classes, sizeof *stats);
-  if (!stats || !(m->weights = malloc(classes * dim * sizeof(float))) ||
-      !(m->biases = malloc(classes * sizeof(float)))) {
+  /* Zeros: the classes outside a class shard keep them. */
+  if (!stats || !(m->weights = calloc(classes * dim, sizeof(float))) ||
+      !(m->biases = calloc(classes, sizeof(float)))) {
     free(stats);
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the model");
   }
+  size_t first_class, end_class;
+  bovw_class_range(o, classes, &first_class, &end_class);
+  for (size_t c = 0; c < classes; c++)
+    if (c < first_class || c >= end_class) stats[c] = (bovw_train_stats){NAN, NAN, -1, 0};
   double C = o->C, cv_seconds = 0;
   cJSON *grid = NULL;
   int rc = BOVW_OK;
@@ -360,6 +366,13 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
              cJSON_AddNumberToObject(m->meta, "epochs", o->epochs) &&
              cJSON_AddNumberToObject(m->meta, "seed", (double)o->seed) &&
              cJSON_AddNumberToObject(m->meta, "cv_seconds", cv_seconds);
+    if (ok && o->class_shard_count > 1) {
+      cJSON *sh = cJSON_AddObjectToObject(m->meta, "class_shard");
+      ok = sh && cJSON_AddNumberToObject(sh, "index", o->class_shard_index) &&
+           cJSON_AddNumberToObject(sh, "count", o->class_shard_count) &&
+           cJSON_AddNumberToObject(sh, "first_class", (double)first_class) &&
+           cJSON_AddNumberToObject(sh, "end_class", (double)end_class);
+    }
     for (size_t c = 0; ok && c < classes; c++) {
       cJSON *s = cJSON_CreateObject();
       ok = s && cJSON_AddItemToArray(st, s) &&
@@ -386,6 +399,22 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
   if (n == 0) return bovw_error_set(err, BOVW_ERR_EMPTY, "no training encodings");
   if (o->solver != BOVW_SOLVER_KNN && !(o->C > 0))
     return bovw_error_set(err, BOVW_ERR_INVALID, "C must be positive");
+  if (o->class_shard_count > 1) {
+    /* Classes trained apart must come out as they would together. */
+    if (o->solver != BOVW_SOLVER_SGD && o->solver != BOVW_SOLVER_SDCA &&
+        o->solver != BOVW_SOLVER_GRAM && o->solver != BOVW_SOLVER_STREAM)
+      return bovw_error_set(err, BOVW_ERR_INVALID,
+                            "%s trains all classes together: no class shards (sgd, sdca, gram "
+                            "and stream train each class on its own)",
+                            bovw_solver_name(o->solver));
+    if (o->cv_folds > 1)
+      return bovw_error_set(err, BOVW_ERR_INVALID,
+                            "cross-validation chooses C for all classes: choose it first, then "
+                            "train class shards with that C");
+    if (o->class_shard_index < 1 || o->class_shard_index > o->class_shard_count)
+      return bovw_error_set(err, BOVW_ERR_INVALID, "class shard %d of %d", o->class_shard_index,
+                            o->class_shard_count);
+  }
   bovw_model *m = calloc(1, sizeof *m);
   if (!m || !(m->class_names = calloc(classes, sizeof(char *))) ||
       !(m->meta = cJSON_CreateObject())) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bovw/artifact.h"
+#include "bovw/classify.h"
 #include "bovw/encode.h"
 #include "bovw/extract.h"
 #include "cli/cli.h"
@@ -39,8 +40,9 @@ static const char MERGE_HELP[] =
     "Usage: bovw merge SHARD_DIR... -o DIR\n"
     "Concatenates the shards of one extraction (bovw extract --shard I/N) or of\n"
     "one encoding (bovw encode --shard I/N), all N of them, in any order, into\n"
-    "one features or encodings artifact, in image order: the arrays are those\n"
-    "of the unsharded run, byte for byte.\n\n"
+    "one features or encodings artifact, in image order; or the class shards\n"
+    "of one training (bovw train --classes I/N) into one model. The arrays are\n"
+    "those of the unsharded run, byte for byte.\n\n"
     "  -o, --output DIR   the folder to write (required)\n"
     "  -q, --quiet        no progress\n"
     "  -h, --help         this help\n";
@@ -179,13 +181,15 @@ int cmd_merge(int argc, char **argv) {
   /* The first shard's kind says which merge: features or encodings. */
   cJSON *first = NULL;
   int status = bovw_meta_read(argv[optind], NULL, &first, &err);
-  const int encodings = !status && !strcmp(bovw_meta_string(first, "kind", ""), "encodings");
+  const char *kind = status ? "" : bovw_meta_string(first, "kind", "");
+  const int encodings = !strcmp(kind, "encodings"), model = !strcmp(kind, "model");
   cJSON_Delete(first);
+  char *const *shards = argv + optind;
+  const size_t count = (size_t)(argc - optind);
   if (!status)
-    status = encodings ? bovw_encodings_merge(argv + optind, (size_t)(argc - optind), out_dir,
-                                              &monitor, &err)
-                       : bovw_features_merge(argv + optind, (size_t)(argc - optind), out_dir,
-                                             &monitor, &err);
+    status = model       ? bovw_model_merge(shards, count, out_dir, &err)
+             : encodings ? bovw_encodings_merge(shards, count, out_dir, &monitor, &err)
+                         : bovw_features_merge(shards, count, out_dir, &monitor, &err);
   cli_progress_end(&progress);
   if (status) return cli_fail("%s", err.message);
   printf("%d shards merged -> %s\n", argc - optind, out_dir);

@@ -40,6 +40,9 @@ static const char TRAIN_HELP[] =
     "      --bias B         bias multiplier (default 1; 0: no bias)\n"
     "      --balance        weight classes inversely to their size\n"
     "      --seed S         seed (default 0)\n"
+    "      --classes I/N    train only the I-th of N equal slices of the classes\n"
+    "                       (sgd, sdca, gram, stream: each class on its own);\n"
+    "                       'bovw merge' joins the N models into the unsplit one\n"
     "      --neighbors K    knn: the neighbours that vote (default 1)\n"
     "      --knn-metric M   knn: l2 (default) or cosine\n"
     "  -j, --threads N      threads: VLFeat trains classes in parallel\n"
@@ -47,7 +50,7 @@ static const char TRAIN_HELP[] =
     "  -h, --help           this help\n";
 
 enum { OPT_SOLVER = 1000, OPT_C, OPT_LAMBDA, OPT_CV, OPT_EPOCHS, OPT_EPSILON, OPT_BIAS,
-       OPT_BALANCE, OPT_SEED, OPT_NEIGHBORS, OPT_KNN_METRIC };
+       OPT_BALANCE, OPT_SEED, OPT_NEIGHBORS, OPT_KNN_METRIC, OPT_CLASSES };
 
 int cmd_train(int argc, char **argv) {
   cli_set_command("bovw train");
@@ -57,6 +60,7 @@ int cmd_train(int argc, char **argv) {
       {"cv", required_argument, 0, OPT_CV},   {"epochs", required_argument, 0, OPT_EPOCHS},
       {"epsilon", required_argument, 0, OPT_EPSILON}, {"bias", required_argument, 0, OPT_BIAS},
       {"balance", no_argument, 0, OPT_BALANCE}, {"seed", required_argument, 0, OPT_SEED},
+      {"classes", required_argument, 0, OPT_CLASSES},
       {"neighbors", required_argument, 0, OPT_NEIGHBORS},
       {"knn-metric", required_argument, 0, OPT_KNN_METRIC},
       {"threads", required_argument, 0, 'j'}, {"quiet", no_argument, 0, 'q'},
@@ -88,6 +92,9 @@ int cmd_train(int argc, char **argv) {
       case OPT_BIAS: rc = cli_parse_double("--bias", optarg, 0, 1e6, &o.bias); break;
       case OPT_BALANCE: o.balance = 1; break;
       case OPT_SEED: rc = cli_parse_seed("--seed", optarg, &o.seed); break;
+      case OPT_CLASSES:
+        rc = cli_parse_shard(optarg, &o.class_shard_index, &o.class_shard_count);
+        break;
       case OPT_NEIGHBORS:
         if (!(rc = cli_parse_long("--neighbors", optarg, 1, 100000, &v))) o.neighbors = (int)v;
         break;

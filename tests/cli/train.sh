@@ -65,4 +65,30 @@ expect_grep "^bovw eval: .*etr2: not the images of" "$TMP/err" "the refusal name
 expect_exit 2 "one weight per system" "$BOVW" eval "$TMP/model-sdca" "$TMP/ete" "$TMP/model2" "$TMP/eother" --weights 1 -o "$TMP/x"
 expect_exit 2 "bad solver" "$BOVW" train "$TMP/etr" -o "$TMP/x" --solver magic
 expect_exit 2 "eval needs two folders" "$BOVW" eval "$TMP/model-sgd" -o "$TMP/x"
+# Training split by classes: three class shards, in any order, merged, are
+# the unsplit model byte for byte, for every solver that trains each class
+# on its own.
+for solver in stream sdca gram; do
+  "$BOVW" train "$TMP/etr" -o "$TMP/whole-$solver" --solver "$solver" -q -j 2
+  for i in 2 3 1; do
+    "$BOVW" train "$TMP/etr" -o "$TMP/cs$i-$solver" --solver "$solver" --classes "$i/3" -q -j 1
+  done
+  expect_exit 0 "merge the class shards ($solver)" "$BOVW" merge "$TMP/cs3-$solver" \
+    "$TMP/cs1-$solver" "$TMP/cs2-$solver" -o "$TMP/merged-$solver"
+  for f in weights.npy biases.npy; do
+    cmp -s "$TMP/whole-$solver/$f" "$TMP/merged-$solver/$f" &&
+      pass "$solver: merged $f is the unsplit one byte for byte" ||
+      fail "$solver: merged $f differs from the unsplit one"
+  done
+done
+expect_exit 1 "eval of one class shard" "$BOVW" eval "$TMP/cs2-stream" "$TMP/ete" -o "$TMP/r-shard"
+expect_grep "merge the shards first" "$TMP/err" "says to merge first"
+expect_exit 1 "a missing class shard" "$BOVW" merge "$TMP/cs1-stream" "$TMP/cs3-stream" -o "$TMP/m-bad"
+expect_exit 1 "class shards of two solvers" "$BOVW" merge "$TMP/cs1-stream" "$TMP/cs2-sdca" \
+  "$TMP/cs3-stream" -o "$TMP/m-bad2"
+expect_grep "another solver" "$TMP/err" "names the difference"
+expect_exit 1 "liblinear by class shards" "$BOVW" train "$TMP/etr" -o "$TMP/x" \
+  --solver liblinear-l2-dual --classes 1/2
+expect_exit 2 "a bad --classes" "$BOVW" train "$TMP/etr" -o "$TMP/x" --classes 0/2
+
 finish
