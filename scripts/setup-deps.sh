@@ -8,7 +8,7 @@ set -eu
 PACKAGES="build-essential cmake pkg-config libvlfeat-dev libturbojpeg0-dev
   liblinear-dev check libopenblas-dev libpng-dev libcjson-dev zlib1g-dev
   nettle-dev fonts-dejavu-core librsvg2-bin imagemagick libmagickcore-6.q16-6-extra
-  poppler-utils"
+  poppler-utils parallel"
 BENCH_PACKAGES="python3-numpy python3-opencv python3-sklearn python3-scipy python3-torch hyperfine time"
 
 case "${1:-}" in

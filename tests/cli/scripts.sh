@@ -50,6 +50,22 @@ expect_exit 0 "pipeline.sh with Fisher vectors and the gram solver" \
 expect_grep '"solver":[[:space:]]*"gram"' "$TMP/fv/model/meta.json" "the model is gram's"
 mean_at_least 0.6 "$TMP/fv/report/report.json" "pipeline, fisher"
 
+# The same run as shards through GNU parallel: the same arrays, byte for byte.
+if command -v parallel >/dev/null; then
+  expect_exit 0 "sharded.sh with 3 shards" "$S/sharded.sh" "$TMP/a" "$TMP/sharded" --shards 3 \
+    --train-per-class 15 --words 40
+  for f in features/train/descriptors.npy features/test/frames.npy codebook/centers.npy \
+           encodings/train/encodings.npy encodings/test/encodings.npy model/weights.npy \
+           model/biases.npy; do
+    cmp -s "$TMP/run/$f" "$TMP/sharded/$f" && pass "sharded $f is the unsharded one byte for byte" ||
+      fail "sharded $f differs from the unsharded one"
+  done
+  expect_eq "$(grep -o '"mean_class_accuracy":[^,]*' "$TMP/sharded/report/report.json")" \
+    "$(grep -o '"mean_class_accuracy":[^,]*' "$TMP/run/report/report.json")" "the same accuracy"
+else
+  fail "GNU parallel is missing: run scripts/setup-deps.sh"
+fi
+
 expect_exit 0 "reuse-codebook.sh on another folder" \
   "$S/reuse-codebook.sh" "$TMP/run/codebook" "$TMP/b" "$TMP/reuse" --train-per-class 15 -j 2
 [ ! -e "$TMP/reuse/codebook" ] && pass "no new codebook" || fail "a codebook was built"
