@@ -18,7 +18,7 @@ static const command COMMANDS[] = {
     {"dataset", cmd_dataset,
      "image folders and IDX files into manifests and train/test splits"},
     {"extract", cmd_extract, "dense multi-scale SIFT (PHOW) into a features folder"},
-    {"merge", cmd_merge, "join the shards of one extraction"},
+    {"merge", cmd_merge, "join shards: of an extraction, an encoding or a training by classes"},
     {"codebook", cmd_codebook, "a visual vocabulary (k-means, PCA, GMM) from features"},
     {"encode", cmd_encode, "one vector per image: histograms, VLAD, Fisher vectors"},
     {"train", cmd_train, "one-vs-rest linear SVMs (VLFeat, liblinear) on encodings"},

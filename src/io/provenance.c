@@ -284,8 +284,53 @@ static char *artifact_of(const char *path) {
   return NULL;
 }
 
+/* Digests already computed by this process's checks: an image folder or a
+ * manifest's images reached through many artifacts of a run are listed
+ * once per `bovw status`. A check is a moment's look: nothing is expected
+ * to change while one process checks. */
+typedef struct {
+  char *key, hex[65];
+} known_digest;
+static known_digest *known;
+static size_t num_known;
+
+static const char *known_lookup(const char *key) {
+  for (size_t i = 0; i < num_known; i++)
+    if (!strcmp(known[i].key, key)) return known[i].hex;
+  return NULL;
+}
+
+static void known_add(const char *key, const char hex[65]) {
+  known_digest *grown = realloc(known, (num_known + 1) * sizeof *grown);
+  if (!grown) return;  /* only a cache: the digest is recomputed next time */
+  known = grown;
+  if (!(known[num_known].key = strdup(key))) return;
+  memcpy(known[num_known].hex, hex, 65);
+  num_known++;
+}
+
+static int compute_digest(const char *kind, const char *path, char hex[65], bovw_error *err);
+
 /* The digest an input has now, into hex ("" when it is gone). */
 static int current_digest(const char *kind, const char *path, char hex[65], bovw_error *err) {
+  char *key = NULL;
+  if (asprintf(&key, "%s\t%s", kind, path) < 0) key = NULL;
+  pthread_mutex_lock(&lock);
+  const char *seen = key ? known_lookup(key) : NULL;
+  if (seen) memcpy(hex, seen, 65);
+  pthread_mutex_unlock(&lock);
+  int rc = BOVW_OK;
+  if (!seen) {
+    rc = compute_digest(kind, path, hex, err);
+    pthread_mutex_lock(&lock);
+    if (!rc && key && strcmp(kind, "file")) known_add(key, hex);  /* listings only */
+    pthread_mutex_unlock(&lock);
+  }
+  free(key);
+  return rc;
+}
+
+static int compute_digest(const char *kind, const char *path, char hex[65], bovw_error *err) {
   hex[0] = '\0';
   if (access(path, F_OK) != 0) return BOVW_OK;
   if (!strcmp(kind, "file")) {
