@@ -406,6 +406,46 @@ START_TEST(test_fisher_statistics_stay_accurate_far_from_the_origin) {
 }
 END_TEST
 
+/* Product quantisation: a row made of centroids comes back exactly, and
+ * more bits per dimension reconstruct the rows better. */
+START_TEST(test_product_quantiser_round_trip_and_error_falls_with_bits) {
+  enum { N = 600, D = 16 };
+  float *x = malloc(N * D * sizeof *x), row[D], back[D];
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 41);
+  for (int i = 0; i < N * D; i++) x[i] = (float)bovw_rng_uniform(&rng);
+  double error[2];
+  for (int b = 1; b <= 2; b++) {
+    bovw_pq *pq;
+    bovw_error err;
+    ck_assert_msg(bovw_pq_train(x, N, D, 4, b, 500, 3, 1, &pq, &err) == 0, "%s", err.message);
+    ck_assert_uint_eq(pq->subs, 4);
+    ck_assert_int_eq(pq->k, 1 << (4 * b));
+    uint8_t code[4], again[4];
+    /* A row of centroids: its code decodes to it, and codes to itself. */
+    for (size_t s = 0; s < pq->subs; s++) code[s] = (uint8_t)((s * 5 + 1) % (size_t)pq->k);
+    bovw_pq_decode(pq, code, row);
+    bovw_pq_encode(pq, row, again);
+    bovw_pq_decode(pq, again, back);
+    ck_assert_mem_eq(back, row, sizeof row);
+    double e = 0;
+    for (int i = 0; i < N; i++) {
+      bovw_pq_encode(pq, x + i * D, code);
+      bovw_pq_decode(pq, code, back);
+      for (int d = 0; d < D; d++) e += (x[i * D + d] - back[d]) * (x[i * D + d] - back[d]);
+    }
+    error[b - 1] = e;
+    bovw_pq_free(pq);
+  }
+  ck_assert_msg(error[1] < 0.5 * error[0], "2 bits: error %g, 1 bit: %g", error[1], error[0]);
+  bovw_pq *pq;
+  bovw_error err;
+  ck_assert_int_eq(bovw_pq_new(D, 4, 3, &pq, &err), BOVW_ERR_INVALID);  /* 12 bits */
+  ck_assert_int_eq(bovw_pq_new(18, 4, 1, &pq, &err), BOVW_ERR_INVALID); /* 18 % 4 */
+  free(x);
+}
+END_TEST
+
 START_TEST(test_exact_ann_and_prerank_assignment_agree_on_separated_data) {
   bovw_codebook *cb = toy_codebook(50, 7, 0);
   enum { N = 500 };
@@ -746,6 +786,7 @@ int main(void) {
   tcase_add_test(tc, test_fisher_vectors_equal_vlfeats_to_float_tolerance);
   tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
   tcase_add_test(tc, test_fisher_statistics_stay_accurate_far_from_the_origin);
+  tcase_add_test(tc, test_product_quantiser_round_trip_and_error_falls_with_bits);
   tcase_add_test(tc, test_exact_ann_and_prerank_assignment_agree_on_separated_data);
   tcase_add_test(tc, test_prerank_in_all_directions_is_the_exact_search);
   tcase_add_test(tc, test_prerank_in_few_directions_finds_most_nearest_words);

@@ -144,6 +144,52 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
 int bovw_encodings_merge(char *const *shard_dirs, size_t num_shards, const char *out_dir,
                          const bovw_monitor *monitor, bovw_error *err);
 
+/* ---- compressed encodings: product quantisation ------------------------------- */
+
+/* A product quantiser (pq.c): rows of dim floats cut into subs = dim / group
+ * sub-vectors, each coded by one byte, the index of the nearest of k =
+ * 2^(group x bits) centroids learned for its position. */
+typedef struct bovw_pq {
+  int group, bits, k;
+  size_t dim, subs;
+  float *centroids;  /* subs x k x group */
+} bovw_pq;
+
+/* An untrained quantiser (centroids zero); refuses group x bits outside
+ * 1..8 and a dim that group does not divide. */
+int bovw_pq_new(size_t dim, int group, int bits, bovw_pq **out, bovw_error *err);
+/* Learns the centroids by seeded k-means (k-means++ then 10 Lloyd
+ * iterations) on a seeded sample of at most `sample` of the n rows. */
+int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int bits, size_t sample,
+                  uint64_t seed, int threads, bovw_pq **out, bovw_error *err);
+/* One row into subs bytes, and back (each sub-vector its centroid). */
+void bovw_pq_encode(const bovw_pq *self, const float *row, uint8_t *code);
+void bovw_pq_decode(const bovw_pq *self, const uint8_t *code, float *row);
+void bovw_pq_free(bovw_pq *self);
+
+typedef struct bovw_compress_options {
+  int group;         /* dimensions per sub-vector (8) */
+  int bits;          /* bits per dimension (1): 2^(group bits) centroids */
+  size_t sample;     /* rows the centroids are learned from (20000) */
+  uint64_t seed;     /* 0 */
+  int threads;       /* <= 0: all cores */
+} bovw_compress_options;
+
+void bovw_compress_options_default(bovw_compress_options *o);
+
+/* An encodings artifact into a codes artifact (docs/formats.md): codes.npy
+ * (uint8, rows x subs), centroids.npy, labels.npy and a meta.json with the
+ * quantiser's settings, the source encodings' identity and the
+ * reconstruction error. */
+int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
+                      const char *out_dir, const bovw_monitor *monitor, bovw_error *err);
+
+/* A codes artifact back into an encodings artifact of the same identity
+ * (settings, codebook, features), each row its centroids: what train and
+ * eval read. */
+int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_monitor *monitor,
+                        bovw_error *err);
+
 /* Reads the encoding parameters and codebook path of an encodings artifact
  * (for --like). *codebook_dir is a new string. */
 int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,

@@ -14,5 +14,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
+int cmd_decompress(int argc, char **argv);
 
 #endif

@@ -26,6 +26,8 @@ static const command COMMANDS[] = {
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
     {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
     {"compare", cmd_compare, "reports side by side: tables, pictures, learning curves"},
+    {"compress", cmd_compress, "encodings into product-quantised codes (1 byte a sub-vector)"},
+    {"decompress", cmd_decompress, "codes back into encodings"},
     {"status", cmd_status, "which artifacts of a run are up to date, and why not"},
 };
 enum { NUM_COMMANDS = sizeof COMMANDS / sizeof COMMANDS[0] };

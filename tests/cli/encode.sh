@@ -65,4 +65,19 @@ expect_grep "not a shard of the same encoding" "$TMP/err" "names the difference"
 expect_exit 2 "--shard with --libsvm" "$BOVW" encode "$TMP/ftest" -c "$TMP/cb" -o "$TMP/x" --shard 1/2 --libsvm "$TMP/x.svm"
 expect_exit 2 "a bad --shard" "$BOVW" encode "$TMP/ftest" -c "$TMP/cb" -o "$TMP/x" --shard 3/2
 
+# Compressed encodings: product quantisation and back; what comes back is
+# encodings of the same identity, so a model trained on them takes the
+# uncompressed test encodings.
+expect_exit 0 "compress" "$BOVW" compress "$TMP/etrain" -o "$TMP/codes" --group 2 --bits 1 -q
+expect_grep '"relative_error":' "$TMP/codes/meta.json" "the codes record their reconstruction error"
+expect_exit 0 "decompress" "$BOVW" decompress "$TMP/codes" -o "$TMP/back" -q
+expect_exit 0 "train on decompressed encodings" "$BOVW" train "$TMP/back" -o "$TMP/mback" -q
+expect_exit 0 "eval on the uncompressed test encodings" "$BOVW" eval "$TMP/mback" "$TMP/etest" -o "$TMP/rback" -q
+expect_exit 2 "more than 8 bits a sub-vector" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 3 --bits 3
+expect_exit 1 "a group that does not divide the dimension" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 7
+expect_grep "do not cut into sub-vectors of 7" "$TMP/err" "says why"
+head -c 100 "$TMP/codes/codes.npy" > "$TMP/short" && mv "$TMP/short" "$TMP/codes/codes.npy"
+expect_exit 1 "truncated codes" "$BOVW" decompress "$TMP/codes" -o "$TMP/back2"
+expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
+
 finish
