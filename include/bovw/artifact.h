@@ -54,6 +54,17 @@ void bovw_sha256_hex(const void *data, size_t n, char hex[65]);
 /* The SHA-256 of a file, as 64 lowercase hex digits and a NUL. */
 int bovw_sha256_file(const char *path, char hex[65], bovw_error *err);
 
+/* Copies into dst each of the n keys that src has (deep copies); keys src
+ * lacks are left out. 0 when out of memory, else 1. */
+int bovw_meta_copy(cJSON *dst, const cJSON *src, const char *const *keys, size_t n);
+
+/* The shards of one split run handed to a merge: shard i is index[i] of
+ * count[i], in folder names[i]. Refuses a count other than n, then, in
+ * index order, a shard given twice or missing, naming it ("shard 2/3 is
+ * missing"): what passes is each of 1..n once. */
+int bovw_shards_check(const int *index, const int *count, char *const *names, size_t n,
+                      bovw_error *err);
+
 /* Lookups that return a default when the key is missing or of another type. */
 double bovw_meta_number(const cJSON *obj, const char *key, double fallback);
 const char *bovw_meta_string(const cJSON *obj, const char *key,

@@ -54,19 +54,21 @@ int bovw_model_merge(char *const *dirs, size_t n, const char *out_dir, bovw_erro
     if (!rc && (p[i].m->dim != p[0].m->dim || p[i].m->num_classes != p[0].m->num_classes))
       rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: another shape than %s", dirs[i], dirs[0]);
   }
+  if (!rc) {
+    int index[n], count[n];
+    for (size_t i = 0; i < n; i++) {
+      index[i] = p[i].index;
+      count[i] = p[i].count;
+    }
+    rc = bovw_shards_check(index, count, dirs, n, err);
+  }
   if (!rc) qsort(p, n, sizeof *p, by_index);
   const size_t classes = rc ? 0 : p[0].m->num_classes, dim = rc ? 0 : p[0].m->dim;
   for (size_t i = 0; i < n && !rc; i++) {
     bovw_train_options o = {.class_shard_index = (int)i + 1, .class_shard_count = (int)n};
     size_t first, end;
     bovw_class_range(&o, classes, &first, &end);
-    if (p[i].count != (int)n)
-      rc = bovw_error_set(err, BOVW_ERR_INVALID, "%s is class shard %d of %d, but %zu are given",
-                          p[i].dir, p[i].index, p[i].count, n);
-    else if (p[i].index != (int)i + 1)
-      rc = bovw_error_set(err, BOVW_ERR_INVALID, "class shard %zu of %zu is missing (%s is %d)",
-                          i + 1, n, p[i].dir, p[i].index);
-    else if (p[i].first != first || p[i].end != end)
+    if (p[i].first != first || p[i].end != end)
       rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: its classes are not shard %zu's", p[i].dir,
                           i + 1);
   }

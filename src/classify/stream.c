@@ -107,7 +107,7 @@ HOT static void axpy4(const float *alpha, const float *const *x, size_t count, f
 
 typedef struct {
   size_t n, dim, classes;
-  double lambda, bias, inv_lambda_n;
+  double bias, inv_lambda_n;
   const float *x;
   const int32_t *labels;
   const double *omega_pos, *omega_neg;  /* per class: the weight of a row on each side */
@@ -171,7 +171,7 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
     omega[k + c] = weighted ? bovw_balance_weight(0, count[c], n) : 1;
   }
   memset(w, 0, k * dim * sizeof *w);
-  problem p = {n, dim, k, lambda, o->bias, 1.0 / (lambda * (double)n), x, labels, omega, omega + k};
+  problem p = {n, dim, k, o->bias, 1.0 / (lambda * (double)n), x, labels, omega, omega + k};
   bovw_rng rng;
   bovw_rng_seed(&rng, o->seed ^ 0x5354524541ull);  /* "STREA": its own stream of the seed */
   const double b2 = o->bias * o->bias;

@@ -441,13 +441,9 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
     int ok = cJSON_AddNumberToObject(m->meta, "train_count", (double)n) &&
              cJSON_AddNumberToObject(m->meta, "train_seconds", seconds);
     /* The identity of what the model accepts. */
-    const char *keys[] = {"params", "codebook", "features", "dim"};
+    static const char *const keys[] = {"params", "codebook", "features", "dim"};
     cJSON *id = ok ? cJSON_AddObjectToObject(m->meta, "encodings") : NULL;
-    for (int k = 0; ok && k < 4; k++) {
-      const cJSON *item = cJSON_GetObjectItem(enc->meta, keys[k]);
-      cJSON *copy = item ? cJSON_Duplicate(item, 1) : NULL;
-      ok = id && (!item || (copy && cJSON_AddItemToObject(id, keys[k], copy)));
-    }
+    ok = id && bovw_meta_copy(id, enc->meta, keys, 4);
     if (!ok) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   if (rc) {

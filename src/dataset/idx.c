@@ -50,9 +50,9 @@ int bovw_idx_read(const char *path, bovw_idx **out, bovw_error *err) {
   unsigned char *probe;
   size_t probe_n;
   int rc = bovw_read_file(path, 0, &probe, &probe_n, err); /* names the path */
-  free(probe);
   char hex[65];
-  if (!rc) rc = bovw_sha256_file(path, hex, err);
+  if (!rc) bovw_sha256_hex(probe, probe_n, hex);  /* the bytes just read: no second read */
+  free(probe);
   if (rc) return rc;
   if (bovw_provenance_note_file(path, hex))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);

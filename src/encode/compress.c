@@ -22,16 +22,7 @@ void bovw_compress_options_default(bovw_compress_options *o) {
 static const char *const IDENTITY[] = {"params", "codebook", "features", "manifest", "classes"};
 
 static int copy_keys(cJSON *dst, const cJSON *src) {
-  for (size_t i = 0; i < sizeof IDENTITY / sizeof *IDENTITY; i++) {
-    const cJSON *item = cJSON_GetObjectItem(src, IDENTITY[i]);
-    if (!item) continue;
-    cJSON *copy = cJSON_Duplicate(item, 1);
-    if (!copy || !cJSON_AddItemToObject(dst, IDENTITY[i], copy)) {
-      cJSON_Delete(copy);
-      return 0;
-    }
-  }
-  return 1;
+  return bovw_meta_copy(dst, src, IDENTITY, sizeof IDENTITY / sizeof *IDENTITY);
 }
 
 int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,

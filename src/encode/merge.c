@@ -113,16 +113,18 @@ int bovw_encodings_merge(char *const *shard_dirs, size_t num_shards, const char 
     rc = open_shard(&s[i], err);
     if (!rc && i > 0) rc = same_encoding(&s[0], &s[i], err);
   }
+  if (!rc) {
+    int index[num_shards], count[num_shards];
+    for (size_t i = 0; i < num_shards; i++) {
+      index[i] = s[i].index;
+      count[i] = s[i].count;
+    }
+    rc = bovw_shards_check(index, count, shard_dirs, num_shards, err);
+  }
   if (!rc) qsort(s, num_shards, sizeof *s, by_index);
-  /* All N shards of one cut, each once, their rows end to end. */
+  /* All N shards of one cut, each once: their rows must run end to end. */
   for (size_t i = 0; i < num_shards && !rc; i++) {
-    if (s[i].count != (int)num_shards)
-      rc = bovw_error_set(err, BOVW_ERR_INVALID, "%s is shard %d of %d, but %zu shards are given",
-                          s[i].dir, s[i].index, s[i].count, num_shards);
-    else if (s[i].index != (int)i + 1)
-      rc = bovw_error_set(err, BOVW_ERR_INVALID, "shard %zu of %zu is missing (%s is shard %d)",
-                          i + 1, num_shards, s[i].dir, s[i].index);
-    else if (s[i].first != (i ? s[i - 1].end : 0) || s[i].images != s[0].images ||
+    if (s[i].first != (i ? s[i - 1].end : 0) || s[i].images != s[0].images ||
              s[i].e->dim != s[0].e->dim)
       rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: its rows do not follow shard %zu's",
                           s[i].dir, i);

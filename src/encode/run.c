@@ -33,11 +33,6 @@ static int write_libsvm(const char *path, const float *v, const int32_t *labels,
   return bovw_atomic_commit(&f, err);
 }
 
-static int add_copy(cJSON *dst, const char *key, const cJSON *src) {
-  if (!src) return 1;
-  cJSON *c = cJSON_Duplicate(src, 1);
-  return c && cJSON_AddItemToObject(dst, key, c);
-}
 
 int bovw_encode_run(const char *features_dir, const char *codebook_dir,
                     const bovw_encode_options *o, const char *out_dir,
@@ -129,9 +124,8 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
          cJSON_AddNumberToObject(cbj, "k", cb->k) &&
          cJSON_AddNumberToObject(cbj, "dim", cb->dim) &&
          cJSON_AddStringToObject(fj, "path", f_abs) &&
-         add_copy(fj, "params", cJSON_GetObjectItem(f->meta, "params")) &&
-         add_copy(fj, "manifest", cJSON_GetObjectItem(f->meta, "manifest")) &&
-         add_copy(meta, "classes", cJSON_GetObjectItem(f->meta, "classes")) &&
+         bovw_meta_copy(fj, f->meta, (const char *const[]){"params", "manifest"}, 2) &&
+         bovw_meta_copy(meta, f->meta, (const char *const[]){"classes"}, 1) &&
          cJSON_AddNumberToObject(meta, "mean_voting_descriptors", m ? (double)voting_total / (double)m : 0) &&
          cJSON_AddNumberToObject(meta, "threads", threads) &&
          cJSON_AddNumberToObject(meta, "seconds", bovw_now() - t0) &&

@@ -97,23 +97,21 @@ int bovw_features_merge(char *const *shard_dirs, size_t num_shards,
              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     free(tsv);
   }
+  if (!rc) {
+    int index[num_shards], count[num_shards];
+    for (size_t k = 0; k < num_shards; k++) {
+      index[k] = shards[k].index;
+      count[k] = shards[k].count;
+    }
+    rc = bovw_shards_check(index, count, shard_dirs, num_shards, err);
+  }
   if (!rc) qsort(shards, num_shards, sizeof *shards, by_index);
   const cJSON *man0 = rc ? NULL : cJSON_GetObjectItem(shards[0].f->meta, "manifest");
   for (size_t k = 0; !rc && k < num_shards; k++) {
     shard *s = &shards[k];
     char diff[256];
     const cJSON *man = cJSON_GetObjectItem(s->f->meta, "manifest");
-    if (s->count != (int)num_shards)
-      rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
-                          "%s: shard %d of %d, but %zu shards were given", s->dir,
-                          s->index, s->count, num_shards);
-    else if (k && s->index == shards[k - 1].index)
-      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shard %d/%zu is given twice (%s, %s)",
-                          s->index, num_shards, shards[k - 1].dir, s->dir);
-    else if (s->index != (int)k + 1)
-      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shard %zu/%zu is missing", k + 1,
-                          num_shards);
-    else if (!bovw_extract_params_equal(&s->f->params, &shards[0].f->params, s->dir,
+    if (!bovw_extract_params_equal(&s->f->params, &shards[0].f->params, s->dir,
                                         shards[0].dir, diff, sizeof diff))
       rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shards extracted differently: %s", diff);
     else if (strcmp(bovw_meta_string(man, "sha256", "a"), bovw_meta_string(man0, "sha256", "b")))

@@ -225,3 +225,41 @@ const char *bovw_meta_string(const cJSON *obj, const char *key,
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   return cJSON_IsString(v) ? v->valuestring : fallback;
 }
+
+int bovw_meta_copy(cJSON *dst, const cJSON *src, const char *const *keys, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const cJSON *item = cJSON_GetObjectItem(src, keys[i]);
+    if (!item) continue;
+    cJSON *copy = cJSON_Duplicate(item, 1);
+    if (!copy || !cJSON_AddItemToObject(dst, keys[i], copy)) {
+      cJSON_Delete(copy);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+int bovw_shards_check(const int *index, const int *count, char *const *names, size_t n,
+                      bovw_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (count[i] != (int)n)
+      return bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: shard %d of %d, but %zu shards were given",
+                            names[i], index[i], count[i], n);
+  size_t *by = malloc((n ? n : 1) * sizeof *by);  /* the shards by index (insertion: n is small) */
+  if (!by) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    size_t k = i;
+    for (; k > 0 && index[by[k - 1]] > index[i]; k--) by[k] = by[k - 1];
+    by[k] = i;
+  }
+  int rc = BOVW_OK;
+  for (size_t k = 0; k < n && !rc; k++) {
+    if (k && index[by[k]] == index[by[k - 1]])
+      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shard %d/%zu is given twice (%s, %s)",
+                          index[by[k]], n, names[by[k - 1]], names[by[k]]);
+    else if (index[by[k]] != (int)k + 1)
+      rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "shard %zu/%zu is missing", k + 1, n);
+  }
+  free(by);
+  return rc;
+}
