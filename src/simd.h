@@ -12,4 +12,8 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 enum { LANES = 16 };
 
+/* Index of the smallest of g[0..k), ties to the lowest index, its value
+ * into *min_out (argmin.c). */
+int bovw_argmin(const float *g, int k, float *min_out);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "bovw/artifact.h"
 #include "bovw/classify.h"
+#include "bovw/encode.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
 #include "fixtures.h"
@@ -225,6 +226,86 @@ START_TEST(test_stream_solver_reaches_the_optimum_and_ignores_threads) {
   bovw_model_free(s1);
   bovw_model_free(s2);
   bovw_encodings_free(train);
+}
+END_TEST
+
+/* Codes are rows decoded a batch at a time: the stream solver trains on
+ * them the model it trains on the decompressed rows (bit for bit, with
+ * cross-validation too), eval's scores on them are those on the
+ * decompressed rows, other solvers refuse them, and a model trained on
+ * codes refuses codes of another quantiser but takes codes made --like
+ * its own. */
+START_TEST(test_codes_train_and_score_as_their_decompressed_rows) {
+  /* 2056 dimensions: two column chunks of the solver, the second short. */
+  enum { N = 300, D = 2056, K = 4 };
+  const char *train_dir = make_encodings("train", N, D, K, 6.0, 21, "aa");
+  char codes_dir[4200], back_dir[4200], other_dir[4200], like_dir[4200];
+  snprintf(codes_dir, sizeof codes_dir, "%s/codes", dir);
+  snprintf(back_dir, sizeof back_dir, "%s/back", dir);
+  snprintf(other_dir, sizeof other_dir, "%s/other", dir);
+  snprintf(like_dir, sizeof like_dir, "%s/like", dir);
+  bovw_compress_options co;
+  bovw_compress_options_default(&co);
+  co.sample = N;
+  bovw_error err;
+  ck_assert_msg(bovw_compress_run(train_dir, &co, codes_dir, NULL, &err) == 0, "%s", err.message);
+  ck_assert_msg(bovw_decompress_run(codes_dir, back_dir, NULL, &err) == 0, "%s", err.message);
+  co.seed = 9;
+  ck_assert_int_eq(bovw_compress_run(train_dir, &co, other_dir, NULL, &err), 0);
+  bovw_compress_options_default(&co);
+  co.like = codes_dir;
+  ck_assert_msg(bovw_compress_run(train_dir, &co, like_dir, NULL, &err) == 0, "%s", err.message);
+  bovw_encodings *codes, *back, *other, *like;
+  ck_assert_msg(bovw_encodings_open_any(codes_dir, &codes, &err) == 0, "%s", err.message);
+  ck_assert_int_eq(bovw_encodings_open_any(back_dir, &back, &err), 0);
+  ck_assert_int_eq(bovw_encodings_open_any(other_dir, &other, &err), 0);
+  ck_assert_int_eq(bovw_encodings_open_any(like_dir, &like, &err), 0);
+  ck_assert_ptr_nonnull(codes->codes);
+  ck_assert_ptr_null(back->codes);
+  ck_assert_uint_eq(codes->dim, D);
+  bovw_train_options o;
+  bovw_train_options_default(&o);
+  o.solver = BOVW_SOLVER_STREAM;
+  o.epochs = 4;
+  o.threads = 2;
+  for (int cv = 0; cv <= 1; cv++) {
+    o.cv_folds = cv ? 3 : 0;
+    bovw_model *mc, *mb;
+    ck_assert_msg(bovw_train(codes, &o, NULL, &mc, &err) == 0, "%s", err.message);
+    ck_assert_msg(bovw_train(back, &o, NULL, &mb, &err) == 0, "%s", err.message);
+    ck_assert_mem_eq(mc->weights, mb->weights, (size_t)K * D * sizeof(float));
+    ck_assert_mem_eq(mc->biases, mb->biases, K * sizeof(float));
+    if (cv) {
+      char *a = cJSON_PrintUnformatted(cJSON_GetObjectItem(mc->meta, "cross_validation")),
+           *b = cJSON_PrintUnformatted(cJSON_GetObjectItem(mb->meta, "cross_validation"));
+      ck_assert_str_eq(a, b);
+      free(a);
+      free(b);
+    }
+    float *sc = malloc(N * K * sizeof *sc), *sb = malloc(N * K * sizeof *sb);
+    ck_assert_int_eq(bovw_model_score_encodings(mc, codes, 2, sc, &err), 0);
+    ck_assert_int_eq(bovw_model_score_encodings(mc, back, 1, sb, &err), 0);
+    ck_assert_mem_eq(sc, sb, N * K * sizeof *sc);
+    /* Trained on codes: codes of another quantiser are refused, codes
+     * made --like its own and dense encodings are not. */
+    ck_assert_int_eq(bovw_model_check_encodings(mc, other, "other", &err), BOVW_ERR_MISMATCH);
+    ck_assert_msg(strstr(err.message, "another quantiser"), "%s", err.message);
+    ck_assert_int_eq(bovw_model_check_encodings(mc, like, "like", &err), 0);
+    ck_assert_int_eq(bovw_model_check_encodings(mc, back, "back", &err), 0);
+    free(sc);
+    free(sb);
+    bovw_model_free(mc);
+    bovw_model_free(mb);
+  }
+  o.solver = BOVW_SOLVER_SDCA;
+  o.cv_folds = 0;
+  bovw_model *m;
+  ck_assert_int_eq(bovw_train(codes, &o, NULL, &m, &err), BOVW_ERR_INVALID);
+  ck_assert_msg(strstr(err.message, "--solver stream"), "%s", err.message);
+  bovw_encodings_free(codes);
+  bovw_encodings_free(back);
+  bovw_encodings_free(other);
+  bovw_encodings_free(like);
 }
 END_TEST
 
@@ -515,6 +596,7 @@ int main(void) {
   tcase_add_test(tc, test_knn_model_round_trip_and_threads_give_identical_scores);
   tcase_add_test(tc, test_linear_scores_are_identical_at_any_thread_count);
   tcase_add_test(tc, test_stream_solver_reaches_the_optimum_and_ignores_threads);
+  tcase_add_test(tc, test_codes_train_and_score_as_their_decompressed_rows);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -418,7 +418,8 @@ START_TEST(test_product_quantiser_round_trip_and_error_falls_with_bits) {
   for (int b = 1; b <= 2; b++) {
     bovw_pq *pq;
     bovw_error err;
-    ck_assert_msg(bovw_pq_train(x, N, D, 4, b, 500, 3, 1, &pq, &err) == 0, "%s", err.message);
+    ck_assert_msg(bovw_pq_train(x, N, D, 4, 4 * b, BOVW_PQ_KMEANS, 500, 3, 1, &pq, &err) == 0,
+                  "%s", err.message);
     ck_assert_uint_eq(pq->subs, 4);
     ck_assert_int_eq(pq->k, 1 << (4 * b));
     uint8_t code[4], again[4];
@@ -440,9 +441,77 @@ START_TEST(test_product_quantiser_round_trip_and_error_falls_with_bits) {
   ck_assert_msg(error[1] < 0.5 * error[0], "2 bits: error %g, 1 bit: %g", error[1], error[0]);
   bovw_pq *pq;
   bovw_error err;
-  ck_assert_int_eq(bovw_pq_new(D, 4, 3, &pq, &err), BOVW_ERR_INVALID);  /* 12 bits */
-  ck_assert_int_eq(bovw_pq_new(18, 4, 1, &pq, &err), BOVW_ERR_INVALID); /* 18 % 4 */
+  ck_assert_int_eq(bovw_pq_new(D, 4, 12, BOVW_PQ_KMEANS, &pq, &err), BOVW_ERR_INVALID);
+  ck_assert_int_eq(bovw_pq_new(18, 4, 4, BOVW_PQ_KMEANS, &pq, &err), BOVW_ERR_INVALID); /* 18 % 4 */
+  ck_assert_int_eq(bovw_pq_new(D, 4, 2, BOVW_PQ_SIGN, &pq, &err), BOVW_ERR_INVALID);   /* 1 bit a dim */
   free(x);
+}
+END_TEST
+
+/* Fewer bits a dimension than one (several dimensions a bit) still
+ * reconstruct better as bits grow; the quantiser does not depend on the
+ * thread count; a range of a row decodes as that part of the whole row. */
+START_TEST(test_quantiser_fractional_bits_threads_and_ranges) {
+  enum { N = 800, D = 32 };
+  float *x = malloc(N * D * sizeof *x), back[D], part[D];
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 7);
+  for (int i = 0; i < N * D; i++) x[i] = (float)(bovw_rng_uniform(&rng) - 0.5);
+  double error[3];
+  const int code_bits[3] = {2, 4, 8};  /* 0.25, 0.5 and 1 bit a dimension, G = 8 */
+  bovw_error err;
+  for (int t = 0; t < 3; t++) {
+    bovw_pq *one, *two;
+    ck_assert_msg(bovw_pq_train(x, N, D, 8, code_bits[t], BOVW_PQ_KMEANS, 600, 5, 1, &one, &err) == 0,
+                  "%s", err.message);
+    ck_assert_int_eq(bovw_pq_train(x, N, D, 8, code_bits[t], BOVW_PQ_KMEANS, 600, 5, 2, &two, &err), 0);
+    ck_assert_mem_eq(one->centroids, two->centroids, one->subs * (size_t)one->k * 8 * sizeof(float));
+    uint8_t code[D / 8];
+    double e = 0;
+    for (int i = 0; i < N; i++) {
+      bovw_pq_encode(one, x + i * D, code);
+      bovw_pq_decode(one, code, back);
+      for (int d = 0; d < D; d++) e += (x[i * D + d] - back[d]) * (x[i * D + d] - back[d]);
+    }
+    /* Dimensions 5 to 21: across sub-vectors, starting and ending inside one. */
+    bovw_pq_decode_range(one, code, 5, 17, part);
+    ck_assert_mem_eq(part, back + 5, 17 * sizeof *part);
+    error[t] = e;
+    bovw_pq_free(one);
+    bovw_pq_free(two);
+  }
+  ck_assert_msg(error[1] < error[0] && error[2] < error[1], "errors %g %g %g", error[0], error[1],
+                error[2]);
+  free(x);
+}
+END_TEST
+
+/* Binarisation: bit t of a byte is dimension t's sign, and a dimension
+ * decodes to the mean of the sample's values of that sign. */
+START_TEST(test_sign_quantiser_codes_signs_and_decodes_to_means) {
+  enum { N = 4, D = 16 };
+  float x[N * D];
+  for (int i = 0; i < N; i++)
+    for (int d = 0; d < D; d++) x[i * D + d] = (float)((d % 3 == 0 ? 1 : -1) * (i + 1) * (d + 1));
+  /* Dimension 1 is positive in row 0 only. */
+  x[1] = 2;
+  bovw_pq *pq;
+  bovw_error err;
+  ck_assert_msg(bovw_pq_train(x, N, D, 8, 8, BOVW_PQ_SIGN, N, 1, 1, &pq, &err) == 0, "%s", err.message);
+  uint8_t code[2];
+  bovw_pq_encode(pq, x, code);
+  /* Row 0: dimensions 0, 1, 3, 6 (and 9, 12, 15) positive. */
+  ck_assert_uint_eq(code[0], 1u | 2u | 8u | 64u);
+  ck_assert_uint_eq(code[1], (1u << 1) | (1u << 4) | (1u << 7));
+  float back[D];
+  bovw_pq_decode(pq, code, back);
+  ck_assert_float_eq(back[1], 2.0f);                                    /* the one positive */
+  ck_assert_float_eq(back[0], (float)((1 + 2 + 3 + 4) * 1 / 4.0));      /* 1, 2, 3, 4 */
+  ck_assert_float_eq(back[2], (float)(-(1 + 2 + 3 + 4) * 3 / 4.0));
+  bovw_pq_encode(pq, x + D, code);  /* row 1: dimension 1 negative */
+  bovw_pq_decode(pq, code, back);
+  ck_assert_float_eq(back[1], (float)(-(2 + 3 + 4) * 2 / 3.0));
+  bovw_pq_free(pq);
 }
 END_TEST
 
@@ -787,6 +856,8 @@ int main(void) {
   tcase_add_test(tc, test_fisher_cells_summed_from_pieces_equal_cells_encoded_alone);
   tcase_add_test(tc, test_fisher_statistics_stay_accurate_far_from_the_origin);
   tcase_add_test(tc, test_product_quantiser_round_trip_and_error_falls_with_bits);
+  tcase_add_test(tc, test_quantiser_fractional_bits_threads_and_ranges);
+  tcase_add_test(tc, test_sign_quantiser_codes_signs_and_decodes_to_means);
   tcase_add_test(tc, test_exact_ann_and_prerank_assignment_agree_on_separated_data);
   tcase_add_test(tc, test_prerank_in_all_directions_is_the_exact_search);
   tcase_add_test(tc, test_prerank_in_few_directions_finds_most_nearest_words);

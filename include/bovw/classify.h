@@ -98,6 +98,12 @@ void bovw_model_free(bovw_model *self);
 int bovw_model_scores(const bovw_model *self, const float *x, size_t n, int threads,
                       float *scores, bovw_error *err);
 
+/* Scores every row of enc, dense or codes (decoded a block at a time: the
+ * same scores as on the decompressed rows), into scores (count x
+ * num_classes). A knn model refuses codes. */
+int bovw_model_score_encodings(const bovw_model *self, const bovw_encodings *enc, int threads,
+                               float *scores, bovw_error *err);
+
 /* The bytes of the model's arrays: 4 x classes x (dim + 1) for a linear
  * model, 4 x train_count x (dim + 1) for knn. */
 double bovw_model_bytes(const bovw_model *self);

@@ -17,6 +17,9 @@ typedef struct bovw_compare_options {
    * folder); otherwise one name per report, in the same order. */
   char *const *names;
   int curve;          /* 0; 1: a learning curve, see below */
+  /* What the curve's N is (its axis title); NULL: "training images per
+   * class". Any quantity named SYSTEM@N, such as bits per dimension. */
+  const char *curve_x;
   const char *title;  /* heads compare.md; NULL: a default */
   /* 0: reports scored on different test sets are refused (their numbers
    * do not compare); 1: allowed, and compare.md and compare.json say so. */
@@ -53,6 +56,7 @@ typedef struct bovw_compare_line {
 typedef struct bovw_compare {
   char *title;
   int curve;
+  char *curve_x;           /* the curve's x: "training images per class" */
   size_t count;            /* systems, in the order of the report folders */
   bovw_compare_system *systems;
   size_t num_lines;        /* with curve, in the order of their first report */

@@ -146,47 +146,70 @@ int bovw_encodings_merge(char *const *shard_dirs, size_t num_shards, const char 
 
 /* ---- compressed encodings: product quantisation ------------------------------- */
 
-/* A product quantiser (pq.c): rows of dim floats cut into subs = dim / group
+/* How a quantiser's centroids are learned: k-means per sub-vector position
+ * (product quantisation), or one bit per dimension, its sign (binarisation;
+ * each dimension's two values the means of the sample's positive and
+ * non-positive entries). */
+typedef enum { BOVW_PQ_KMEANS = 0, BOVW_PQ_SIGN = 1 } bovw_pq_method;
+
+/* A quantiser (pq.c): rows of dim floats cut into subs = dim / group
  * sub-vectors, each coded by one byte, the index of the nearest of k =
- * 2^(group x bits) centroids learned for its position. */
+ * 2^code_bits centroids learned for its position (code_bits / group bits
+ * per dimension). */
 typedef struct bovw_pq {
-  int group, bits, k;
+  bovw_pq_method method;
+  int group, code_bits, k;
   size_t dim, subs;
   float *centroids;  /* subs x k x group */
 } bovw_pq;
 
-/* An untrained quantiser (centroids zero); refuses group x bits outside
- * 1..8 and a dim that group does not divide. */
-int bovw_pq_new(size_t dim, int group, int bits, bovw_pq **out, bovw_error *err);
-/* Learns the centroids by seeded k-means (k-means++ then 10 Lloyd
- * iterations) on a seeded sample of at most `sample` of the n rows. */
-int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int bits, size_t sample,
-                  uint64_t seed, int threads, bovw_pq **out, bovw_error *err);
-/* One row into subs bytes, and back (each sub-vector its centroid). */
+/* An untrained quantiser (centroids zero); refuses code_bits outside 1..8
+ * (the sign method: code_bits == group), a group outside 1..64 and a dim
+ * that group does not divide. */
+int bovw_pq_new(size_t dim, int group, int code_bits, bovw_pq_method method, bovw_pq **out,
+                bovw_error *err);
+/* Learns the centroids on a seeded sample of at most `sample` of the n rows
+ * (rows(ctx, i) gives row i): k-means++ then 10 Lloyd iterations for each
+ * position on its own (seeded by seed and the position, so the result does
+ * not depend on the thread count), or the sign method's means. */
+int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int code_bits,
+                  bovw_pq_method method, size_t sample, uint64_t seed, int threads, bovw_pq **out,
+                  bovw_error *err);
+/* One row into subs bytes (the nearest centroid, ties to the lower index;
+ * for the sign method, bit t of a byte is dimension t's sign), and back. */
 void bovw_pq_encode(const bovw_pq *self, const float *row, uint8_t *code);
+/* count rows (count x dim) into count x subs bytes: faster than a row at a
+ * time (each position's table is prepared once). */
+void bovw_pq_encode_rows(const bovw_pq *self, const float *x, size_t count, uint8_t *codes);
 void bovw_pq_decode(const bovw_pq *self, const uint8_t *code, float *row);
+/* Dimensions [c0, c0 + cw) of a coded row into out (cw floats). */
+void bovw_pq_decode_range(const bovw_pq *self, const uint8_t *code, size_t c0, size_t cw,
+                          float *out);
+const char *bovw_pq_method_name(bovw_pq_method method);
 void bovw_pq_free(bovw_pq *self);
 
 typedef struct bovw_compress_options {
-  int group;         /* dimensions per sub-vector (8) */
-  int bits;          /* bits per dimension (1): 2^(group bits) centroids */
-  size_t sample;     /* rows the centroids are learned from (20000) */
-  uint64_t seed;     /* 0 */
-  int threads;       /* <= 0: all cores */
+  bovw_pq_method method;  /* k-means (product quantisation) */
+  int group;              /* dimensions per sub-vector (8) */
+  double bits;            /* bits per dimension (1): 2^(group bits) centroids */
+  size_t sample;          /* rows the centroids are learned from (4096) */
+  uint64_t seed;          /* 0 */
+  const char *like;       /* a codes folder whose quantiser to use, or NULL */
+  int threads;            /* <= 0: all cores */
 } bovw_compress_options;
 
 void bovw_compress_options_default(bovw_compress_options *o);
 
 /* An encodings artifact into a codes artifact (docs/formats.md): codes.npy
  * (uint8, rows x subs), centroids.npy, labels.npy and a meta.json with the
- * quantiser's settings, the source encodings' identity and the
- * reconstruction error. */
+ * quantiser's settings and checksum, the source encodings' identity and the
+ * reconstruction error. With o->like, the quantiser of that codes folder
+ * (whose encodings must have been made like these) instead of a new one. */
 int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
                       const char *out_dir, const bovw_monitor *monitor, bovw_error *err);
 
 /* A codes artifact back into an encodings artifact of the same identity
- * (settings, codebook, features), each row its centroids: what train and
- * eval read. */
+ * (settings, codebook, features), each row its centroids. */
 int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_monitor *monitor,
                         bovw_error *err);
 
@@ -229,15 +252,30 @@ int bovw_encode_pixels_run(const char *manifest_path, const bovw_pixels_params *
 /* ---- reading encodings --------------------------------------------------------- */
 
 typedef struct bovw_encodings {
-  cJSON *meta;
+  cJSON *meta;        /* for codes: the compressed encodings' identity */
   size_t count, dim;
-  bovw_npy *vectors;  /* count x dim float32 */
+  bovw_npy *vectors;  /* count x dim float32; NULL for codes */
   bovw_npy *labels;   /* count int32 */
   size_t num_classes;
   char **class_names; /* from the features' manifest */
+  /* Codes (bovw compress): rows decoded a block at a time. */
+  bovw_npy *codes;    /* count x subs uint8, or NULL */
+  bovw_pq *pq;
+  char quantiser_sha256[65];  /* of centroids.npy; "" for dense encodings */
+  cJSON *codes_params;        /* the codes' own params; NULL for dense */
 } bovw_encodings;
 
+/* Dense encodings (encodings.npy) only. */
 int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err);
+/* Dense encodings or codes, told apart by meta.json's kind. */
+int bovw_encodings_open_any(const char *dir, bovw_encodings **out, bovw_error *err);
+
+/* Columns [c0, c0 + cw) of row i: a pointer into the mapped rows (dense),
+ * or decoded into buf (cw floats) and buf returned (codes). */
+const float *bovw_encodings_row(const bovw_encodings *enc, size_t i, size_t c0, size_t cw,
+                                float *buf);
+/* bovw_sgemm_rows's row source over enc (ctx: the encodings). */
+const float *bovw_encodings_block(const void *enc, size_t first, size_t count, float *buf);
 
 /* Checks encodings against what a classifier recorded of its training
  * encodings: `identity` is their meta.json's params and codebook (as a

@@ -30,6 +30,34 @@ static inline double bovw_balance_weight(int positive, size_t pos, size_t n) {
   return (double)n / (2.0 * (double)(positive ? pos : n - pos));
 }
 
+/* Rows of encodings (dense or codes) as a solver or a scorer sees them:
+ * all of them, or the subset of row indices (a cross-validation fold),
+ * from position `first` on. */
+typedef struct bovw_row_view {
+  const bovw_encodings *enc;
+  const size_t *subset;  /* position -> row of enc; NULL: the same */
+  size_t first;
+} bovw_row_view;
+
+static inline size_t bovw_row_view_index(const bovw_row_view *v, size_t i) {
+  i += v->first;
+  return v->subset ? v->subset[i] : i;
+}
+
+/* Whether the view's rows must be copied or decoded to be read as a block. */
+static inline int bovw_row_view_decodes(const bovw_row_view *v) {
+  return v->subset || v->enc->codes;
+}
+
+/* bovw_sgemm_rows's row source over a view (ctx). */
+const float *bovw_row_view_block(const void *ctx, size_t first, size_t count, float *buf);
+
+/* Scores the first n positions of a view with a linear model (as
+ * bovw_model_scores does: the same blocks, so codes score as their
+ * decompressed rows do). */
+int bovw_model_scores_view(const bovw_model *self, const bovw_row_view *view, size_t n,
+                           int threads, float *scores, bovw_error *err);
+
 /* One-vs-rest hinge-loss SVMs in the dual on the Gram matrix (gram.c): the
  * weights of the n rows x (n x dim) into w (classes x dim) and b. */
 int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
@@ -37,9 +65,10 @@ int bovw_gram_train(const float *x, const int32_t *labels, size_t n, size_t dim,
                     bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err);
 
 /* VLFeat's sdca problem for every class in one pass over mini-batches of
- * rows (stream.c): the weights into w (classes x dim) and b. */
-int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t dim,
-                      size_t classes, const bovw_train_options *o, double C, float *w, float *b,
+ * rows (stream.c), on the first n positions of a view (codes decoded a
+ * batch at a time): the weights into w (classes x dim) and b. */
+int bovw_stream_train(const bovw_row_view *view, size_t n, size_t classes,
+                      const bovw_train_options *o, double C, float *w, float *b,
                       bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err);
 
 /* Makes m (class names and meta already set) a knn model of the n training

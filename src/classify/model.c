@@ -12,15 +12,68 @@
 #include "classify/internal.h"
 #include "io/runtime.h"
 
+const float *bovw_row_view_block(const void *ctx, size_t first, size_t count, float *buf) {
+  const bovw_row_view *v = ctx;
+  const size_t dim = v->enc->dim;
+  if (!v->subset) return bovw_encodings_block(v->enc, v->first + first, count, buf);
+  for (size_t r = 0; r < count; r++) {
+    float *to = buf + r * dim;
+    const float *row = bovw_encodings_row(v->enc, bovw_row_view_index(v, first + r), 0, dim, to);
+    if (row != to) memcpy(to, row, dim * sizeof *to);
+  }
+  return buf;
+}
+
+/* Rows of a plain array, in place. */
+typedef struct {
+  const float *x;
+  size_t dim;
+} plain_rows;
+
+static const float *plain_block(const void *ctx, size_t first, size_t count, float *buf) {
+  (void)count;
+  (void)buf;
+  const plain_rows *p = ctx;
+  return p->x + first * p->dim;
+}
+
+/* The linear scores of n rows from a row source: the biases, plus the
+ * products in the blocks of bovw_sgemm_rows, the same at any thread count
+ * and for rows in memory or decoded. */
+static int linear_scores(const bovw_model *self, bovw_row_block_fn rows, const void *ctx,
+                         int decode, size_t n, int threads, float *scores, bovw_error *err) {
+  for (size_t i = 0; i < n; i++)
+    memcpy(scores + i * self->num_classes, self->biases, self->num_classes * sizeof *scores);
+  if (bovw_sgemm_rows(n, self->num_classes, self->dim, rows, ctx, decode, self->weights,
+                      self->dim, 1.0f, scores, self->num_classes, threads))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory to decode rows");
+  return BOVW_OK;
+}
+
 int bovw_model_scores(const bovw_model *self, const float *x, size_t n, int threads,
                       float *scores, bovw_error *err) {
   if (self->knn) return bovw_knn_scores(self, x, n, threads, scores, err);
-  for (size_t i = 0; i < n; i++)
-    memcpy(scores + i * self->num_classes, self->biases, self->num_classes * sizeof *scores);
-  /* The same scores, and so the same predictions, at any thread count. */
-  bovw_sgemm_fixed(CblasNoTrans, CblasTrans, n, self->num_classes, self->dim, 1.0f, x,
-                   self->dim, self->weights, self->dim, 1.0f, scores, self->num_classes, threads);
-  return BOVW_OK;
+  plain_rows p = {x, self->dim};
+  return linear_scores(self, plain_block, &p, 0, n, threads, scores, err);
+}
+
+int bovw_model_scores_view(const bovw_model *self, const bovw_row_view *view, size_t n,
+                           int threads, float *scores, bovw_error *err) {
+  if (self->knn && !bovw_row_view_decodes(view))
+    return bovw_knn_scores(self, (const float *)view->enc->vectors->data + view->first * self->dim,
+                           n, threads, scores, err);
+  if (self->knn)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "a nearest-neighbour model scores dense encodings only: decompress the "
+                          "codes first (bovw decompress)");
+  return linear_scores(self, bovw_row_view_block, view, bovw_row_view_decodes(view), n, threads,
+                       scores, err);
+}
+
+int bovw_model_score_encodings(const bovw_model *self, const bovw_encodings *enc, int threads,
+                               float *scores, bovw_error *err) {
+  bovw_row_view view = {enc, NULL, 0};
+  return bovw_model_scores_view(self, &view, enc->count, threads, scores, err);
 }
 
 double bovw_model_bytes(const bovw_model *self) {
@@ -108,6 +161,15 @@ int bovw_model_check_encodings(const bovw_model *self, const bovw_encodings *enc
                           bovw_meta_number(shard, "end_class", 0) - 1);
   int rc = bovw_encodings_check_identity(enc, enc_name, cJSON_GetObjectItem(self->meta, "encodings"),
                                          self->dim, "model", err);
+  /* Codes of another quantiser than the model's training codes decode to
+   * other rows than the ones it learned from. */
+  const char *mine = bovw_meta_string(cJSON_GetObjectItem(self->meta, "codes"), "quantiser_sha256", NULL);
+  if (!rc && mine && enc->codes && strcmp(mine, enc->quantiser_sha256))
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
+                        "%s was compressed with another quantiser than the model's training "
+                        "codes (centroids sha256 %.12s..., not %.12s...): compress the test "
+                        "encodings with --like the training codes",
+                        enc_name, enc->quantiser_sha256, mine);
   /* The same codebook says nothing of the classes: a label is an index
    * into the model's class list, so other classes would be scored as the
    * model's (cup images reported as Leopards). */

@@ -108,24 +108,27 @@ HOT static void axpy4(const float *alpha, const float *const *x, size_t count, f
 typedef struct {
   size_t n, dim, classes;
   double bias, inv_lambda_n;
-  const float *x;
-  const int32_t *labels;
+  bovw_row_view rows;    /* the n rows: all of the encodings, or a subset */
+  const int32_t *labels; /* of all the encodings' rows */
   const double *omega_pos, *omega_neg;  /* per class: the weight of a row on each side */
 } problem;
 
 /* The scores of all n rows (with the bias) with the current model, a block
  * at a time into scores (SCORE_BLOCK x K), and the hinge losses summed per
  * class into loss. */
-static void primal_losses(const problem *p, const float *w, const double *wb, int threads,
-                          float *scores, double *loss) {
+static int primal_losses(const problem *p, const float *w, const double *wb, int threads,
+                         float *scores, double *loss) {
   const size_t k = p->classes;
   memset(loss, 0, k * sizeof *loss);
   for (size_t i0 = 0; i0 < p->n; i0 += SCORE_BLOCK) {
     size_t m = p->n - i0 < SCORE_BLOCK ? p->n - i0 : SCORE_BLOCK;
-    bovw_sgemm_fixed(CblasNoTrans, CblasTrans, m, k, p->dim, 1.0f, p->x + i0 * p->dim, p->dim, w,
-                     p->dim, 0.0f, scores, k, threads);
+    bovw_row_view block = p->rows;
+    block.first += i0;
+    if (bovw_sgemm_rows(m, k, p->dim, bovw_row_view_block, &block, bovw_row_view_decodes(&block),
+                        w, p->dim, 0.0f, scores, k, threads))
+      return BOVW_ERR_NOMEM;
     for (size_t r = 0; r < m; r++) {
-      int32_t label = p->labels[i0 + r];
+      int32_t label = p->labels[bovw_row_view_index(&p->rows, i0 + r)];
       for (size_t c = 0; c < k; c++) {
         int pos = label == (int32_t)c;
         double s = (double)scores[r * k + c] + wb[c] * p->bias;
@@ -134,11 +137,15 @@ static void primal_losses(const problem *p, const float *w, const double *wb, in
       }
     }
   }
+  return BOVW_OK;
 }
 
-int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t dim,
-                      size_t classes, const bovw_train_options *o, double C, float *w, float *b,
+int bovw_stream_train(const bovw_row_view *view, size_t n, size_t classes,
+                      const bovw_train_options *o, double C, float *w, float *b,
                       bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
+  const bovw_encodings *enc = view->enc;
+  const size_t dim = enc->dim;
+  const int32_t *labels = enc->labels->data;
   const int threads = bovw_threads_resolve(o->threads);
   const double lambda = o->lambda > 0 ? o->lambda : 1.0 / (C * (double)n);
   const double eps = o->epsilon > 0 ? o->epsilon : 1e-3;
@@ -154,16 +161,19 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
   float *parts = malloc(chunks * part * sizeof *parts), *coef = malloc(bt * k * sizeof *coef);
   size_t *order = malloc(n * sizeof *order), *count = calloc(k, sizeof *count);
   unsigned char *active = malloc(k ? k : 1);
+  /* Codes are decoded into a batch's buffer, a chunk at a time. */
+  float *decoded = enc->codes ? malloc(bt * dim * sizeof *decoded) : NULL;
   const float *batch_rows[STREAM_BATCH];
+  size_t batch_index[STREAM_BATCH];
   int rc = BOVW_OK;
   if (!alpha || !wb || !omega || !sum_alpha || !loss || !online || !sg || !s || !parts ||
-      !coef || !order || !count || !active) {
+      !coef || !order || !count || !active || (enc->codes && !decoded)) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the stream solver");
     goto done;
   }
   for (size_t i = 0; i < n; i++) {
     order[i] = i;
-    count[labels[i]]++;
+    count[labels[bovw_row_view_index(view, i)]]++;
   }
   for (size_t c = 0; c < k; c++) {
     int weighted = o->balance && count[c] && count[c] < n;
@@ -171,7 +181,7 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
     omega[k + c] = weighted ? bovw_balance_weight(0, count[c], n) : 1;
   }
   memset(w, 0, k * dim * sizeof *w);
-  problem p = {n, dim, k, o->bias, 1.0 / (lambda * (double)n), x, labels, omega, omega + k};
+  problem p = {n, dim, k, o->bias, 1.0 / (lambda * (double)n), *view, labels, omega, omega + k};
   bovw_rng rng;
   bovw_rng_seed(&rng, o->seed ^ 0x5354524541ull);  /* "STREA": its own stream of the seed */
   const double b2 = o->bias * o->bias;
@@ -191,8 +201,12 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
     memset(online, 0, k * sizeof *online);
     for (size_t i0 = 0; i0 < n; i0 += bt) {
       const size_t m = n - i0 < bt ? n - i0 : bt;
-      const size_t *rows = order + i0;
-      for (size_t r = 0; r < m; r++) batch_rows[r] = x + rows[r] * dim;
+      const size_t *rows = order + i0;  /* positions among the n rows */
+      for (size_t r = 0; r < m; r++) {
+        batch_index[r] = bovw_row_view_index(view, rows[r]);
+        batch_rows[r] = decoded ? decoded + r * dim
+                                : (const float *)enc->vectors->data + batch_index[r] * dim;
+      }
 #pragma omp parallel num_threads(threads)
       {
         /* Each chunk of columns: the rows' partial scores, Gram matrix
@@ -202,7 +216,9 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
         for (size_t t = 0; t < chunks; t++) {
           const size_t c0 = t * CHUNK, cw = dim - c0 < CHUNK ? dim - c0 : CHUNK;
           float *ps = parts + t * part, *pg = ps + bt * k, *pq = pg + bt * bt;
-          for (size_t r = 0; r < m; r++) xp[r] = batch_rows[r] + c0;
+          for (size_t r = 0; r < m; r++)
+            xp[r] = bovw_encodings_row(enc, batch_index[r], c0, cw,
+                                       decoded ? decoded + r * dim + c0 : NULL);
           for (size_t r = 0; r < m; r++) {
             pq[r] = dot(xp[r], xp[r], cw);
             for (size_t c0k = 0; c0k < k; c0k += STREAM_MAX_CLASSES_ON_STACK) {
@@ -237,7 +253,7 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
                 coef[r * k + c] = 0;
                 continue;
               }
-              const int pos = labels[i] == (int32_t)c;
+              const int pos = labels[batch_index[r]] == (int32_t)c;
               double score = S[r * k + c] + wb[c] * o->bias;
               for (size_t j = 0; j < r; j++) score += (double)coef[j * k + c] * (G[r * bt + j] + b2);
               const double y = pos ? 1 : -1, cap = pos ? omega[c] : omega[k + c];
@@ -296,7 +312,10 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
     }
     if (any || pass == max_passes) {
       bovw_blas_threads_pop(saved);
-      primal_losses(&p, w, wb, threads, s, loss);
+      if (primal_losses(&p, w, wb, threads, s, loss)) {
+        rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory to score the rows");
+        goto done;
+      }
       bovw_blas_threads_push(1);
       for (size_t c = 0; c < k; c++) {
         if (!active[c] || (!seems[c] && pass < max_passes)) continue;
@@ -317,6 +336,6 @@ int bovw_stream_train(const float *x, const int32_t *labels, size_t n, size_t di
   for (size_t c = 0; c < k; c++) b[c] = (float)(wb[c] * o->bias);
 done:
   free(alpha); free(wb); free(omega); free(sum_alpha); free(loss); free(online); free(sg);
-  free(s); free(parts); free(coef); free(order); free(count); free(active);
+  free(s); free(parts); free(coef); free(order); free(count); free(active); free(decoded);
   return rc;
 }

@@ -207,31 +207,23 @@ static int train_rows(const float *x, const int32_t *labels, size_t n, size_t di
                       bovw_train_stats *stats, const bovw_monitor *monitor, bovw_error *err) {
   if (o->solver == BOVW_SOLVER_GRAM)
     return bovw_gram_train(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err);
-  if (o->solver == BOVW_SOLVER_STREAM)
-    return bovw_stream_train(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err);
   return is_vlfeat(o->solver)
              ? train_vlfeat(x, labels, n, dim, classes, o, C, w, b, stats, monitor, err)
              : train_liblinear(x, labels, n, dim, classes, o, C, w, b, stats, err);
 }
 
-/* Mean per-class accuracy of (w, b) on rows. */
-static double evaluate(const float *x, const int32_t *labels, size_t n, size_t dim,
-                       size_t classes, const float *w, const float *b) {
+/* Mean per-class accuracy of the predictions of n rows: the best-scoring
+ * class of each row of scores (n x classes), the first of equal ones. */
+static double mean_class_accuracy(const float *scores, const int32_t *labels, size_t n,
+                                  size_t classes) {
   size_t *correct = calloc(classes, sizeof *correct), *total = calloc(classes, sizeof *total);
   double acc = 0;
   size_t present = 0;
   if (correct && total) {
     for (size_t i = 0; i < n; i++) {
       size_t best = 0;
-      double best_s = -INFINITY;
-      for (size_t c = 0; c < classes; c++) {
-        double s = b[c];
-        for (size_t d = 0; d < dim; d++) s += (double)w[c * dim + d] * x[i * dim + d];
-        if (s > best_s) {
-          best_s = s;
-          best = c;
-        }
-      }
+      for (size_t c = 1; c < classes; c++)
+        if (scores[i * classes + c] > scores[i * classes + best]) best = c;
       total[labels[i]]++;
       correct[labels[i]] += best == (size_t)labels[i];
     }
@@ -246,27 +238,28 @@ static double evaluate(const float *x, const int32_t *labels, size_t n, size_t d
   return present ? acc / (double)present : 0;
 }
 
-/* K-fold cross-validation over a grid of C around o->C; returns the best C
- * and records the grid in `grid` (an array of {C, accuracy}). */
-static int cross_validate(const float *x, const int32_t *labels, size_t n, size_t dim,
-                          size_t classes, const bovw_train_options *o, const bovw_monitor *mon,
-                          double *best_C, cJSON *grid, bovw_error *err) {
-  static const double factors[] = {0.01, 0.1, 1, 10, 100};
-  int K = o->cv_folds;
-  /* Stratified folds: each class's rows shuffled, dealt round-robin. */
-  int *fold = malloc(n * sizeof *fold);
-  size_t *idx = malloc(n * sizeof *idx);
-  float *tx = malloc(n * dim * sizeof *tx), *vx = malloc(n * dim * sizeof *vx);
-  int32_t *tl = malloc(n * sizeof *tl), *vl = malloc(n * sizeof *vl);
-  float *w = malloc(classes * dim * sizeof *w), *b = malloc(classes * sizeof *b);
-  bovw_train_stats *st = malloc(classes * sizeof *st);
-  int rc = BOVW_OK;
-  if (!fold || !idx || !tx || !vx || !tl || !vl || !w || !b || !st) {
-    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for cross-validation");
-    goto done;
-  }
+/* Mean per-class accuracy of (w, b) on rows (scores in double). */
+static double evaluate(const float *x, const int32_t *labels, size_t n, size_t dim,
+                       size_t classes, const float *w, const float *b) {
+  float *scores = malloc((n ? n : 1) * classes * sizeof *scores);
+  if (!scores) return 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t c = 0; c < classes; c++) {
+      double s = b[c];
+      for (size_t d = 0; d < dim; d++) s += (double)w[c * dim + d] * x[i * dim + d];
+      scores[i * classes + c] = (float)s;
+    }
+  double acc = mean_class_accuracy(scores, labels, n, classes);
+  free(scores);
+  return acc;
+}
+
+/* Stratified folds: each class's rows shuffled by the seed, dealt
+ * round-robin into K folds. */
+static void deal_folds(const int32_t *labels, size_t n, size_t classes, int K, uint64_t seed,
+                       int *fold, size_t *idx) {
   bovw_rng rng;
-  bovw_rng_seed(&rng, o->seed ^ 0xc0ffee);
+  bovw_rng_seed(&rng, seed ^ 0xc0ffee);
   for (size_t c = 0; c < classes; c++) {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -274,42 +267,117 @@ static int cross_validate(const float *x, const int32_t *labels, size_t n, size_
     bovw_rng_shuffle(&rng, idx, m, sizeof *idx);
     for (size_t j = 0; j < m; j++) fold[idx[j]] = (int)(j % (size_t)K);
   }
+}
+
+/* Adds {C, accuracy} to the grid; keeps the best. */
+static int grid_add(cJSON *grid, double C, double acc, double *best, double *best_C,
+                    bovw_error *err) {
+  cJSON *row = cJSON_CreateObject();
+  if (!row || !cJSON_AddNumberToObject(row, "C", C) ||
+      !cJSON_AddNumberToObject(row, "mean_class_accuracy", acc) ||
+      !cJSON_AddItemToArray(grid, row)) {
+    cJSON_Delete(row);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  if (acc > *best) {
+    *best = acc;
+    *best_C = C;
+  }
+  return BOVW_OK;
+}
+
+static const double CV_FACTORS[] = {0.01, 0.1, 1, 10, 100};
+enum { CV_GRID = sizeof CV_FACTORS / sizeof CV_FACTORS[0] };
+
+/* One fold of cross-validation: trains at C on the rows train[0..nt) of
+ * the encodings and gives the mean per-class accuracy on held[0..nh). */
+typedef struct fold_trainer {
+  int (*run)(struct fold_trainer *self, const size_t *train, size_t nt, const size_t *held,
+             size_t nh, double C, double *acc, bovw_error *err);
+  const bovw_encodings *enc;
+  size_t classes;
+  bovw_train_options o;  /* lambda 0: it follows C and the fold's size */
+  float *w, *b, *x_train, *x_held, *scores;
+  int32_t *l_train, *l_held;
+  bovw_train_stats *stats;
+} fold_trainer;
+
+/* The stream solver's fold: views of the encodings by index (codes stay
+ * codes, no row is copied), the held-out rows scored as eval scores them. */
+static int stream_fold(fold_trainer *t, const size_t *train, size_t nt, const size_t *held,
+                       size_t nh, double C, double *acc, bovw_error *err) {
+  bovw_row_view tv = {t->enc, train, 0}, hv = {t->enc, held, 0};
+  int rc = bovw_stream_train(&tv, nt, t->classes, &t->o, C, t->w, t->b, t->stats, NULL, err);
+  bovw_model m = {.num_classes = t->classes, .dim = t->enc->dim, .weights = t->w, .biases = t->b};
+  if (!rc) rc = bovw_model_scores_view(&m, &hv, nh, t->o.threads, t->scores, err);
+  if (!rc) *acc = mean_class_accuracy(t->scores, t->l_held, nh, t->classes);
+  return rc;
+}
+
+/* The other solvers' fold: the rows copied into arrays of their own. */
+static int copied_fold(fold_trainer *t, const size_t *train, size_t nt, const size_t *held,
+                       size_t nh, double C, double *acc, bovw_error *err) {
+  const size_t dim = t->enc->dim;
+  const float *x = t->enc->vectors->data;
+  const int32_t *labels = t->enc->labels->data;
+  for (size_t i = 0; i < nt; i++) {
+    memcpy(t->x_train + i * dim, x + train[i] * dim, dim * sizeof *x);
+    t->l_train[i] = labels[train[i]];
+  }
+  for (size_t i = 0; i < nh; i++) memcpy(t->x_held + i * dim, x + held[i] * dim, dim * sizeof *x);
+  int rc = train_rows(t->x_train, t->l_train, nt, dim, t->classes, &t->o, C, t->w, t->b,
+                      t->stats, NULL, err);
+  if (!rc) *acc = evaluate(t->x_held, t->l_held, nh, dim, t->classes, t->w, t->b);
+  return rc;
+}
+
+/* K-fold cross-validation over a grid of C around o->C; returns the best C
+ * and records the grid in `grid` (an array of {C, accuracy}). */
+static int cross_validate(const bovw_encodings *enc, size_t classes, const bovw_train_options *o,
+                          const bovw_monitor *mon, double *best_C, cJSON *grid, bovw_error *err) {
+  const size_t n = enc->count, dim = enc->dim;
+  const int32_t *labels = enc->labels->data;
+  const int K = o->cv_folds, stream = o->solver == BOVW_SOLVER_STREAM;
+  fold_trainer t = {stream ? stream_fold : copied_fold, enc, classes, *o,
+                    malloc(classes * dim * sizeof(float)), malloc(classes * sizeof(float)),
+                    stream ? NULL : malloc(n * dim * sizeof(float)),
+                    stream ? NULL : malloc(n * dim * sizeof(float)),
+                    stream ? malloc(n * classes * sizeof(float)) : NULL,
+                    stream ? NULL : malloc(n * sizeof(int32_t)), malloc(n * sizeof(int32_t)),
+                    malloc(classes * sizeof(bovw_train_stats))};
+  t.o.lambda = 0;
+  int *fold = malloc(n * sizeof *fold);
+  size_t *train = malloc(n * sizeof *train), *held = malloc(n * sizeof *held);
+  int rc = BOVW_OK;
+  if (!fold || !train || !held || !t.w || !t.b || !t.l_held || !t.stats ||
+      (stream ? !t.scores : !t.x_train || !t.x_held || !t.l_train)) {
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for cross-validation");
+    goto done;
+  }
+  deal_folds(labels, n, classes, K, o->seed, fold, held);
   double best = -1;
-  size_t steps = sizeof factors / sizeof factors[0] * (size_t)K, step = 0;
-  for (size_t g = 0; !rc && g < sizeof factors / sizeof factors[0]; g++) {
-    double C = o->C * factors[g], sum = 0;
+  size_t step = 0;
+  for (size_t g = 0; !rc && g < CV_GRID; g++) {
+    double C = o->C * CV_FACTORS[g], sum = 0, acc = 0;
     for (int k = 0; !rc && k < K; k++) {
-      size_t nt = 0, nv = 0;
+      size_t nt = 0, nh = 0;
       for (size_t i = 0; i < n; i++) {
         if (fold[i] == k) {
-          memcpy(vx + nv * dim, x + i * dim, dim * sizeof *vx);
-          vl[nv++] = labels[i];
+          t.l_held[nh] = labels[i];
+          held[nh++] = i;
         } else {
-          memcpy(tx + nt * dim, x + i * dim, dim * sizeof *tx);
-          tl[nt++] = labels[i];
+          train[nt++] = i;
         }
       }
-      bovw_train_options fo = *o;
-      fo.lambda = 0;  /* lambda follows C and the fold's size */
-      rc = train_rows(tx, tl, nt, dim, classes, &fo, C, w, b, st, NULL, err);
-      if (!rc) sum += evaluate(vx, vl, nv, dim, classes, w, b);
-      bovw_monitor_progress(mon, "cross-validation", ++step, steps);
+      rc = t.run(&t, train, nt, held, nh, C, &acc, err);
+      sum += acc;
+      bovw_monitor_progress(mon, "cross-validation", ++step, CV_GRID * (size_t)K);
     }
-    double acc = sum / K;
-    cJSON *row = cJSON_CreateObject();
-    if (!row || !cJSON_AddNumberToObject(row, "C", C) ||
-        !cJSON_AddNumberToObject(row, "mean_class_accuracy", acc) ||
-        !cJSON_AddItemToArray(grid, row)) {
-      cJSON_Delete(row);
-      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-    }
-    if (acc > best) {
-      best = acc;
-      *best_C = C;
-    }
+    if (!rc) rc = grid_add(grid, C, sum / K, &best, best_C, err);
   }
 done:
-  free(fold); free(idx); free(tx); free(vx); free(tl); free(vl); free(w); free(b); free(st);
+  free(fold); free(train); free(held); free(t.w); free(t.b); free(t.x_train); free(t.x_held);
+  free(t.scores); free(t.l_train); free(t.l_held); free(t.stats);
   return rc;
 }
 
@@ -328,10 +396,13 @@ void bovw_model_free(bovw_model *self) {
 
 /* The SVMs of one solver, with C chosen by cross-validation when asked,
  * into m (class names and meta set). */
-static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size_t n,
-                      const bovw_train_options *o, const bovw_monitor *monitor,
-                      bovw_error *err) {
-  const size_t classes = m->num_classes, dim = m->dim;
+static int fit_linear(bovw_model *m, const bovw_encodings *enc, const bovw_train_options *o,
+                      const bovw_monitor *monitor, bovw_error *err) {
+  const size_t classes = m->num_classes, dim = m->dim, n = enc->count;
+  const float *x = enc->vectors ? enc->vectors->data : NULL;  /* NULL for codes */
+  const int32_t *labels = enc->labels->data;
+  const int stream = o->solver == BOVW_SOLVER_STREAM;
+  const bovw_row_view all = {enc, NULL, 0};
   bovw_train_stats *stats = calloc(classes, sizeof *stats);
   /* Zeros: the classes outside a class shard keep them. */
   if (!stats || !(m->weights = calloc(classes * dim, sizeof(float))) ||
@@ -349,11 +420,13 @@ static int fit_linear(bovw_model *m, const float *x, const int32_t *labels, size
   if (o->cv_folds > 1) {
     double t0 = bovw_now();
     grid = cJSON_AddArrayToObject(m->meta, "cross_validation");
-    rc = grid ? cross_validate(x, labels, n, dim, classes, o, monitor, &C, grid, err)
+    rc = grid ? cross_validate(enc, classes, o, monitor, &C, grid, err)
               : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     cv_seconds = bovw_now() - t0;
   }
-  if (!rc)
+  if (!rc && stream)
+    rc = bovw_stream_train(&all, n, classes, o, C, m->weights, m->biases, stats, monitor, err);
+  else if (!rc)
     rc = train_rows(x, labels, n, dim, classes, o, C, m->weights, m->biases, stats, monitor, err);
   if (!rc) {
     double lambda = o->lambda > 0 && !grid ? o->lambda : 1.0 / (C * (double)n);
@@ -430,11 +503,14 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
     if (!(m->class_names[c] = strdup(c < enc->num_classes ? enc->class_names[c] : fallback)))
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
-  const float *x = enc->vectors->data;
+  if (!rc && enc->codes && o->solver != BOVW_SOLVER_STREAM)
+    rc = bovw_error_set(err, BOVW_ERR_INVALID,
+                        "codes are read a batch at a time by --solver stream only; for %s, "
+                        "decompress them first (bovw decompress)", bovw_solver_name(o->solver));
   double t1 = bovw_now();
   if (!rc)
-    rc = o->solver == BOVW_SOLVER_KNN ? bovw_knn_fit(m, x, labels, n, o, err)
-                                      : fit_linear(m, x, labels, n, o, monitor, err);
+    rc = o->solver == BOVW_SOLVER_KNN ? bovw_knn_fit(m, enc->vectors->data, labels, n, o, err)
+                                      : fit_linear(m, enc, o, monitor, err);
   if (!rc) {
     /* Training time without cross-validation, which fit_linear records. */
     double seconds = bovw_now() - t1 - bovw_meta_number(m->meta, "cv_seconds", 0);
@@ -444,6 +520,11 @@ int bovw_train(const bovw_encodings *enc, const bovw_train_options *o,
     static const char *const keys[] = {"params", "codebook", "features", "dim"};
     cJSON *id = ok ? cJSON_AddObjectToObject(m->meta, "encodings") : NULL;
     ok = id && bovw_meta_copy(id, enc->meta, keys, 4);
+    /* Trained on codes: the quantiser, which test codes must share. */
+    cJSON *codes = ok && enc->codes ? cJSON_AddObjectToObject(m->meta, "codes") : NULL;
+    if (ok && enc->codes)
+      ok = codes && cJSON_AddStringToObject(codes, "quantiser_sha256", enc->quantiser_sha256) &&
+           cJSON_AddItemToObject(codes, "params", cJSON_Duplicate(enc->codes_params, 1));
     if (!ok) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   if (rc) {

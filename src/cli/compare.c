@@ -23,12 +23,15 @@ static const char COMPARE_HELP[] =
     "                       accuracy against training images per class, one line\n"
     "                       per system name; a name SYSTEM@N sets the size N,\n"
     "                       otherwise it is the run's train_count / classes\n"
+    "      --curve-x TEXT   what N is, for another curve than a learning\n"
+    "                       curve (e.g. \"bits per dimension\", with names\n"
+    "                       such as pq@0.5)\n"
     "      --title T        the title of compare.md\n"
     "      --mixed-test-sets  compare reports scored on different test sets\n"
     "                       (refused otherwise); compare.md then says so\n"
     "  -h, --help           this help\n";
 
-enum { OPT_NAMES = 1000, OPT_CURVE, OPT_TITLE, OPT_MIXED };
+enum { OPT_NAMES = 1000, OPT_CURVE, OPT_CURVE_X, OPT_TITLE, OPT_MIXED };
 
 /* Splits "a,b,c" in place into *names (a new array of pointers into text). */
 static int split_names(char *text, size_t expected, char ***names) {
@@ -58,6 +61,7 @@ int cmd_compare(int argc, char **argv) {
   static const struct option options[] = {{"output", required_argument, 0, 'o'},
                                           {"names", required_argument, 0, OPT_NAMES},
                                           {"curve", no_argument, 0, OPT_CURVE},
+                                          {"curve-x", required_argument, 0, OPT_CURVE_X},
                                           {"title", required_argument, 0, OPT_TITLE},
                                           {"mixed-test-sets", no_argument, 0, OPT_MIXED},
                                           {"help", no_argument, 0, 'h'},
@@ -73,6 +77,7 @@ int cmd_compare(int argc, char **argv) {
       case 'o': out_dir = optarg; break;
       case OPT_NAMES: names_text = optarg; break;
       case OPT_CURVE: o.curve = 1; break;
+      case OPT_CURVE_X: o.curve_x = optarg; break;
       case OPT_TITLE: o.title = optarg; break;
       case OPT_MIXED: o.mixed_test_sets = 1; break;
       default: return cli_option_end(c, argv, COMPARE_HELP);

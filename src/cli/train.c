@@ -116,7 +116,7 @@ int cmd_train(int argc, char **argv) {
   if (!knn && knn_option) return cli_usage("--%s goes with --solver knn", knn_option);
   bovw_error err = {0};
   bovw_encodings *enc;
-  if (bovw_encodings_open(argv[optind], &enc, &err)) return cli_fail("%s", err.message);
+  if (bovw_encodings_open_any(argv[optind], &enc, &err)) return cli_fail("%s", err.message);
   cli_progress progress;
   bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
   bovw_model *m = NULL;

@@ -59,44 +59,6 @@ static void row_norms(const float *x, size_t n, int dim, float *out, int threads
   }
 }
 
-/* Index of the smallest of g[0..k): 16 running minima side by side (GCC
- * vector types, one AVX-512 register), then the best of the 16. A plain
- * running argmin is a dependency chain that compilers do not vectorise. Ties
- * go to the lowest index, as a sequential scan would. Built for AVX-512, AVX2
- * and the baseline; the loader picks one per CPU (simd.h). */
-HOT static int argmin(const float *g, int k, float *min_out) {
-  v16f m;
-  v16i at = {0}, idx, step;
-  for (int j = 0; j < LANES; j++) {
-    m[j] = FLT_MAX;
-    idx[j] = j;
-    step[j] = LANES;
-  }
-  int c = 0;
-  for (; c + LANES <= k; c += LANES) {
-    v16f v;
-    memcpy(&v, g + c, sizeof v);
-    v16i better = v < m;
-    m = (v16f)(((v16i)v & better) | ((v16i)m & ~better));
-    at = (idx & better) | (at & ~better);
-    idx += step;
-  }
-  float best = FLT_MAX;
-  int arg = 0;
-  for (int j = 0; j < LANES; j++)
-    if (m[j] < best || (m[j] == best && at[j] < arg)) {
-      best = m[j];
-      arg = at[j];
-    }
-  for (; c < k; c++)
-    if (g[c] < best) {
-      best = g[c];
-      arg = c;
-    }
-  *min_out = best;
-  return arg;
-}
-
 /* Assigns rows [0, n) to their nearest centre; block products on `threads`
  * threads, each running single-threaded BLAS. Each block's distances start
  * as ||c||^2 and one sgemm adds -2 x.c: what is left per row is an argmin. */
@@ -113,7 +75,7 @@ static void assign(const float *data, const float *xnorm, size_t n, int dim,
                 data + r0 * dim, dim, centers, dim, 1.0f, g, k);
     for (size_t i = 0; i < rows; i++) {
       float best;
-      out[r0 + i] = argmin(g + i * (size_t)k, k, &best);
+      out[r0 + i] = bovw_argmin(g + i * (size_t)k, k, &best);
       if (dist2) {
         float d = best + (xnorm ? xnorm[r0 + i] : 0.0f);
         dist2[r0 + i] = d > 0 ? d : 0;

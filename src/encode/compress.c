@@ -12,17 +12,68 @@
 
 void bovw_compress_options_default(bovw_compress_options *o) {
   memset(o, 0, sizeof *o);
+  o->method = BOVW_PQ_KMEANS;
   o->group = 8;
   o->bits = 1;
-  o->sample = 20000;
+  o->sample = 4096;
 }
 
 /* The keys of an encodings meta.json that say what its rows are: a model
- * trained on decompressed rows accepts the same test encodings. */
+ * trained on codes or on decompressed rows accepts the same test
+ * encodings. */
+/* Rows coded together: each position's table is prepared once for them. */
+enum { BLOCK = 64 };
+
 static const char *const IDENTITY[] = {"params", "codebook", "features", "manifest", "classes"};
 
 static int copy_keys(cJSON *dst, const cJSON *src) {
   return bovw_meta_copy(dst, src, IDENTITY, sizeof IDENTITY / sizeof *IDENTITY);
+}
+
+/* The quantiser: learned on enc's rows, or that of the codes folder
+ * o->like, whose encodings must have been made like enc's. params gets the
+ * quantiser's settings. */
+static int quantiser(const bovw_encodings *enc, const char *encodings_dir,
+                     const bovw_compress_options *o, int threads, bovw_pq **pq, cJSON *params,
+                     bovw_error *err) {
+  if (o->like) {
+    bovw_encodings *like = NULL;
+    int rc = bovw_encodings_open_any(o->like, &like, err);
+    if (!rc && !like->pq) rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: not a codes folder", o->like);
+    if (!rc) rc = bovw_encodings_check_identity(enc, encodings_dir, like->meta, like->dim,
+                                                "quantiser", err);
+    if (!rc) {
+      const cJSON *item;
+      cJSON_ArrayForEach(item, like->codes_params) {
+        cJSON *copy = cJSON_Duplicate(item, 1);
+        if (!copy || !cJSON_AddItemToObject(params, item->string, copy)) {
+          cJSON_Delete(copy);
+          rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+          break;
+        }
+      }
+    }
+    if (!rc) {
+      *pq = like->pq;  /* taken over */
+      like->pq = NULL;
+    }
+    bovw_encodings_free(like);
+    return rc;
+  }
+  const double code_bits = o->bits * o->group;
+  if (code_bits != (double)(int)code_bits)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "%g bits a dimension over %d dimensions is not a whole number of bits",
+                          o->bits, o->group);
+  int ok = cJSON_AddStringToObject(params, "method", bovw_pq_method_name(o->method)) &&
+           cJSON_AddNumberToObject(params, "group", o->group) &&
+           cJSON_AddNumberToObject(params, "bits", o->bits) &&
+           cJSON_AddNumberToObject(params, "code_bits", code_bits) &&
+           cJSON_AddNumberToObject(params, "sample", (double)o->sample) &&
+           cJSON_AddNumberToObject(params, "seed", (double)o->seed);
+  if (!ok) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  return bovw_pq_train(enc->vectors->data, enc->count, enc->dim, o->group, (int)code_bits,
+                       o->method, o->sample, o->seed, threads, pq, err);
 }
 
 int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
@@ -35,10 +86,12 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
   double *row_err = NULL, *row_norm = NULL;
   char *cp = bovw_path_join(out_dir, "codes.npy"), *qp = bovw_path_join(out_dir, "centroids.npy"),
        *lp = bovw_path_join(out_dir, "labels.npy");
-  int rc = cp && qp && lp ? bovw_encodings_open(encodings_dir, &enc, err)
-                          : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (!rc) rc = bovw_pq_train(enc->vectors->data, enc->count, enc->dim, o->group, o->bits,
-                              o->sample, o->seed, threads, &pq, err);
+  cJSON *params = cJSON_CreateObject();
+  int rc = cp && qp && lp && params ? bovw_encodings_open(encodings_dir, &enc, err)
+                                    : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  const double t_learn = bovw_now();
+  if (!rc) rc = quantiser(enc, encodings_dir, o, threads, &pq, params, err);
+  const double learn_seconds = bovw_now() - t_learn;
   const size_t n = enc ? enc->count : 0;
   if (!rc && (!(row_err = calloc(n ? n : 1, sizeof *row_err)) ||
               !(row_norm = calloc(n ? n : 1, sizeof *row_norm))))
@@ -58,27 +111,30 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
 #pragma omp atomic write
         failed = 1;
       }
-#pragma omp for schedule(dynamic, 64)
-      for (size_t i = 0; i < n; i++) {
+#pragma omp for schedule(dynamic, 1)
+      for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         if (!back) continue;
-        const float *row = x + i * enc->dim;
-        bovw_pq_encode(pq, row, c + i * pq->subs);
-        bovw_pq_decode(pq, c + i * pq->subs, back);
-        double e = 0, q = 0;
-        for (size_t d = 0; d < enc->dim; d++) {
-          e += ((double)row[d] - back[d]) * ((double)row[d] - back[d]);
-          q += (double)row[d] * row[d];
+        const size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        bovw_pq_encode_rows(pq, x + i0 * enc->dim, m, c + i0 * pq->subs);
+        for (size_t i = i0; i < i0 + m; i++) {
+          const float *row = x + i * enc->dim;
+          bovw_pq_decode(pq, c + i * pq->subs, back);
+          double e = 0, q = 0;
+          for (size_t d = 0; d < enc->dim; d++) {
+            e += ((double)row[d] - back[d]) * ((double)row[d] - back[d]);
+            q += (double)row[d] * row[d];
+          }
+          row_err[i] = e;
+          row_norm[i] = q;
+          bovw_monitor_tick(monitor, "compress", &done, n, 256);
         }
-        row_err[i] = e;
-        row_norm[i] = q;
-        bovw_monitor_tick(monitor, "compress", &done, n, 256);
       }
       free(back);
     }
     if (failed) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     if (!rc) rc = bovw_npy_mapped_finish(codes, err);
   }
-  int64_t qshape[3] = {pq ? (int64_t)pq->subs : 0, pq ? pq->k : 0, o->group},
+  int64_t qshape[3] = {pq ? (int64_t)pq->subs : 0, pq ? pq->k : 0, pq ? pq->group : 0},
           lshape[1] = {(int64_t)n};
   if (!rc) rc = bovw_npy_write(qp, BOVW_DTYPE_FLOAT32, 3, qshape, pq->centroids, err);
   if (!rc) rc = bovw_npy_write(lp, BOVW_DTYPE_INT32, 1, lshape, enc->labels->data, err);
@@ -89,21 +145,23 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
       e += row_err[i];
       q += row_norm[i];
     }
-    cJSON *meta = bovw_meta_new("codes"), *params = cJSON_CreateObject(), *src = NULL;
-    char *abs = realpath(encodings_dir, NULL);
-    int ok = meta && params && cJSON_AddItemToObject(meta, "params", params);
-    if (!ok) cJSON_Delete(params);
-    ok = ok && cJSON_AddNumberToObject(params, "group", o->group) &&
-         cJSON_AddNumberToObject(params, "bits", o->bits) &&
-         cJSON_AddNumberToObject(params, "sample", (double)o->sample) &&
-         cJSON_AddNumberToObject(params, "seed", (double)o->seed) &&
-         cJSON_AddNumberToObject(meta, "count", (double)n) &&
+    cJSON *meta = bovw_meta_new("codes"), *src = NULL, *qz = NULL;
+    char *abs = realpath(encodings_dir, NULL), sha[65];
+    bovw_sha256_hex(pq->centroids, pq->subs * (size_t)pq->k * (size_t)pq->group * sizeof(float),
+                    sha);
+    int ok = meta && cJSON_AddItemToObject(meta, "params", params);
+    if (ok) params = NULL;  /* the meta's now */
+    ok = ok && cJSON_AddNumberToObject(meta, "count", (double)n) &&
          cJSON_AddNumberToObject(meta, "dim", (double)enc->dim) &&
          cJSON_AddNumberToObject(meta, "subs", (double)pq->subs) &&
          cJSON_AddNumberToObject(meta, "centroids_per_sub", pq->k) &&
          cJSON_AddNumberToObject(meta, "compression", 4.0 * (double)enc->dim / (double)pq->subs) &&
          cJSON_AddNumberToObject(meta, "mse_per_dimension", n ? e / ((double)n * (double)enc->dim) : 0) &&
          cJSON_AddNumberToObject(meta, "relative_error", q > 0 ? e / q : 0) &&
+         (qz = cJSON_AddObjectToObject(meta, "quantiser")) &&
+         cJSON_AddStringToObject(qz, "sha256", sha) &&
+         (!o->like || cJSON_AddStringToObject(qz, "like", o->like)) &&
+         cJSON_AddNumberToObject(qz, "seconds", learn_seconds) &&
          (src = cJSON_AddObjectToObject(meta, "encodings")) &&
          cJSON_AddStringToObject(src, "path", abs ? abs : encodings_dir) &&
          copy_keys(src, enc->meta) &&
@@ -117,6 +175,7 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
   bovw_npy_mapped_free(codes);
   bovw_pq_free(pq);
   bovw_encodings_free(enc);
+  cJSON_Delete(params);
   free(row_err);
   free(row_norm);
   free(cp);
@@ -128,71 +187,43 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
 int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_monitor *monitor,
                         bovw_error *err) {
   const double t0 = bovw_now();
-  cJSON *meta = NULL;
-  bovw_npy *codes = NULL, *centroids = NULL, *labels = NULL;
+  bovw_encodings *codes = NULL;
   bovw_npy_mapped *out = NULL;
-  bovw_pq *pq = NULL;
-  char *cp = bovw_path_join(codes_dir, "codes.npy"), *qp = bovw_path_join(codes_dir, "centroids.npy"),
-       *lp = bovw_path_join(codes_dir, "labels.npy"), *vp = bovw_path_join(out_dir, "encodings.npy"),
-       *olp = bovw_path_join(out_dir, "labels.npy");
-  int rc = cp && qp && lp && vp && olp ? bovw_meta_read(codes_dir, "codes", &meta, err)
-                                       : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  const cJSON *params = cJSON_GetObjectItem(meta, "params");
-  const size_t dim = (size_t)bovw_meta_number(meta, "dim", 0);
-  if (!rc) rc = bovw_pq_new(dim, (int)bovw_meta_number(params, "group", 0),
-                            (int)bovw_meta_number(params, "bits", 0), &pq, err);
-  if (!rc) rc = bovw_npy_map(cp, &codes, err);
-  if (!rc) rc = bovw_npy_expect(codes, cp, BOVW_DTYPE_UINT8, 2, err);
-  if (!rc && (size_t)codes->shape[1] != pq->subs)
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: %lld bytes a row, not the quantiser's %zu", cp,
-                        (long long)codes->shape[1], pq->subs);
-  if (!rc) rc = bovw_npy_map(qp, &centroids, err);
-  if (!rc) rc = bovw_npy_expect(centroids, qp, BOVW_DTYPE_FLOAT32, 3, err);
-  if (!rc && ((size_t)centroids->shape[0] != pq->subs || centroids->shape[1] != pq->k ||
-              centroids->shape[2] != pq->group))
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not %zu x %d x %d centroids", qp, pq->subs,
-                        pq->k, pq->group);
-  if (!rc) rc = bovw_npy_map(lp, &labels, err);
-  if (!rc) rc = bovw_npy_expect(labels, lp, BOVW_DTYPE_INT32, 1, err);
-  const size_t n = codes ? (size_t)codes->shape[0] : 0;
-  if (!rc && (size_t)labels->count != n)
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: labels.npy and codes.npy disagree", codes_dir);
-  if (!rc) {
-    memcpy(pq->centroids, centroids->data, pq->subs * (size_t)pq->k * (size_t)pq->group * sizeof(float));
-    rc = bovw_artifact_begin(out_dir, err);
-  }
+  char *vp = bovw_path_join(out_dir, "encodings.npy"), *olp = bovw_path_join(out_dir, "labels.npy");
+  int rc = vp && olp ? bovw_encodings_open_any(codes_dir, &codes, err)
+                     : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc && !codes->pq) rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: not a codes folder", codes_dir);
+  if (!rc) rc = bovw_artifact_begin(out_dir, err);
+  const size_t n = codes ? codes->count : 0, dim = codes ? codes->dim : 0;
   int64_t shape[2] = {(int64_t)n, (int64_t)dim}, lshape[1] = {(int64_t)n};
   if (!rc) rc = bovw_npy_mapped_new(vp, BOVW_DTYPE_FLOAT32, 2, shape, &out, err);
   if (!rc) {
     float *v = bovw_npy_mapped_data(out);
-    const uint8_t *c = codes->data;
     for (size_t i = 0; i < n; i++) {
-      bovw_pq_decode(pq, c + i * pq->subs, v + i * dim);
+      bovw_encodings_block(codes, i, 1, v + i * dim);
       if (i % 1024 == 0 || i + 1 == n) bovw_monitor_progress(monitor, "decompress", i + 1, n);
     }
     rc = bovw_npy_mapped_finish(out, err);
   }
-  if (!rc) rc = bovw_npy_write(olp, BOVW_DTYPE_INT32, 1, lshape, labels->data, err);
+  if (!rc) rc = bovw_npy_write(olp, BOVW_DTYPE_INT32, 1, lshape, codes->labels->data, err);
   if (!rc) {
     cJSON *m = bovw_meta_new("encodings"), *from = NULL;
     char *abs = realpath(codes_dir, NULL);
-    int ok = m && copy_keys(m, cJSON_GetObjectItem(meta, "encodings")) &&
+    int ok = m && copy_keys(m, codes->meta) &&
              cJSON_AddNumberToObject(m, "count", (double)n) &&
              cJSON_AddNumberToObject(m, "dim", (double)dim) &&
              (from = cJSON_AddObjectToObject(m, "decompressed_from")) &&
              cJSON_AddStringToObject(from, "path", abs ? abs : codes_dir) &&
-             cJSON_AddItemToObject(from, "params", cJSON_Duplicate(params, 1)) &&
+             cJSON_AddItemToObject(from, "params", cJSON_Duplicate(codes->codes_params, 1)) &&
+             cJSON_AddStringToObject(from, "quantiser_sha256", codes->quantiser_sha256) &&
              cJSON_AddNumberToObject(m, "seconds", bovw_now() - t0);
     free(abs);
     rc = ok ? bovw_meta_write(out_dir, m, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     cJSON_Delete(m);
   }
   bovw_npy_mapped_free(out);
-  bovw_npy_free(codes);
-  bovw_npy_free(centroids);
-  bovw_npy_free(labels);
-  bovw_pq_free(pq);
-  cJSON_Delete(meta);
-  free(cp); free(qp); free(lp); free(vp); free(olp);
+  bovw_encodings_free(codes);
+  free(vp);
+  free(olp);
   return rc;
 }

@@ -1,16 +1,31 @@
-/* pq.c: product quantisation of encodings (Jegou, Douze and Schmid, PAMI
- * 2011; the compression of Sanchez and Perronnin, CVPR 2011): each row cut
- * into sub-vectors of G dimensions, each sub-vector replaced by the index of
- * its nearest centroid among 2^(b G) learned for that position by seeded
- * k-means on a sample of rows: b bits per dimension, one byte per
- * sub-vector (b G <= 8). */
+/* pq.c: compressed encodings. Product quantisation (Jegou, Douze and
+ * Schmid, PAMI 2011; the compression of Sanchez and Perronnin, CVPR 2011):
+ * each row cut into sub-vectors of G dimensions, each sub-vector replaced by
+ * the index of its nearest centroid among 2^c learned for that position by
+ * seeded k-means on a sample of rows, c / G bits per dimension, one byte per
+ * sub-vector (c <= 8). Binarisation: one bit per dimension, its sign, packed
+ * eight to a byte, decoded through the same centroid table (so that
+ * training and scoring read both kinds alike).
+ *
+ * The k-means is this file's own: one small problem per position (256
+ * centroids in 8 dimensions for the paper's setting), tens of thousands of
+ * them, run side by side on the threads, each single-threaded and seeded by
+ * its position, so that the quantiser does not depend on the thread
+ * count. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bovw/codebook.h"
 #include "bovw/encode.h"
 #include "bovw/rng.h"
 #include "io/runtime.h"
+#include "simd.h"
+
+enum { PQ_MAX_GROUP = 64, PQ_ITERATIONS = 10 };
+
+const char *bovw_pq_method_name(bovw_pq_method method) {
+  return method == BOVW_PQ_SIGN ? "sign" : "kmeans";
+}
 
 void bovw_pq_free(bovw_pq *self) {
   if (!self) return;
@@ -18,22 +33,30 @@ void bovw_pq_free(bovw_pq *self) {
   free(self);
 }
 
-int bovw_pq_new(size_t dim, int group, int bits, bovw_pq **out, bovw_error *err) {
+int bovw_pq_new(size_t dim, int group, int code_bits, bovw_pq_method method, bovw_pq **out,
+                bovw_error *err) {
   *out = NULL;
-  if (group < 1 || bits < 1 || group * bits > 8)
+  if (group < 1 || group > PQ_MAX_GROUP)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "sub-vectors of %d dimensions: 1 to %d", group,
+                          PQ_MAX_GROUP);
+  if (code_bits < 1 || code_bits > 8)
     return bovw_error_set(err, BOVW_ERR_INVALID,
-                          "group %d x bits %d: one byte per sub-vector needs 1 <= G b <= 8",
-                          group, bits);
+                          "%d bits a sub-vector: one byte per sub-vector holds 1 to 8", code_bits);
+  if (method == BOVW_PQ_SIGN && code_bits != group)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "the sign method stores one bit a dimension (%d bits for %d dimensions)",
+                          code_bits, group);
   if (dim == 0 || dim % (size_t)group)
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "%zu dimensions do not cut into sub-vectors of %d", dim, group);
   bovw_pq *self = calloc(1, sizeof *self);
   if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  self->method = method;
   self->group = group;
-  self->bits = bits;
+  self->code_bits = code_bits;
   self->dim = dim;
   self->subs = dim / (size_t)group;
-  self->k = 1 << (group * bits);
+  self->k = 1 << code_bits;
   if (!(self->centroids = calloc(self->subs * (size_t)self->k * (size_t)group, sizeof(float)))) {
     free(self);
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the quantiser");
@@ -42,26 +65,137 @@ int bovw_pq_new(size_t dim, int group, int bits, bovw_pq **out, bovw_error *err)
   return BOVW_OK;
 }
 
-int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int bits, size_t sample,
-                  uint64_t seed, int threads, bovw_pq **out, bovw_error *err) {
-  int rc = bovw_pq_new(dim, group, bits, out, err);
+/* A position's k centres of g floats (k x g) transposed into ct (g x k),
+ * so that the distances of a point to all of them are computed k at a time
+ * (vectorised across centres). */
+static void transpose(const float *c, size_t k, size_t g, float *ct) {
+  for (size_t j = 0; j < k; j++)
+    for (size_t t = 0; t < g; t++) ct[t * k + j] = c[j * g + t];
+}
+
+/* The squared distances of v (g floats) to the k centres of ct (g x k) into
+ * d, and the nearest (ties to the lower index). */
+HOT static int nearest(const float *v, const float *ct, size_t k, size_t g, float *d) {
+  memset(d, 0, k * sizeof *d);
+  for (size_t t = 0; t < g; t++) {
+    const float x = v[t], *c = ct + t * k;
+#pragma omp simd
+    for (size_t j = 0; j < k; j++) {
+      const float e = x - c[j];
+      d[j] += e * e;
+    }
+  }
+  float best;
+  return bovw_argmin(d, (int)k, &best);
+}
+
+/* Scratch for one position's k-means: the points transposed (g x m), the
+ * centres transposed, distances, sums and counts. */
+typedef struct {
+  float *xt, *ct, *mind, *d;
+  double *sum;
+  size_t *count;
+} kmeans_scratch;
+
+/* k-means of m points of g floats (x, m x g) into k centres: k-means++
+ * seeding, then PQ_ITERATIONS Lloyd steps (a centre left empty keeps its
+ * place). */
+static void kmeans_small(const float *x, size_t m, size_t g, size_t k, uint64_t seed,
+                         float *centres, kmeans_scratch *s) {
+  for (size_t i = 0; i < m; i++)
+    for (size_t t = 0; t < g; t++) s->xt[t * m + i] = x[i * g + t];
+  bovw_rng rng;
+  bovw_rng_seed(&rng, seed);
+  memset(s->mind, 0, m * sizeof *s->mind);
+  for (size_t j = 0; j < k; j++) {
+    size_t pick = 0;
+    if (j == 0) {
+      pick = bovw_rng_below(&rng, m);
+    } else {  /* D^2 sampling; all points on centres: any point */
+      double total = 0;
+      for (size_t i = 0; i < m; i++) total += s->mind[i];
+      if (total > 0) {
+        double r = bovw_rng_uniform(&rng) * total, acc = 0;
+        for (pick = 0; pick + 1 < m; pick++)
+          if ((acc += s->mind[pick]) > r) break;
+      } else {
+        pick = bovw_rng_below(&rng, m);
+      }
+    }
+    float *c = centres + j * g;
+    memcpy(c, x + pick * g, g * sizeof *c);
+    /* Each point's distance to its nearest centre so far, over all points
+     * at once. */
+    memset(s->d, 0, m * sizeof *s->d);
+    for (size_t t = 0; t < g; t++) {
+      const float ctr = c[t], *xt = s->xt + t * m;
+      float *d = s->d;
+#pragma omp simd
+      for (size_t i = 0; i < m; i++) d[i] += (xt[i] - ctr) * (xt[i] - ctr);
+    }
+    for (size_t i = 0; i < m; i++)
+      if (j == 0 || s->d[i] < s->mind[i]) s->mind[i] = s->d[i];
+  }
+  for (int it = 0; it < PQ_ITERATIONS; it++) {
+    transpose(centres, k, g, s->ct);
+    memset(s->sum, 0, k * g * sizeof *s->sum);
+    memset(s->count, 0, k * sizeof *s->count);
+    for (size_t i = 0; i < m; i++) {
+      size_t j = (size_t)nearest(x + i * g, s->ct, k, g, s->d);
+      s->count[j]++;
+      for (size_t t = 0; t < g; t++) s->sum[j * g + t] += x[i * g + t];
+    }
+    for (size_t j = 0; j < k; j++)
+      if (s->count[j])
+        for (size_t t = 0; t < g; t++)
+          centres[j * g + t] = (float)(s->sum[j * g + t] / (double)s->count[j]);
+  }
+}
+
+/* The sign method's table for one position: entry j's dimension t is the
+ * mean of the sample's positive values of that dimension when bit t of j
+ * is set, of its non-positive values otherwise. */
+static void sign_table(const float *x, size_t m, size_t g, float *centres) {
+  for (size_t t = 0; t < g; t++) {
+    double pos = 0, neg = 0;
+    size_t np = 0, nn = 0;
+    for (size_t i = 0; i < m; i++) {
+      float v = x[i * g + t];
+      if (v > 0) {
+        pos += v;
+        np++;
+      } else {
+        neg += v;
+        nn++;
+      }
+    }
+    const float up = np ? (float)(pos / (double)np) : 0, down = nn ? (float)(neg / (double)nn) : 0;
+    for (size_t j = 0; j < (size_t)1 << g; j++) centres[j * g + t] = (j >> t) & 1 ? up : down;
+  }
+}
+
+int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int code_bits,
+                  bovw_pq_method method, size_t sample, uint64_t seed, int threads, bovw_pq **out,
+                  bovw_error *err) {
+  int rc = bovw_pq_new(dim, group, code_bits, method, out, err);
   if (rc) return rc;
   bovw_pq *self = *out;
-  /* A seeded sample of rows, in increasing order. */
-  size_t m = sample < n ? sample : n;
-  if (m < (size_t)self->k) {
-    const int k = self->k;
+  const size_t m = sample < n ? sample : n, g = (size_t)group, k = (size_t)self->k;
+  if (m < k && method == BOVW_PQ_KMEANS) {
     bovw_pq_free(self);
     *out = NULL;
     return bovw_error_set(err, BOVW_ERR_INVALID,
-                          "%zu rows to learn %d centroids per sub-vector: at least as many rows "
+                          "%zu rows to learn %zu centroids per sub-vector: at least as many rows "
                           "are needed", m, k);
   }
+  if (m == 0) {
+    bovw_pq_free(self);
+    *out = NULL;
+    return bovw_error_set(err, BOVW_ERR_EMPTY, "no rows to learn the quantiser from");
+  }
+  /* A seeded sample of rows. */
   size_t *rows = malloc(n * sizeof *rows);
-  float *sub = malloc(m * (size_t)group * sizeof *sub);
-  if (!rows || !sub) {
-    free(rows);
-    free(sub);
+  if (!rows) {
     bovw_pq_free(self);
     *out = NULL;
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
@@ -70,50 +204,78 @@ int bovw_pq_train(const float *x, size_t n, size_t dim, int group, int bits, siz
   bovw_rng rng;
   bovw_rng_seed(&rng, seed);
   bovw_rng_shuffle(&rng, rows, n, sizeof *rows);
-  for (size_t s = 0; s < self->subs && !rc; s++) {
-    for (size_t i = 0; i < m; i++)
-      memcpy(sub + i * (size_t)group, x + rows[i] * dim + s * (size_t)group,
-             (size_t)group * sizeof *sub);
-    bovw_kmeans_result km;
-    rc = bovw_kmeans(sub, m, group, self->k, BOVW_KMEANS_LLOYD, BOVW_INIT_PLUSPLUS, 10, 1,
-                     seed + s, threads, NULL, &km, err);
-    if (!rc)
-      memcpy(self->centroids + s * (size_t)self->k * (size_t)group, km.centers,
-             (size_t)self->k * (size_t)group * sizeof(float));
-    bovw_kmeans_result_clear(&km);
+  int failed = 0;
+  threads = bovw_threads_resolve(threads);
+#pragma omp parallel num_threads(threads)
+  {
+    float *sub = malloc(m * g * sizeof *sub);
+    kmeans_scratch ks = {malloc(m * g * sizeof(float)), malloc(k * g * sizeof(float)),
+                         malloc(m * sizeof(float)), malloc((m > k ? m : k) * sizeof(float)),
+                         malloc(k * g * sizeof(double)), malloc(k * sizeof(size_t))};
+    const int ok = sub && ks.xt && ks.ct && ks.mind && ks.d && ks.sum && ks.count;
+    if (!ok) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t s = 0; s < self->subs; s++) {
+      if (!ok) continue;
+      for (size_t i = 0; i < m; i++)
+        memcpy(sub + i * g, x + rows[i] * dim + s * g, g * sizeof *sub);
+      float *centres = self->centroids + s * k * g;
+      if (method == BOVW_PQ_SIGN) sign_table(sub, m, g, centres);
+      else kmeans_small(sub, m, g, k, seed + 0x9e3779b97f4a7c15ull * (s + 1), centres, &ks);
+    }
+    free(sub);
+    free(ks.xt);
+    free(ks.ct);
+    free(ks.mind);
+    free(ks.d);
+    free(ks.sum);
+    free(ks.count);
   }
   free(rows);
-  free(sub);
-  if (rc) {
+  if (failed) {
     bovw_pq_free(self);
     *out = NULL;
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory to learn the quantiser");
   }
-  return rc;
+  return BOVW_OK;
+}
+
+void bovw_pq_encode_rows(const bovw_pq *self, const float *x, size_t count, uint8_t *codes) {
+  const size_t g = (size_t)self->group, k = (size_t)self->k;
+  /* One position at a time for all the rows: its table transposed once. */
+  float ct[PQ_MAX_GROUP * 256], d[256];
+  for (size_t s = 0; s < self->subs; s++) {
+    if (self->method != BOVW_PQ_SIGN) transpose(self->centroids + s * k * g, k, g, ct);
+    for (size_t i = 0; i < count; i++) {
+      const float *v = x + i * self->dim + s * g;
+      unsigned byte = 0;
+      if (self->method == BOVW_PQ_SIGN)
+        for (size_t t = 0; t < g; t++) byte |= (unsigned)(v[t] > 0) << t;
+      else
+        byte = (unsigned)nearest(v, ct, k, g, d);
+      codes[i * self->subs + s] = (uint8_t)byte;
+    }
+  }
 }
 
 void bovw_pq_encode(const bovw_pq *self, const float *row, uint8_t *code) {
-  const size_t g = (size_t)self->group;
-  for (size_t s = 0; s < self->subs; s++) {
-    const float *v = row + s * g, *c = self->centroids + s * (size_t)self->k * g;
-    int best = 0;
-    float best_d = 0;
-    for (int j = 0; j < self->k; j++) {
-      float d = 0;
-      for (size_t t = 0; t < g; t++) {
-        float e = v[t] - c[(size_t)j * g + t];
-        d += e * e;
-      }
-      if (j == 0 || d < best_d) {  /* ties to the lower index */
-        best_d = d;
-        best = j;
-      }
-    }
-    code[s] = (uint8_t)best;
-  }
+  bovw_pq_encode_rows(self, row, 1, code);
 }
 
 void bovw_pq_decode(const bovw_pq *self, const uint8_t *code, float *row) {
-  const size_t g = (size_t)self->group;
-  for (size_t s = 0; s < self->subs; s++)
-    memcpy(row + s * g, self->centroids + (s * (size_t)self->k + code[s]) * g, g * sizeof *row);
+  bovw_pq_decode_range(self, code, 0, self->dim, row);
+}
+
+void bovw_pq_decode_range(const bovw_pq *self, const uint8_t *code, size_t c0, size_t cw,
+                          float *out) {
+  const size_t g = (size_t)self->group, end = c0 + cw;
+  for (size_t d = c0; d < end;) {
+    const size_t s = d / g, at = d - s * g, take = g - at < end - d ? g - at : end - d;
+    memcpy(out + (d - c0), self->centroids + (s * (size_t)self->k + code[s]) * g + at,
+           take * sizeof *out);
+    d += take;
+  }
 }

@@ -14,6 +14,7 @@
 #include "bovw/artifact.h"
 #include "bovw/encode.h"
 #include "bovw/fs.h"
+#include "encode/codes.h"
 #include "io/runtime.h"
 
 /* libsvm's sparse text: "label index:value ..." with 1-based indices and the
@@ -173,6 +174,9 @@ void bovw_encodings_free(bovw_encodings *self) {
   cJSON_Delete(self->meta);
   bovw_npy_free(self->vectors);
   bovw_npy_free(self->labels);
+  bovw_npy_free(self->codes);
+  bovw_pq_free(self->pq);
+  cJSON_Delete(self->codes_params);
   for (size_t i = 0; self->class_names && i < self->num_classes; i++) free(self->class_names[i]);
   free(self->class_names);
   free(self);
@@ -194,16 +198,7 @@ int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err) 
   if (!rc) {
     self->count = (size_t)self->vectors->shape[0];
     self->dim = (size_t)self->vectors->shape[1];
-    const cJSON *classes = cJSON_GetObjectItem(self->meta, "classes");
-    int n = cJSON_GetArraySize(classes);
-    if (n > 0 && !(self->class_names = calloc((size_t)n, sizeof *self->class_names)))
-      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-    for (int i = 0; !rc && i < n; i++) {
-      const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(classes, i));
-      if (!(self->class_names[i] = strdup(s ? s : "?")))
-        rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-      self->num_classes = (size_t)i + 1;
-    }
+    rc = bovw_encodings_read_classes(self, err);
   }
   free(vp);
   free(lp);

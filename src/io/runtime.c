@@ -3,6 +3,9 @@
 #include "io/runtime.h"
 
 #include <omp.h>
+#include <stdlib.h>
+
+#include "bovw/error.h"
 #include <time.h>
 
 double bovw_now(void) {
@@ -32,7 +35,7 @@ void bovw_blas_threads_pop(int saved) {
 /* Block sizes: large enough that each call runs near the kernel's full
  * speed, small enough that 2 to 8 threads find work. Rows when there are
  * many, else columns. */
-enum { ROW_BLOCK = 128, COL_BLOCK = 2048 };
+enum { ROW_BLOCK = BOVW_ROW_BLOCK, COL_BLOCK = 2048 };
 
 void bovw_sgemm_fixed(enum CBLAS_TRANSPOSE trans_a, enum CBLAS_TRANSPOSE trans_b, size_t m,
                       size_t n, size_t k, float alpha, const float *a, size_t lda,
@@ -63,4 +66,27 @@ void bovw_sgemm_fixed(enum CBLAS_TRANSPOSE trans_a, enum CBLAS_TRANSPOSE trans_b
                 bb, (int)ldb, beta, cb, (int)ldc);
   }
   bovw_blas_threads_pop(saved);
+}
+
+int bovw_sgemm_rows(size_t m, size_t n, size_t k, bovw_row_block_fn rows, const void *ctx,
+                    int decode, const float *b, size_t ldb, float beta, float *c, size_t ldc,
+                    int threads) {
+  if (!m || !n) return BOVW_OK;
+  threads = bovw_threads_resolve(threads);
+  const size_t blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK;
+  if ((size_t)threads > blocks) threads = (int)blocks;
+  float *bufs = decode ? malloc((size_t)threads * ROW_BLOCK * k * sizeof *bufs) : NULL;
+  if (decode && !bufs) return BOVW_ERR_NOMEM;
+  int saved = bovw_blas_threads_push(1);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (blocks > 1)
+  for (size_t t = 0; t < blocks; t++) {
+    const size_t at = t * ROW_BLOCK, len = m - at < ROW_BLOCK ? m - at : ROW_BLOCK;
+    float *buf = bufs ? bufs + (size_t)omp_get_thread_num() * ROW_BLOCK * k : NULL;
+    const float *a = rows(ctx, at, len, buf);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)len, (int)n, (int)k, 1.0f, a,
+                (int)k, b, (int)ldb, beta, c + at * ldc, (int)ldc);
+  }
+  bovw_blas_threads_pop(saved);
+  free(bufs);
+  return BOVW_OK;
 }

@@ -34,4 +34,20 @@ void bovw_sgemm_fixed(enum CBLAS_TRANSPOSE trans_a, enum CBLAS_TRANSPOSE trans_b
                       const float *b, size_t ldb, float beta, float *c, size_t ldc,
                       int threads);
 
+/* A source of rows: rows [first, first + count) of some matrix, either a
+ * pointer into it or decoded into buf (count x row length floats) and buf. */
+typedef const float *(*bovw_row_block_fn)(const void *ctx, size_t first, size_t count,
+                                          float *buf);
+
+/* C (m x n) = A B^T + beta C, A's m rows of k floats read from rows(ctx)
+ * a block of BOVW_ROW_BLOCK rows at a time (decoded into a buffer per
+ * thread when decode is set), each block one single-threaded product: the
+ * same blocks, and so the same result, whether the rows are in memory or
+ * decoded, at any thread count. Returns 0, or BOVW_ERR_NOMEM when the
+ * buffers cannot be had. */
+enum { BOVW_ROW_BLOCK = 128 };
+int bovw_sgemm_rows(size_t m, size_t n, size_t k, bovw_row_block_fn rows, const void *ctx,
+                    int decode, const float *b, size_t ldb, float beta, float *c, size_t ldc,
+                    int threads);
+
 #endif

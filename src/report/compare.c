@@ -33,6 +33,7 @@ void bovw_compare_free(bovw_compare *self) {
   }
   free(self->lines);
   free(self->title);
+  free(self->curve_x);
   free(self);
 }
 
@@ -284,10 +285,11 @@ int bovw_compare_new(char *const *dirs, size_t n, const bovw_compare_options *o,
   if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   self->curve = o->curve;
   self->title = strdup(o->title ? o->title : o->curve ? "Learning curve" : "Comparison");
+  self->curve_x = strdup(o->curve_x ? o->curve_x : "training images per class");
   self->systems = calloc(n, sizeof *self->systems);
   self->lines = o->curve ? calloc(n, sizeof *self->lines) : NULL;
   int rc = BOVW_OK;
-  if (!self->title || !self->systems || (o->curve && !self->lines)) {
+  if (!self->title || !self->curve_x || !self->systems || (o->curve && !self->lines)) {
     free(self->systems);
     self->systems = NULL;
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bovw/fs.h"
 #include "report/internal.h"
@@ -121,9 +122,11 @@ static int put_curve(FILE *f, const bovw_compare *self) {
     free(cells);
     return BOVW_ERR_NOMEM;
   }
-  fputs("\n## Learning curve\n\nMean per-class accuracy against the training images "
-        "per class.\n\n", f);
-  put_header(f, "images per class", NULL, self, 1);
+  fprintf(f, "\n## Learning curve\n\nMean per-class accuracy against the %s.\n\n",
+          self->curve_x);
+  /* The learning curve's column keeps its short name. */
+  put_header(f, strcmp(self->curve_x, "training images per class") ? self->curve_x : "images per class",
+             NULL, self, 1);
   for (size_t x = 0; x < n; x++) {
     for (size_t l = 0; l < self->num_lines; l++) {
       const bovw_compare_line *line = &self->lines[l];

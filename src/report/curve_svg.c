@@ -57,7 +57,7 @@ static void set_ranges(axes *a, const bovw_compare *self, const double *sizes, s
   if (a->ymax - a->ymin < 0.1) a->ymin = a->ymax - 0.1;
 }
 
-static void draw_axes(FILE *f, const axes *a, const double *sizes, size_t n) {
+static void draw_axes(FILE *f, const axes *a, const double *sizes, size_t n, const char *x_title) {
   const double step = a->ymax - a->ymin > 0.35 ? 0.1 : 0.05;
   char label[32];
   for (double y = a->ymin; y <= a->ymax + 1e-9; y += step) {
@@ -72,10 +72,9 @@ static void draw_axes(FILE *f, const axes *a, const double *sizes, size_t n) {
     bovw_svg_grid_x(f, &a->plot, x, labelled ? label : NULL);
     if (labelled) last = x;
   }
-  bovw_svg_frame(f, &a->plot,
-                 a->log_x ? "training images per class (logarithmic scale)"
-                          : "training images per class",
-                 "mean per-class accuracy");
+  char title[256];
+  snprintf(title, sizeof title, "%s%s", x_title, a->log_x ? " (logarithmic scale)" : "");
+  bovw_svg_frame(f, &a->plot, title, "mean per-class accuracy");
 }
 
 int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
@@ -93,15 +92,15 @@ int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
   axes a = {{LEFT, TOP, WIDTH - legend - 20, HEIGHT - BOTTOM_ROOM}, 0, 0, 0, 0, 0};
   set_ranges(&a, self, sizes, n);
   bovw_atomic_file af;
-  int rc = bovw_svg_open(&af, path, WIDTH, HEIGHT, LEFT,
-                         "Learning curve: mean per-class accuracy against training images "
-                         "per class", err);
+  char title[300];
+  snprintf(title, sizeof title, "Mean per-class accuracy against %s", self->curve_x);
+  int rc = bovw_svg_open(&af, path, WIDTH, HEIGHT, LEFT, title, err);
   if (rc) {
     free(sizes);
     return rc;
   }
   FILE *f = af.fp;
-  draw_axes(f, &a, sizes, n);
+  draw_axes(f, &a, sizes, n, self->curve_x);
   for (size_t l = 0; l < self->num_lines; l++) {
     const bovw_compare_line *line = &self->lines[l];
     fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",

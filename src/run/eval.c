@@ -123,7 +123,7 @@ static int score_system(eval_system *s, const eval_system *first, int threads,
                         bovw_error *err) {
   int rc;
   if ((rc = bovw_model_open(s->model_dir, &s->model, err)) ||
-      (rc = bovw_encodings_open(s->enc_dir, &s->enc, err)) ||
+      (rc = bovw_encodings_open_any(s->enc_dir, &s->enc, err)) ||
       (rc = bovw_model_check_encodings(s->model, s->enc, s->enc_dir, err)) ||
       (first && (rc = check_same_task(first, s, err))))
     return rc;
@@ -131,7 +131,7 @@ static int score_system(eval_system *s, const eval_system *first, int threads,
   if (!(s->scores = malloc(n * s->model->num_classes * sizeof *s->scores)))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for the scores");
   double t0 = bovw_now();
-  rc = bovw_model_scores(s->model, s->enc->vectors->data, s->enc->count, threads, s->scores, err);
+  rc = bovw_model_score_encodings(s->model, s->enc, threads, s->scores, err);
   s->seconds = bovw_now() - t0;
   return rc;
 }

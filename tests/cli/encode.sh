@@ -76,7 +76,39 @@ expect_exit 0 "eval on the uncompressed test encodings" "$BOVW" eval "$TMP/mback
 expect_exit 2 "more than 8 bits a sub-vector" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 3 --bits 3
 expect_exit 1 "a group that does not divide the dimension" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 7
 expect_grep "do not cut into sub-vectors of 7" "$TMP/err" "says why"
+
+# Codes are read as encodings by train (the stream solver) and eval, a
+# batch decoded at a time: the same model as on the decompressed rows, the
+# same scores as on decompressed test codes.
+expect_exit 0 "train on codes" "$BOVW" train "$TMP/codes" --solver stream --epochs 5 -o "$TMP/mcodes" -q
+expect_exit 0 "train on their decompressed rows" "$BOVW" train "$TMP/back" --solver stream --epochs 5 -o "$TMP/mback2" -q
+for f in weights.npy biases.npy; do
+  cmp -s "$TMP/mcodes/$f" "$TMP/mback2/$f" || fail "$f trained on codes differs from that on the decompressed rows"
+done
+expect_grep '"quantiser_sha256":' "$TMP/mcodes/meta.json" "the model records the quantiser of its codes"
+expect_exit 0 "compress the test set with the training codes' quantiser" "$BOVW" compress "$TMP/etest" -o "$TMP/tcodes" --like "$TMP/codes" -q
+expect_exit 0 "eval on test codes" "$BOVW" eval "$TMP/mcodes" "$TMP/tcodes" -o "$TMP/rcodes" -q
+expect_exit 0 "decompress the test codes" "$BOVW" decompress "$TMP/tcodes" -o "$TMP/tback" -q
+expect_exit 0 "eval on the decompressed test codes" "$BOVW" eval "$TMP/mback2" "$TMP/tback" -o "$TMP/rtback" -q
+accuracy() { grep -o '"accuracy":[[:space:]]*[0-9.e+-]*' "$1/report.json" | head -1; }
+[ -n "$(accuracy "$TMP/rcodes")" ] || fail "no accuracy in $TMP/rcodes/report.json"
+expect_eq "$(accuracy "$TMP/rcodes")" "$(accuracy "$TMP/rtback")" "codes score as their decompressed rows"
+expect_exit 0 "a model of codes scores dense test encodings" "$BOVW" eval "$TMP/mcodes" "$TMP/etest" -o "$TMP/rdense" -q
+expect_exit 0 "compress the test set with a quantiser of its own" "$BOVW" compress "$TMP/etest" -o "$TMP/tother" --group 2 --bits 1 --seed 5 -q
+expect_exit 1 "test codes of another quantiser" "$BOVW" eval "$TMP/mcodes" "$TMP/tother" -o "$TMP/x"
+expect_grep "another quantiser" "$TMP/err" "names the quantiser"
+expect_exit 1 "codes with a solver that needs every row in memory" "$BOVW" train "$TMP/codes" --solver sdca -o "$TMP/x"
+expect_grep "solver stream" "$TMP/err" "says which solver reads codes"
+expect_exit 2 "--like with settings" "$BOVW" compress "$TMP/etest" -o "$TMP/x" --like "$TMP/codes" --bits 2
+expect_exit 2 "sign with 2 bits" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --method sign --bits 2
+expect_exit 0 "binarise" "$BOVW" compress "$TMP/etrain" -o "$TMP/signs" --method sign --group 8 -q
+expect_grep '"method":[[:space:]]*"sign"' "$TMP/signs/meta.json" "records the method"
+expect_exit 0 "train on signs" "$BOVW" train "$TMP/signs" --solver stream --epochs 5 -o "$TMP/msigns" -q
+expect_exit 0 "half a bit a dimension" "$BOVW" compress "$TMP/etrain" -o "$TMP/half" --group 4 --bits 0.5 -q
+expect_exit 2 "a fraction of a bit a sub-vector" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 3 --bits 0.5
 head -c 100 "$TMP/codes/codes.npy" > "$TMP/short" && mv "$TMP/short" "$TMP/codes/codes.npy"
+expect_exit 1 "truncated codes to train on" "$BOVW" train "$TMP/codes" --solver stream -o "$TMP/x"
+expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
 expect_exit 1 "truncated codes" "$BOVW" decompress "$TMP/codes" -o "$TMP/back2"
 expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
 
