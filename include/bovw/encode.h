@@ -213,6 +213,25 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
 int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_monitor *monitor,
                         bovw_error *err);
 
+/* ---- images straight into encodings or codes (fused.c) ------------------------ */
+
+typedef struct bovw_encode_images_stats {
+  size_t images, skipped;
+  double seconds;
+  double extract_thread_seconds, encode_thread_seconds;  /* summed over threads */
+} bovw_encode_images_stats;
+
+/* Every image of the manifest extracted with the codebook's extraction
+ * settings and encoded, in one pass, without descriptors on disk: an
+ * encodings artifact, or with codes_like (a codes folder whose quantiser was
+ * learned on rows made like these) a codes artifact. Bad images are
+ * skipped with a warning and counted; the rows of the others are in
+ * manifest order whatever the thread count. */
+int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
+                           const bovw_encode_options *o, const char *codes_like,
+                           const char *out_dir, const bovw_monitor *monitor,
+                           bovw_encode_images_stats *stats, bovw_error *err);
+
 /* Reads the encoding parameters and codebook path of an encodings artifact
  * (for --like). *codebook_dir is a new string. */
 int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,

@@ -11,6 +11,8 @@
 static const char HELP[] =
     "Usage: bovw encode FEATURES_DIR -c CODEBOOK_DIR -o ENCODING_DIR [options]\n"
     "       bovw encode FEATURES_DIR --like OTHER_ENCODING_DIR -o ENCODING_DIR\n"
+    "       bovw encode --images MANIFEST -c CODEBOOK_DIR -o OUT_DIR [--codes-like CODES_DIR]\n"
+    "                   [options]\n"
     "       bovw encode --pixels MANIFEST -o ENCODING_DIR [--size 32x32] [--color gray]\n"
     "                   [--standardize] [--like OTHER_ENCODING_DIR] [-j N] [-q]\n"
     "One vector per image: visual-word histograms over a spatial pyramid, VLAD\n"
@@ -40,6 +42,11 @@ static const char HELP[] =
     "      --kernel-order N    kernel map order (default 1: 3 values per value)\n"
     "      --kernel-gamma G    kernel map gamma (default 0.5)\n"
     "      --libsvm FILE       also write libsvm text (for liblinear's tools)\n"
+    "      --images            extract (with the codebook's extraction settings)\n"
+    "                          and encode the images of MANIFEST in one pass,\n"
+    "                          without descriptors on disk\n"
+    "      --codes-like DIR    with --images: write codes with the quantiser of\n"
+    "                          that codes folder (bovw compress), not floats\n"
     "      --pixels            encode the images of MANIFEST by their pixels:\n"
     "                          resized (aspect not kept), in [0,1], flattened\n"
     "      --size WxH          pixels: the size images are resized to (32x32)\n"
@@ -54,7 +61,8 @@ static const char HELP[] =
 enum {
   OPT_LIKE = 1000, OPT_ENCODING, OPT_PYRAMID, OPT_ASSIGN, OPT_CHECKS, OPT_TREES, OPT_NORM,
   OPT_ALPHA, OPT_KMAP, OPT_ORDER, OPT_GAMMA, OPT_LIBSVM, OPT_LEVEL, OPT_PIXELS, OPT_SIZE,
-  OPT_COLOR, OPT_STANDARDIZE, OPT_PRERANK_DIMS, OPT_PRERANK_CANDIDATES, OPT_SHARD
+  OPT_COLOR, OPT_STANDARDIZE, OPT_PRERANK_DIMS, OPT_PRERANK_CANDIDATES, OPT_SHARD,
+  OPT_IMAGES, OPT_CODES_LIKE
 };
 
 /* `bovw encode --pixels`: the settings come from the options, or all from
@@ -112,13 +120,14 @@ int cmd_encode(int argc, char **argv) {
       {"pixels", no_argument, 0, OPT_PIXELS},    {"size", required_argument, 0, OPT_SIZE},
       {"color", required_argument, 0, OPT_COLOR}, {"standardize", no_argument, 0, OPT_STANDARDIZE},
       {"shard", required_argument, 0, OPT_SHARD},
+      {"images", no_argument, 0, OPT_IMAGES},    {"codes-like", required_argument, 0, OPT_CODES_LIKE},
       {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
   /* Options are collected first, then applied over the encoding's defaults
    * (or over --like's settings), whatever their order on the command line. */
   const char *codebook = NULL, *out_dir = NULL, *like = NULL, *encoding = NULL, *pyramid = NULL,
              *assign = NULL, *norms = NULL, *kmap = NULL, *libsvm = NULL, *level = NULL,
-             *size = NULL, *color = NULL;
-  int pixels = 0, standardize = 0, shard_index = 1, shard_count = 1;
+             *size = NULL, *color = NULL, *codes_like = NULL;
+  int images = 0, pixels = 0, standardize = 0, shard_index = 1, shard_count = 1;
   long checks = -1, trees = -1, order = -1, threads = 0, pdims = -1, pcands = -1;
   double alpha = -1, gamma = -1;
   int quiet = 0, c, rc = CLI_OK;
@@ -150,6 +159,8 @@ int cmd_encode(int argc, char **argv) {
       case OPT_COLOR: color = optarg; break;
       case OPT_STANDARDIZE: standardize = 1; break;
       case OPT_SHARD: rc = cli_parse_shard(optarg, &shard_index, &shard_count); break;
+      case OPT_IMAGES: images = 1; break;
+      case OPT_CODES_LIKE: codes_like = optarg; break;
       case 'q': quiet = 1; break;
       default: return cli_option_end(c, argv, HELP);
     }
@@ -171,8 +182,12 @@ int cmd_encode(int argc, char **argv) {
   }
   if (size || color || standardize)
     return cli_usage("--size, --color and --standardize go with --pixels");
+  if (codes_like && !images) return cli_usage("--codes-like goes with --images");
+  if (images && (shard_count > 1 || libsvm))
+    return cli_usage("--images writes one whole encoding: no --shard or --libsvm");
   if (optind != argc - 1)
-    return cli_usage(optind >= argc ? "no FEATURES_DIR given" : "one FEATURES_DIR expected");
+    return cli_usage(optind >= argc ? (images ? "no MANIFEST given" : "no FEATURES_DIR given")
+                                    : (images ? "one MANIFEST expected" : "one FEATURES_DIR expected"));
   if (!out_dir) return cli_usage("no output folder: -o DIR is required");
   if (!codebook && !like) return cli_usage("a codebook is required: -c CODEBOOK_DIR (or --like)");
 
@@ -216,6 +231,18 @@ int cmd_encode(int argc, char **argv) {
   }
   cli_progress progress;
   bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
+  if (images) {
+    bovw_encode_images_stats stats;
+    int status = bovw_encode_images_run(argv[optind], codebook, &o, codes_like, out_dir, &monitor,
+                                        &stats, &err);
+    cli_progress_end(&progress);
+    free(like_codebook);
+    if (status) return cli_fail("%s", err.message);
+    printf("%zu images extracted and encoded as %s %s, %zu skipped, %.1f s -> %s\n",
+           stats.images, bovw_encoding_name(o.params.encoding),
+           codes_like ? "codes" : "vectors", stats.skipped, stats.seconds, out_dir);
+    return CLI_OK;
+  }
   int status = bovw_encode_run(argv[optind], codebook, &o, out_dir, &monitor, &err);
   cli_progress_end(&progress);
   free(like_codebook);

@@ -76,6 +76,47 @@ static int quantiser(const bovw_encodings *enc, const char *encodings_dir,
                        o->method, o->sample, o->seed, threads, pq, err);
 }
 
+int bovw_codes_write_centroids(const bovw_pq *pq, const char *out_dir, bovw_error *err) {
+  char *qp = bovw_path_join(out_dir, "centroids.npy");
+  int64_t shape[3] = {(int64_t)pq->subs, pq->k, pq->group};
+  int rc = qp ? bovw_npy_write(qp, BOVW_DTYPE_FLOAT32, 3, shape, pq->centroids, err)
+              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  free(qp);
+  return rc;
+}
+
+int bovw_codes_meta(const bovw_pq *pq, const cJSON *params, size_t n, double err_sum,
+                    double norm_sum, const char *like, double learn_seconds, const char *source,
+                    const cJSON *identity, int threads, double seconds, cJSON **out,
+                    bovw_error *err) {
+  cJSON *meta = bovw_meta_new("codes"), *src = NULL, *qz = NULL;
+  char *abs = realpath(source, NULL), sha[65];
+  bovw_sha256_hex(pq->centroids, pq->subs * (size_t)pq->k * (size_t)pq->group * sizeof(float), sha);
+  int ok = meta && cJSON_AddItemToObject(meta, "params", cJSON_Duplicate(params, 1)) &&
+           cJSON_AddNumberToObject(meta, "count", (double)n) &&
+           cJSON_AddNumberToObject(meta, "dim", (double)pq->dim) &&
+           cJSON_AddNumberToObject(meta, "subs", (double)pq->subs) &&
+           cJSON_AddNumberToObject(meta, "centroids_per_sub", pq->k) &&
+           cJSON_AddNumberToObject(meta, "compression", 4.0 * (double)pq->dim / (double)pq->subs) &&
+           cJSON_AddNumberToObject(meta, "mse_per_dimension", n ? err_sum / ((double)n * (double)pq->dim) : 0) &&
+           cJSON_AddNumberToObject(meta, "relative_error", norm_sum > 0 ? err_sum / norm_sum : 0) &&
+           (qz = cJSON_AddObjectToObject(meta, "quantiser")) &&
+           cJSON_AddStringToObject(qz, "sha256", sha) &&
+           (!like || cJSON_AddStringToObject(qz, "like", like)) &&
+           cJSON_AddNumberToObject(qz, "seconds", learn_seconds) &&
+           (src = cJSON_AddObjectToObject(meta, "encodings")) &&
+           cJSON_AddStringToObject(src, "path", abs ? abs : source) && copy_keys(src, identity) &&
+           cJSON_AddNumberToObject(meta, "threads", threads) &&
+           cJSON_AddNumberToObject(meta, "seconds", seconds);
+  free(abs);
+  if (!ok) {
+    cJSON_Delete(meta);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  *out = meta;
+  return BOVW_OK;
+}
+
 int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
                       const char *out_dir, const bovw_monitor *monitor, bovw_error *err) {
   const double t0 = bovw_now();
@@ -84,10 +125,9 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
   bovw_pq *pq = NULL;
   bovw_npy_mapped *codes = NULL;
   double *row_err = NULL, *row_norm = NULL;
-  char *cp = bovw_path_join(out_dir, "codes.npy"), *qp = bovw_path_join(out_dir, "centroids.npy"),
-       *lp = bovw_path_join(out_dir, "labels.npy");
+  char *cp = bovw_path_join(out_dir, "codes.npy"), *lp = bovw_path_join(out_dir, "labels.npy");
   cJSON *params = cJSON_CreateObject();
-  int rc = cp && qp && lp && params ? bovw_encodings_open(encodings_dir, &enc, err)
+  int rc = cp && lp && params ? bovw_encodings_open(encodings_dir, &enc, err)
                                     : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   const double t_learn = bovw_now();
   if (!rc) rc = quantiser(enc, encodings_dir, o, threads, &pq, params, err);
@@ -134,9 +174,8 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
     if (failed) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     if (!rc) rc = bovw_npy_mapped_finish(codes, err);
   }
-  int64_t qshape[3] = {pq ? (int64_t)pq->subs : 0, pq ? pq->k : 0, pq ? pq->group : 0},
-          lshape[1] = {(int64_t)n};
-  if (!rc) rc = bovw_npy_write(qp, BOVW_DTYPE_FLOAT32, 3, qshape, pq->centroids, err);
+  int64_t lshape[1] = {(int64_t)n};
+  if (!rc) rc = bovw_codes_write_centroids(pq, out_dir, err);
   if (!rc) rc = bovw_npy_write(lp, BOVW_DTYPE_INT32, 1, lshape, enc->labels->data, err);
   if (!rc) {
     /* Summed in row order: the same figure at any thread count. */
@@ -145,31 +184,10 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
       e += row_err[i];
       q += row_norm[i];
     }
-    cJSON *meta = bovw_meta_new("codes"), *src = NULL, *qz = NULL;
-    char *abs = realpath(encodings_dir, NULL), sha[65];
-    bovw_sha256_hex(pq->centroids, pq->subs * (size_t)pq->k * (size_t)pq->group * sizeof(float),
-                    sha);
-    int ok = meta && cJSON_AddItemToObject(meta, "params", params);
-    if (ok) params = NULL;  /* the meta's now */
-    ok = ok && cJSON_AddNumberToObject(meta, "count", (double)n) &&
-         cJSON_AddNumberToObject(meta, "dim", (double)enc->dim) &&
-         cJSON_AddNumberToObject(meta, "subs", (double)pq->subs) &&
-         cJSON_AddNumberToObject(meta, "centroids_per_sub", pq->k) &&
-         cJSON_AddNumberToObject(meta, "compression", 4.0 * (double)enc->dim / (double)pq->subs) &&
-         cJSON_AddNumberToObject(meta, "mse_per_dimension", n ? e / ((double)n * (double)enc->dim) : 0) &&
-         cJSON_AddNumberToObject(meta, "relative_error", q > 0 ? e / q : 0) &&
-         (qz = cJSON_AddObjectToObject(meta, "quantiser")) &&
-         cJSON_AddStringToObject(qz, "sha256", sha) &&
-         (!o->like || cJSON_AddStringToObject(qz, "like", o->like)) &&
-         cJSON_AddNumberToObject(qz, "seconds", learn_seconds) &&
-         (src = cJSON_AddObjectToObject(meta, "encodings")) &&
-         cJSON_AddStringToObject(src, "path", abs ? abs : encodings_dir) &&
-         copy_keys(src, enc->meta) &&
-         cJSON_AddNumberToObject(meta, "threads", threads) &&
-         cJSON_AddNumberToObject(meta, "seconds", bovw_now() - t0);
-    free(abs);
-    rc = ok ? bovw_meta_write(out_dir, meta, err)
-            : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    cJSON *meta = NULL;
+    rc = bovw_codes_meta(pq, params, n, e, q, o->like, learn_seconds, encodings_dir, enc->meta,
+                         threads, bovw_now() - t0, &meta, err);
+    if (!rc) rc = bovw_meta_write(out_dir, meta, err);
     cJSON_Delete(meta);
   }
   bovw_npy_mapped_free(codes);
@@ -179,7 +197,6 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
   free(row_err);
   free(row_norm);
   free(cp);
-  free(qp);
   free(lp);
   return rc;
 }

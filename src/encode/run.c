@@ -154,15 +154,21 @@ int bovw_encode_params_like(const char *encodings_dir, bovw_encode_params *p,
                             char **codebook_dir, bovw_error *err) {
   *codebook_dir = NULL;
   cJSON *meta;
-  int rc = bovw_meta_read(encodings_dir, "encodings", &meta, err);
+  int rc = bovw_meta_read(encodings_dir, NULL, &meta, err);
   if (rc) return rc;
-  const cJSON *params = cJSON_GetObjectItem(meta, "params");
+  /* Codes: the settings of the encodings they code. */
+  const char *kind = bovw_meta_string(meta, "kind", "");
+  const cJSON *src = !strcmp(kind, "codes") ? cJSON_GetObjectItem(meta, "encodings") : meta;
+  if (strcmp(kind, "codes") && strcmp(kind, "encodings"))
+    rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s: is a %s artifact, not encodings or codes",
+                        encodings_dir, kind);
+  const cJSON *params = cJSON_GetObjectItem(src, "params");
   if (!strcmp(bovw_meta_string(params, "encoding", ""), "pixels"))
     rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
                         "%s holds pixel encodings: make others like it with --pixels",
                         encodings_dir);
   if (!rc) rc = bovw_encode_params_from_json(params, p, err);
-  const char *cb = bovw_meta_string(cJSON_GetObjectItem(meta, "codebook"), "path", NULL);
+  const char *cb = bovw_meta_string(cJSON_GetObjectItem(src, "codebook"), "path", NULL);
   if (!rc && !cb) rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: no codebook path", encodings_dir);
   if (!rc && !(*codebook_dir = strdup(cb))) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   cJSON_Delete(meta);

@@ -112,4 +112,33 @@ expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
 expect_exit 1 "truncated codes" "$BOVW" decompress "$TMP/codes" -o "$TMP/back2"
 expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
 
+# Extraction and encoding fused: the images of a manifest into the rows
+# `extract` then `encode` give, byte for byte, without descriptors on disk;
+# with --codes-like, straight into the codes `compress --like` would give.
+expect_exit 0 "extract and encode in one pass" "$BOVW" encode --images "$TMP/ds/train.tsv" -c "$TMP/cb" -o "$TMP/fused" -q
+for f in encodings.npy labels.npy; do
+  cmp -s "$TMP/etrain/$f" "$TMP/fused/$f" || fail "fused $f differs from extract then encode"
+done
+expect_exit 0 "one thread" "$BOVW" encode --images "$TMP/ds/train.tsv" -c "$TMP/cb" -o "$TMP/fused1" -j 1 -q
+cmp -s "$TMP/fused/encodings.npy" "$TMP/fused1/encodings.npy" || fail "fused rows depend on the thread count"
+expect_exit 0 "Fisher vectors in one pass" "$BOVW" encode --images "$TMP/ds/train.tsv" -c "$TMP/fv" --encoding fisher -o "$TMP/fusedfv" -q
+expect_exit 0 "Fisher vectors in two stages" "$BOVW" encode "$TMP/ftrain" -c "$TMP/fv" --encoding fisher -o "$TMP/efv" -q
+cmp -s "$TMP/efv/encodings.npy" "$TMP/fusedfv/encodings.npy" || fail "fused Fisher vectors differ"
+expect_exit 0 "train on fused encodings" "$BOVW" train "$TMP/fused" -o "$TMP/mfused" -q
+expect_exit 0 "codes of fused rows" "$BOVW" encode --images "$TMP/ds/train.tsv" -c "$TMP/cb" --codes-like "$TMP/tcodes" -o "$TMP/fcodes" -q
+expect_exit 0 "the same rows compressed" "$BOVW" compress "$TMP/etrain" -o "$TMP/ccodes" --like "$TMP/tcodes" -q
+cmp -s "$TMP/ccodes/codes.npy" "$TMP/fcodes/codes.npy" || fail "fused codes differ from compress --like"
+expect_exit 0 "the test set --like the fused codes" "$BOVW" encode --images "$TMP/ds/test.tsv" --like "$TMP/fcodes" --codes-like "$TMP/tcodes" -o "$TMP/ftcodes" -q
+expect_exit 0 "eval on fused test codes" "$BOVW" eval "$TMP/mcodes" "$TMP/ftcodes" -o "$TMP/rf" -q
+expect_exit 1 "a quantiser of other rows" "$BOVW" encode --images "$TMP/ds/train.tsv" -c "$TMP/fv" --encoding fisher --codes-like "$TMP/tcodes" -o "$TMP/x"
+expect_grep "the quantiser takes 600" "$TMP/err" "names the difference"
+expect_exit 2 "--codes-like without --images" "$BOVW" encode "$TMP/ftrain" -c "$TMP/cb" --codes-like "$TMP/tcodes" -o "$TMP/x"
+# A bad image is skipped with a warning and counted; the others are encoded.
+printf 'not an image' > "$TMP/data/broken.png"
+awk -F'\t' -v OFS='\t' -v p="$TMP/data/broken.png" '{print} NR > 1 && !/^#/ && !done {$1 = p; print; done = 1}' "$TMP/ds/train.tsv" > "$TMP/ds/bad.tsv"
+expect_exit 0 "a manifest with a bad image" "$BOVW" encode --images "$TMP/ds/bad.tsv" -c "$TMP/cb" -o "$TMP/fbad"
+expect_grep "broken.png" "$TMP/err" "warns naming the image"
+expect_grep "6 images extracted and encoded as hist vectors, 1 skipped" "$TMP/out" "counts it"
+cmp -s "$TMP/etrain/encodings.npy" "$TMP/fbad/encodings.npy" || fail "the good images' rows changed"
+
 finish
