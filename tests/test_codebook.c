@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "bovw/artifact.h"
 #include "bovw/codebook.h"
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "codebook/internal.h"
 #include "fixtures.h"
 #include "testutil.h"
 
@@ -239,6 +242,12 @@ START_TEST(test_codebook_artifact_round_trip_and_compatibility_refusal) {
   /* The recorded chain maps a descriptor the way the build did. */
   bovw_features *f;
   ck_assert_int_eq(bovw_features_open(feat, &f, &err), 0);
+  /* meta.json says how the sample was drawn, and from how many. */
+  const cJSON *sm = cJSON_GetObjectItem(cb->meta, "samples");
+  ck_assert_double_eq(bovw_meta_number(sm, "descriptors", -1), (double)f->descriptors->shape[0]);
+  ck_assert_double_le(bovw_meta_number(sm, "usable", -1), bovw_meta_number(sm, "descriptors", -1));
+  ck_assert_double_eq(bovw_meta_number(sm, "used", -1), 3000);
+  ck_assert_ptr_nonnull(strstr(bovw_meta_string(sm, "method", ""), "uniform sample"));
   float scratch[2 * (128 + 22)], y[2 * 22];
   bovw_codebook_transform(cb, f->descriptors->data, f->frames->data, 2, 64, 64, scratch, y);
   for (int i = 0; i < 2; i++) {
@@ -282,6 +291,162 @@ START_TEST(test_same_seed_same_codebook_file) {
 }
 END_TEST
 
+/* Descriptor j of row i of synthetic_features. */
+static uint8_t synthetic_value(size_t i, int j) { return (uint8_t)(i * 31 + j * 7); }
+
+/* The arrays of a features artifact, written straight (no extraction) and a
+ * few thousand rows at a time (no large buffer): n uint8 rows of 128, image
+ * i holding rows [i * n / images, (i + 1) * n / images), every 5th row below
+ * the contrast threshold. bovw_features_free unmaps them. */
+static bovw_features *synthetic_features(const char *at, size_t n, size_t images) {
+  enum { CHUNK = 4096 };
+  uint8_t *d = malloc(CHUNK * 128);
+  float *fr = malloc(CHUNK * 4 * sizeof *fr);
+  int64_t *off = malloc((images + 1) * sizeof *off);
+  int32_t *size = malloc(images * 2 * sizeof *size);
+  bovw_features *f = calloc(1, sizeof *f);
+  ck_assert(d && fr && off && size && f);
+  bovw_npy_writer *dw, *fw;
+  int64_t drow[1] = {128}, frow[1] = {4};
+  bovw_error err;
+  ck_assert_int_eq(bovw_npy_writer_new(test_path(at, "d.npy"), BOVW_DTYPE_UINT8, 2, drow, &dw, &err), 0);
+  ck_assert_int_eq(bovw_npy_writer_new(test_path(at, "f.npy"), BOVW_DTYPE_FLOAT32, 2, frow, &fw, &err), 0);
+  for (size_t a = 0; a < n; a += CHUNK) {
+    size_t m = n - a < CHUNK ? n - a : CHUNK;
+    for (size_t k = 0; k < m; k++) {
+      size_t i = a + k;
+      for (int j = 0; j < 128; j++) d[k * 128 + j] = synthetic_value(i, j);
+      fr[4 * k] = (float)(i % 50);
+      fr[4 * k + 1] = (float)(i % 70);
+      fr[4 * k + 2] = 2;
+      fr[4 * k + 3] = i % 5 == 0 ? 0.0f : 0.5f;
+    }
+    ck_assert_int_eq(bovw_npy_writer_append(dw, d, (int64_t)m, &err), 0);
+    ck_assert_int_eq(bovw_npy_writer_append(fw, fr, (int64_t)m, &err), 0);
+  }
+  ck_assert_int_eq(bovw_npy_writer_finish(dw, &err), 0);
+  ck_assert_int_eq(bovw_npy_writer_finish(fw, &err), 0);
+  bovw_npy_writer_free(dw);
+  bovw_npy_writer_free(fw);
+  for (size_t i = 0; i <= images; i++) off[i] = (int64_t)(i * n / images);
+  for (size_t i = 0; i < images; i++) {
+    size[2 * i] = 60 + (int32_t)i;
+    size[2 * i + 1] = 80 + (int32_t)i;
+  }
+  int64_t oshape[1] = {(int64_t)images + 1}, sshape[2] = {(int64_t)images, 2};
+  ck_assert_int_eq(bovw_npy_write(test_path(at, "o.npy"), BOVW_DTYPE_INT64, 1, oshape, off, &err), 0);
+  ck_assert_int_eq(bovw_npy_write(test_path(at, "s.npy"), BOVW_DTYPE_INT32, 2, sshape, size, &err), 0);
+  ck_assert_int_eq(bovw_npy_map(test_path(at, "d.npy"), &f->descriptors, &err), 0);
+  ck_assert_int_eq(bovw_npy_map(test_path(at, "f.npy"), &f->frames, &err), 0);
+  ck_assert_int_eq(bovw_npy_map(test_path(at, "o.npy"), &f->offsets, &err), 0);
+  ck_assert_int_eq(bovw_npy_map(test_path(at, "s.npy"), &f->image_size, &err), 0);
+  bovw_extract_params_default(&f->params);
+  f->dim = 128;
+  f->num_images = images;
+  free(d);
+  free(fr);
+  free(off);
+  free(size);
+  return f;
+}
+
+START_TEST(test_sample_is_selection_sampling_whatever_the_window) {
+  const size_t n = 20000, wanted = 700;
+  bovw_features *f = synthetic_features(dir, n, 13);
+  /* The sample as one plain pass of algorithm S over the usable rows picks
+   * it: the windows must not change which rows a seed gives. */
+  const float *fr = f->frames->data;
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++) u += fr[4 * i + 3] >= f->params.contrast_threshold;
+  ck_assert_uint_eq(u, n - n / 5);
+  size_t *want = malloc(wanted * sizeof *want), seen = 0, chosen = 0;
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 11);
+  for (size_t i = 0; i < n && chosen < wanted; i++) {
+    if (fr[4 * i + 3] < f->params.contrast_threshold) continue;
+    if ((double)(u - seen) * bovw_rng_uniform(&rng) < (double)(wanted - chosen)) want[chosen++] = i;
+    seen++;
+  }
+  ck_assert_uint_eq(chosen, wanted);
+  const size_t windows[] = {1, 100, 4096, 65536, (size_t)1 << 40};
+  float *raw = malloc(wanted * 128 * sizeof *raw), *frames = malloc(wanted * 4 * sizeof *frames);
+  int32_t *size = malloc(wanted * 2 * sizeof *size);
+  for (int w = 0; w < 5; w++) {
+    size_t *rows, count, usable;
+    bovw_error err;
+    ck_assert_int_eq(bovw_sample_rows(f, wanted, 11, windows[w], &rows, &count, &usable, &err), 0);
+    ck_assert_uint_eq(usable, u);
+    ck_assert_uint_eq(count, wanted);
+    ck_assert_mem_eq(rows, want, wanted * sizeof *rows);
+    bovw_sample_gather(f, rows, count, windows[w], raw, frames, size);
+    for (size_t i = 0; i < count; i++) {
+      size_t r = rows[i], img = r * 13 / n;
+      while ((size_t)((const int64_t *)f->offsets->data)[img + 1] <= r) img++;
+      for (int j = 0; j < 128; j++)
+        ck_assert_float_eq(raw[i * 128 + j], (float)synthetic_value(r, j));
+      ck_assert_mem_eq(frames + 4 * i, fr + 4 * r, 4 * sizeof(float));
+      ck_assert_int_eq(size[2 * i], 60 + (int32_t)img);
+      ck_assert_int_eq(size[2 * i + 1], 80 + (int32_t)img);
+    }
+    free(rows);
+  }
+  free(raw);
+  free(frames);
+  free(size);
+  free(want);
+  bovw_features_free(f);
+}
+END_TEST
+
+/* The process's peak resident set in kB, after resetting it (writing 5 to
+ * /proc/self/clear_refs) when asked; -1 when the kernel does not let us. */
+static long peak_rss_kb(int reset) {
+  if (reset) {
+    FILE *c = fopen("/proc/self/clear_refs", "w");
+    if (!c) return -1;
+    int written = fputs("5", c) >= 0;
+    if (fclose(c) != 0 || !written) return -1;
+  }
+  struct rusage ru;
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+START_TEST(test_sampling_keeps_about_a_window_of_the_features_resident) {
+  /* 32 MB of descriptors, 4 MB of frames; a sampled row every 32 rows (4 kB)
+   * or so, so that reading them maps about every page of both arrays. */
+  const size_t n = (size_t)1 << 18, wanted = 8192, window = 256 << 10;
+  bovw_features *f = synthetic_features(dir, n, 100);
+  float *raw = malloc(wanted * 128 * sizeof *raw), *frames = malloc(wanted * 4 * sizeof *frames);
+  int32_t *size = malloc(wanted * 2 * sizeof *size);
+  /* Touch the buffers first, so that the peak below is the mapped files'. */
+  memset(raw, 1, wanted * 128 * sizeof *raw);
+  memset(frames, 1, wanted * 4 * sizeof *frames);
+  memset(size, 1, wanted * 2 * sizeof *size);
+  long before = peak_rss_kb(1);
+  if (before < 0) {
+    bovw_features_free(f);
+    free(raw);
+    free(frames);
+    free(size);
+    return;  /* no resettable peak: nothing to measure */
+  }
+  size_t *rows, count, usable;
+  ck_assert_int_eq(bovw_sample_rows(f, wanted, 2, window, &rows, &count, &usable, NULL), 0);
+  ck_assert_uint_eq(count, wanted);
+  bovw_sample_gather(f, rows, count, window, raw, frames, size);
+  long grew = peak_rss_kb(0) - before;
+  /* Without the windows the whole 36 MB would be resident; with them, the
+   * list of rows (64 kB) and about a window of each array, plus what the
+   * kernel maps around a read (64 kB an array) and some slack. */
+  ck_assert_msg(grew < 4096, "the peak resident set grew by %ld kB while sampling", grew);
+  free(rows);
+  free(raw);
+  free(frames);
+  free(size);
+  bovw_features_free(f);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("codebook");
   TCase *tc = tcase_create("codebook");
@@ -296,6 +461,8 @@ int main(void) {
   tcase_add_test(tc, test_gmm_log_likelihood_increases_with_em);
   tcase_add_test(tc, test_codebook_artifact_round_trip_and_compatibility_refusal);
   tcase_add_test(tc, test_same_seed_same_codebook_file);
+  tcase_add_test(tc, test_sample_is_selection_sampling_whatever_the_window);
+  tcase_add_test(tc, test_sampling_keeps_about_a_window_of_the_features_resident);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bovw/npy.h"
 #include "testutil.h"
@@ -193,6 +194,42 @@ START_TEST(test_missing_file_names_the_path) {
 }
 END_TEST
 
+START_TEST(test_release_drops_whole_pages_and_the_data_reads_back) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 10 * page + 100;
+  unsigned char *data = malloc(n);
+  ck_assert_ptr_nonnull(data);
+  for (size_t i = 0; i < n; i++) data[i] = (unsigned char)(i * 13 + i / 251);
+  int64_t shape[1] = {(int64_t)n};
+  const char *path = test_path(dir, "big.npy");
+  ck_assert_int_eq(bovw_npy_write(path, BOVW_DTYPE_UINT8, 1, shape, data, NULL), 0);
+  bovw_npy *a;
+  ck_assert_int_eq(bovw_npy_map(path, &a, NULL), 0);
+  ck_assert_mem_eq(a->data, data, n);  /* every page mapped in */
+  const size_t header = (size_t)((const char *)a->data - (const char *)a->map_);
+  ck_assert_uint_lt(header, page);
+  /* From the start: the header's page goes too; the end rounds down to the
+   * page that holds byte `to`, where the next release starts. */
+  ck_assert_uint_eq(bovw_npy_release(a, 0, 3 * page + 5), 3 * page - header);
+  ck_assert_uint_eq(bovw_npy_release(a, 3 * page - header, 5 * page), 5 * page - header);
+  /* Less than a page further: nothing dropped, the same start again. */
+  ck_assert_uint_eq(bovw_npy_release(a, 5 * page - header, 5 * page + 1), 5 * page - header);
+  /* To the end: the last, partial page too. */
+  ck_assert_uint_eq(bovw_npy_release(a, 5 * page - header, n), n);
+  ck_assert_mem_eq(a->data, data, n);  /* read back from the file */
+  /* An array parsed from memory has no mapping: nothing to drop. */
+  bovw_npy parsed;
+  char *bytes = test_read_text(path);
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(bovw_npy_parse(bytes, (size_t)st.st_size, "big", &parsed, NULL), 0);
+  ck_assert_uint_eq(bovw_npy_release(&parsed, 7, n), 7);
+  ck_assert_mem_eq(parsed.data, data, n);
+  free(bytes);
+  bovw_npy_free(a);
+  free(data);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("npy");
   TCase *tc = tcase_create("npy");
@@ -205,6 +242,7 @@ int main(void) {
   tcase_add_test(tc, test_headers_that_lie_are_refused);
   tcase_add_test(tc, test_every_truncation_of_a_valid_file_is_refused_or_exact);
   tcase_add_test(tc, test_missing_file_names_the_path);
+  tcase_add_test(tc, test_release_drops_whole_pages_and_the_data_reads_back);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

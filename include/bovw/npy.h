@@ -44,6 +44,16 @@ typedef struct bovw_npy {
 int bovw_npy_map(const char *path, bovw_npy **out, bovw_error *err);
 void bovw_npy_free(bovw_npy *self);
 
+/* Drops the whole pages of data bytes [from, to) from the process's memory
+ * (madvise MADV_DONTNEED): a reader that has gone through part of a large
+ * mapped array calls it so that what it read stops counting towards its
+ * resident size. The file's pages stay in the page cache; data stays valid
+ * and reading a dropped byte maps its page again. Returns where the next
+ * call can start: `to` rounded down to a page, or the end of the data when
+ * `to` reaches it. Without a mapping (bovw_npy_parse) it drops nothing and
+ * returns from. */
+size_t bovw_npy_release(const bovw_npy *self, size_t from, size_t to);
+
 /* Validates a .npy image held in memory (bytes, n) and fills self, with
  * self->data pointing into bytes; no mapping is made and nothing is owned.
  * `name` starts the error messages. */

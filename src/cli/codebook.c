@@ -59,9 +59,12 @@ static int info(int argc, char **argv) {
   printf("transform: %s%s", cb->rootsift ? "root SIFT, " : "", cb->pca ? "" : "no PCA");
   if (cb->pca) printf("PCA to %d%s", cb->pca->out_dim, cb->pca->whiten ? " (whitened)" : "");
   printf("%s%s\n", cb->augment_xy ? ", x,y appended" : "", cb->gmm_means ? ", GMM" : "");
-  printf("built from: %s (%.0f of %.0f usable descriptors sampled, seed %.0f)\n",
-         bovw_meta_string(fe, "path", "?"), bovw_meta_number(sm, "used", 0),
-         bovw_meta_number(sm, "usable", 0), bovw_meta_number(cb->meta, "seed", 0));
+  printf("built from: %s (%.0f of %.0f usable descriptors sampled", bovw_meta_string(fe, "path", "?"),
+         bovw_meta_number(sm, "used", 0), bovw_meta_number(sm, "usable", 0));
+  /* Older codebooks do not record how many descriptors there were in all. */
+  if (cJSON_GetObjectItem(sm, "descriptors"))
+    printf(", %.0f descriptors in all", bovw_meta_number(sm, "descriptors", 0));
+  printf(", seed %.0f)\n", bovw_meta_number(cb->meta, "seed", 0));
   printf("expects descriptors extracted with:\n  bovw extract --sizes ");
   for (int i = 0; i < p->num_sizes; i++) printf("%s%d", i ? "," : "", p->sizes[i]);
   printf(" --step %d --color %s --max-side %d", p->step, bovw_color_name(p->color), p->max_side);

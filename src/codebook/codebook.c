@@ -165,6 +165,11 @@ done:
   return rc;
 }
 
+/* What meta.json's samples.method says of how the codebook was learned. */
+static const char SAMPLING_METHOD[] =
+    "uniform sample without replacement of the usable descriptors (low-contrast ones "
+    "excluded), seeded; PCA, k-means and GMM fitted on the sample alone";
+
 int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o,
                         const char *out_dir, const bovw_monitor *monitor,
                         bovw_error *err) {
@@ -179,7 +184,8 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
     rc = bovw_error_set(err, BOVW_ERR_INVALID, "--pca %d is more than the %d dimensions",
                         o->pca_dim, raw_dim);
   size_t *rows = NULL, n = 0, usable = 0;
-  if (!rc) rc = bovw_sample_rows(f, o->samples, o->seed, &rows, &n, &usable, err);
+  if (!rc)
+    rc = bovw_sample_rows(f, o->samples, o->seed, BOVW_SAMPLE_WINDOW, &rows, &n, &usable, err);
   if (!rc && n == 0)
     rc = bovw_error_set(err, BOVW_ERR_EMPTY,
                         "%s: no usable descriptors (all are empty or below the contrast "
@@ -195,19 +201,7 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
               !(frames = malloc(n * 4 * sizeof *frames)) ||
               !(size = malloc(n * 2 * sizeof *size))))
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu samples", n);
-  size_t item = f->params.float_descriptors ? sizeof(float) : 1;
-  const int64_t *off = f->offsets->data;
-  const int32_t *sizes = f->image_size->data;
-  size_t img = 0;
-  for (size_t i = 0; !rc && i < n; i++) {
-    size_t r = rows[i];
-    while ((int64_t)r >= off[img + 1]) img++;  /* rows ascend: images too */
-    bovw_raw_to_float((const char *)f->descriptors->data + r * (size_t)raw_dim * item,
-                      f->params.float_descriptors, 1, raw_dim, raw + i * (size_t)raw_dim);
-    memcpy(frames + 4 * i, (const float *)f->frames->data + 4 * r, 4 * sizeof(float));
-    size[2 * i] = sizes[2 * img];
-    size[2 * i + 1] = sizes[2 * img + 1];
-  }
+  if (!rc) bovw_sample_gather(f, rows, n, BOVW_SAMPLE_WINDOW, raw, frames, size);
   double t_sample = bovw_now() - t0;
 
   /* The transform chain, fitted on the sample. */
@@ -222,25 +216,30 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
   }
   int sdim = cb.pca ? cb.pca->out_dim : raw_dim;
   cb.dim = sdim + (o->augment_xy ? 2 : 0);
-  if (!rc && !(data = malloc(n * (size_t)cb.dim * sizeof *data)))
+  /* The rows clustered: the projections, or the floats themselves, with x,y
+   * appended when asked. Each larger buffer is freed as soon as the next
+   * stage is made, to keep no more than two copies of the sample at once. */
+  if (!rc && cb.pca) {
+    float *proj = malloc(n * (size_t)sdim * sizeof *proj);
+    if (!proj) {
+      rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu samples", n);
+    } else {
+      bovw_pca_apply(cb.pca, raw, n, proj);
+      free(raw);
+      raw = proj;
+    }
+  }
+  if (!rc && !o->augment_xy) {
+    data = raw;
+    raw = NULL;
+  } else if (!rc && !(data = malloc(n * (size_t)cb.dim * sizeof *data))) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu samples", n);
-  if (!rc) {
-    float *src = raw, *proj = NULL;
-    if (cb.pca) {
-      proj = malloc(n * (size_t)sdim * sizeof *proj);
-      if (!proj) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-      else bovw_pca_apply(cb.pca, raw, n, proj);
-      src = proj;
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-      float *y = data + i * (size_t)cb.dim;
-      memcpy(y, src + i * (size_t)sdim, (size_t)sdim * sizeof *y);
-      if (o->augment_xy) {
-        y[sdim] = frames[4 * i] / (float)size[2 * i] - 0.5f;
-        y[sdim + 1] = frames[4 * i + 1] / (float)size[2 * i + 1] - 0.5f;
-      }
-    }
-    free(proj);
+  }
+  for (size_t i = 0; !rc && raw && i < n; i++) {
+    float *y = data + i * (size_t)cb.dim;
+    memcpy(y, raw + i * (size_t)sdim, (size_t)sdim * sizeof *y);
+    y[sdim] = frames[4 * i] / (float)size[2 * i] - 0.5f;
+    y[sdim + 1] = frames[4 * i + 1] / (float)size[2 * i + 1] - 0.5f;
   }
   free(raw);
   raw = NULL;
@@ -307,6 +306,8 @@ int bovw_codebook_build(const char *features_dir, const bovw_codebook_options *o
              cJSON_AddBoolToObject(tr, "whiten", o->whiten) &&
              cJSON_AddBoolToObject(tr, "augment_xy", o->augment_xy) &&
              cJSON_AddBoolToObject(meta, "gmm", o->gmm) &&
+             cJSON_AddStringToObject(sm, "method", SAMPLING_METHOD) &&
+             cJSON_AddNumberToObject(sm, "descriptors", (double)f->descriptors->shape[0]) &&
              cJSON_AddNumberToObject(sm, "asked", (double)o->samples) &&
              cJSON_AddNumberToObject(sm, "used", (double)n) &&
              cJSON_AddNumberToObject(sm, "usable", (double)usable) &&

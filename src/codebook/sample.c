@@ -5,7 +5,15 @@
  * tells which rows those are without touching the (much larger) descriptor
  * array. Rows are chosen by selection sampling (Knuth, TAOCP vol. 2,
  * algorithm S): one pass, every subset of the requested size equally likely,
- * rows in increasing order, so the mapped descriptors are read sequentially. */
+ * rows in increasing order, so the mapped descriptors are read sequentially.
+ *
+ * Memory: the arrays are mapped, and every page read would stay in the
+ * process's resident set until the end (the whole 8 GB of descriptors of a
+ * 56-million-row artifact: a sampled row every few pages, and the kernel
+ * maps the pages around each one it reads). Both passes therefore drop what
+ * they have gone through every `window` bytes (bovw_npy_release), so that
+ * the resident memory is the sample plus about one window of each array,
+ * however many descriptors there are. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +22,20 @@
 #include "bovw/rng.h"
 #include "codebook/internal.h"
 
-int bovw_sample_rows(const bovw_features *f, size_t wanted, uint64_t seed,
+int bovw_sample_rows(const bovw_features *f, size_t wanted, uint64_t seed, size_t window,
                      size_t **rows, size_t *count, size_t *usable, bovw_error *err) {
   *rows = NULL;
   *count = *usable = 0;
   const float *frames = f->frames->data;
-  size_t n = (size_t)f->frames->shape[0];
-  float thr = (float)f->params.contrast_threshold;
-  size_t u = 0;
-  for (size_t i = 0; i < n; i++) u += frames[4 * i + 3] >= thr;
+  const size_t n = (size_t)f->frames->shape[0], fbytes = 4 * sizeof(float);
+  const size_t step = window / fbytes ? window / fbytes : 1;  /* rows a window */
+  const float thr = (float)f->params.contrast_threshold;
+  size_t u = 0, done = 0;
+  for (size_t a = 0; a < n; a += step) {
+    size_t b = n - a > step ? a + step : n;
+    for (size_t i = a; i < b; i++) u += frames[4 * i + 3] >= thr;
+    done = bovw_npy_release(f->frames, done, b * fbytes);
+  }
   *usable = u;
   size_t s = wanted < u ? wanted : u;
   size_t *out = malloc((s ? s : 1) * sizeof *out);
@@ -30,14 +43,47 @@ int bovw_sample_rows(const bovw_features *f, size_t wanted, uint64_t seed,
   bovw_rng rng;
   bovw_rng_seed(&rng, seed);
   size_t seen = 0, chosen = 0;
-  for (size_t i = 0; i < n && chosen < s; i++) {
-    if (frames[4 * i + 3] < thr) continue;
-    if ((double)(u - seen) * bovw_rng_uniform(&rng) < (double)(s - chosen)) out[chosen++] = i;
-    seen++;
+  done = 0;
+  for (size_t a = 0; a < n && chosen < s; a += step) {
+    size_t b = n - a > step ? a + step : n;
+    for (size_t i = a; i < b && chosen < s; i++) {
+      if (frames[4 * i + 3] < thr) continue;
+      if ((double)(u - seen) * bovw_rng_uniform(&rng) < (double)(s - chosen)) out[chosen++] = i;
+      seen++;
+    }
+    done = bovw_npy_release(f->frames, done, b * fbytes);
   }
   *rows = out;
   *count = chosen;
   return BOVW_OK;
+}
+
+void bovw_sample_gather(const bovw_features *f, const size_t *rows, size_t n, size_t window,
+                        float *raw, float *frames, int32_t *size) {
+  const int dim = f->dim, is_float = f->params.float_descriptors;
+  const size_t row_bytes = (size_t)dim * (is_float ? sizeof(float) : 1);
+  const size_t fbytes = 4 * sizeof(float);
+  const int64_t *off = f->offsets->data;
+  const int32_t *sizes = f->image_size->data;
+  size_t img = 0, ddone = 0, fdone = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t r = rows[i];
+    /* Everything before row r has been read: drop it a window at a time
+     * (the frames with the descriptors, whose rows are the larger). */
+    if (r * row_bytes - ddone >= window) {
+      ddone = bovw_npy_release(f->descriptors, ddone, r * row_bytes);
+      fdone = bovw_npy_release(f->frames, fdone, r * fbytes);
+    }
+    while ((int64_t)r >= off[img + 1]) img++;  /* rows ascend: images too */
+    bovw_raw_to_float((const char *)f->descriptors->data + r * row_bytes, is_float, 1, dim,
+                      raw + i * (size_t)dim);
+    memcpy(frames + 4 * i, (const float *)f->frames->data + 4 * r, fbytes);
+    size[2 * i] = sizes[2 * img];
+    size[2 * i + 1] = sizes[2 * img + 1];
+  }
+  size_t end = (size_t)f->descriptors->shape[0];
+  bovw_npy_release(f->descriptors, ddone, end * row_bytes);
+  bovw_npy_release(f->frames, fdone, end * fbytes);
 }
 
 /* Root SIFT (Arandjelovic and Zisserman, CVPR 2012): the square root of the

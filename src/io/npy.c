@@ -263,6 +263,20 @@ void bovw_npy_free(bovw_npy *self) {
   free(self);
 }
 
+size_t bovw_npy_release(const bovw_npy *self, size_t from, size_t to) {
+  if (!self->map_) return from;
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t base = (uintptr_t)self->map_, data = (uintptr_t)self->data;
+  const size_t bytes = (size_t)self->count * bovw_dtype_size(self->dtype);
+  /* The first page holds the header too, the last one the end of the file:
+   * from the data's start or to its end, the mapping's own bounds. */
+  uintptr_t start = from == 0 ? base : (data + from + page - 1) / page * page;
+  uintptr_t end = to >= bytes ? base + self->map_size_ : (data + to) / page * page;
+  if (end > start) madvise((void *)start, end - start, MADV_DONTNEED);
+  size_t next = to >= bytes ? bytes : end > data ? (size_t)(end - data) : 0;
+  return next > from ? next : from;
+}
+
 static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) {
   size_t k = (size_t)snprintf(buf, cap, "(");
   for (int i = 0; i < ndim && k < cap; i++)

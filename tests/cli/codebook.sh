@@ -13,6 +13,10 @@ expect_grep "20 words of 128 dimensions" "$TMP/out" "summary line"
 for f in centers.npy meta.json; do [ -s "$TMP/cb/$f" ] && pass "$f written" || fail "$f missing"; done
 expect_grep '"kind":[[:space:]]*"codebook"' "$TMP/cb/meta.json" "meta.json kind"
 expect_grep '"step":[[:space:]]*4' "$TMP/cb/meta.json" "meta.json keeps the extraction parameters"
+expect_grep '"method":[[:space:]]*"uniform sample' "$TMP/cb/meta.json" "meta.json says how the sample was drawn"
+count() { sed -n 's/.*"descriptors":[[:space:]]*\([0-9]*\).*/\1/p' "$1"; }
+total=$(count "$TMP/feat/meta.json")
+expect_eq "$(count "$TMP/cb/meta.json")" "$total" "meta.json counts all the descriptors sampled from"
 
 expect_exit 0 "same seed" "$BOVW" codebook "$TMP/feat" -o "$TMP/cb2" -k 20 --samples 2000 --seed 1 -q
 cmp -s "$TMP/cb/centers.npy" "$TMP/cb2/centers.npy" && pass "same seed, same centres" || fail "same seed gave other centres"
@@ -29,6 +33,7 @@ done
 expect_exit 0 "codebook info" "$BOVW" codebook info "$TMP/fv"
 expect_grep "root SIFT, PCA to 16 (whitened), x,y appended, GMM" "$TMP/out" "info lists the transforms"
 expect_grep "bovw extract --sizes 4,6,8,10 --step 4 --color gray" "$TMP/out" "info says how to extract"
+expect_grep ", $total descriptors in all, seed 0)" "$TMP/out" "info says from how many"
 
 expect_exit 1 "k larger than the samples" "$BOVW" codebook "$TMP/feat" -o "$TMP/x" -k 5000 --samples 100
 expect_grep "^bovw codebook: k = 5000 words but only 100 usable descriptors" "$TMP/err" "k too large explained"
