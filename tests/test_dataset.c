@@ -1,14 +1,21 @@
-/* test_dataset.c: manifests, folder scans, seeded splits and IDX import. */
+/* test_dataset.c: manifests, folder scans, seeded splits, IDX import and
+ * augmentation. */
 #include <check.h>
+#include <math.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "bovw/artifact.h"
 #include "bovw/dataset.h"
+#include "bovw/fs.h"
 #include "bovw/image.h"
+#include "bovw/rng.h"
+#include "bovw/rng.h"
 #include "testutil.h"
 
 static char *dir;
@@ -449,6 +456,327 @@ START_TEST(test_idx_errors_are_clear) {
 }
 END_TEST
 
+/* ---- augmentation ---------------------------------------------------------- */
+
+/* A gray image of w x h from 8-bit samples. */
+static bovw_image *gray_image(int w, int h, const uint8_t *samples) {
+  bovw_image *img = bovw_image_new(w, h, 1);
+  for (int i = 0; i < w * h; i++) img->pixels[i] = samples[i] / 255.0f;
+  return img;
+}
+
+START_TEST(test_augment_shift_moves_a_pattern_by_whole_pixels) {
+  enum { W = 9, H = 7 };
+  uint8_t src[W * H] = {0}, out[W * H];
+  src[3 * W + 4] = 200;  /* an L of three pixels around (4, 3) */
+  src[3 * W + 5] = 120;
+  src[4 * W + 4] = 60;
+  bovw_image *img = gray_image(W, H, src);
+  bovw_augment_transform t = {2, -1, 0.0, 0};
+  bovw_augment_apply(img, &t, out);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++) {
+      int sx = x - 2, sy = y + 1;
+      int want = sx >= 0 && sx < W && sy >= 0 && sy < H ? src[sy * W + sx] : 0;
+      ck_assert_msg(out[y * W + x] == want, "(%d, %d): %d, expected %d", x, y, out[y * W + x],
+                    want);
+    }
+  ck_assert_int_eq(out[2 * W + 6], 200);  /* (4, 3) went to (6, 2) */
+  /* Mirrored, the pattern lands at x' = W - 1 - x before the shift. */
+  t = (bovw_augment_transform){0, 0, 0.0, 1};
+  bovw_augment_apply(img, &t, out);
+  ck_assert_int_eq(out[3 * W + (W - 1 - 4)], 200);
+  ck_assert_int_eq(out[3 * W + (W - 1 - 5)], 120);
+  ck_assert_int_eq(out[4 * W + (W - 1 - 4)], 60);
+  bovw_image_free(img);
+}
+END_TEST
+
+START_TEST(test_augment_rotation_turns_clockwise_about_the_centre) {
+  enum { N = 5 };
+  uint8_t src[N * N] = {0}, out[N * N];
+  src[2 * N + 4] = 255;  /* right of the centre (2, 2) */
+  bovw_image *img = gray_image(N, N, src);
+  bovw_augment_transform t = {0, 0, 90.0, 0};
+  bovw_augment_apply(img, &t, out);
+  for (int i = 0; i < N * N; i++)
+    ck_assert_msg(out[i] == (i == 4 * N + 2 ? 255 : 0), "pixel %d is %d", i, out[i]);
+  /* At 95 degrees it lands between pixels, at (1.83, 3.99), and is shared
+   * out bilinearly: output (2, 4) reads the source at (3.99, 1.83), 0.99 x
+   * 0.83 of the bright pixel; (1, 4) reads (4.08, 2.82), 0.92 x 0.18. */
+  t.angle = 95.0;
+  bovw_augment_apply(img, &t, out);
+  ck_assert_int_eq(out[4 * N + 2], 209);
+  ck_assert_int_eq(out[4 * N + 1], 42);
+  ck_assert_int_eq(out[2 * N + 4], 0);
+  bovw_image_free(img);
+}
+END_TEST
+
+START_TEST(test_augment_identity_copies_the_bytes) {
+  enum { W = 13, H = 11 };
+  uint8_t src[3 * W * H], out[3 * W * H];
+  bovw_rng rng;
+  bovw_rng_seed(&rng, 7);
+  for (size_t i = 0; i < sizeof src; i++) src[i] = (uint8_t)bovw_rng_below(&rng, 256);
+  /* Colour: planes in the image, interleaved samples out. */
+  bovw_image *img = bovw_image_new(W, H, 3);
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < W * H; i++) img->pixels[c * W * H + i] = src[3 * i + c] / 255.0f;
+  bovw_augment_transform t = {0, 0, 0.0, 0};
+  bovw_augment_apply(img, &t, out);
+  ck_assert_int_eq(memcmp(src, out, sizeof src), 0);
+  /* Options at zero draw the identity, whatever the seed and index. */
+  bovw_augment_options o = BOVW_AUGMENT_OPTIONS_DEFAULT;
+  o.shift = 0;
+  o.rotate = 0;
+  o.seed = 99;
+  for (uint64_t j = 0; j < 50; j++) {
+    bovw_augment_draw(&o, j, &t);
+    ck_assert(t.dx == 0 && t.dy == 0 && t.angle == 0 && t.flip == 0);
+  }
+  bovw_image_free(img);
+}
+END_TEST
+
+START_TEST(test_augment_draw_depends_on_seed_and_index_alone) {
+  bovw_augment_options o = BOVW_AUGMENT_OPTIONS_DEFAULT, other;
+  o.seed = 5;
+  o.flip = 1;
+  other = o;
+  other.seed = 6;
+  int seen_dx[5] = {0}, flips = 0, differ = 0;
+  double max_angle = 0;
+  for (uint64_t j = 0; j < 2000; j++) {
+    bovw_augment_transform a, b, c;
+    bovw_augment_draw(&o, j, &a);
+    bovw_augment_draw(&o, j, &b);  /* again: the same */
+    ck_assert(a.dx == b.dx && a.dy == b.dy && a.angle == b.angle && a.flip == b.flip);
+    ck_assert(a.dx >= -2 && a.dx <= 2 && a.dy >= -2 && a.dy <= 2);
+    ck_assert(a.angle >= -10 && a.angle <= 10);
+    seen_dx[a.dx + 2] = 1;
+    flips += a.flip;
+    if (fabs(a.angle) > max_angle) max_angle = fabs(a.angle);
+    bovw_augment_draw(&other, j, &c);
+    differ += c.angle != a.angle;
+  }
+  for (int k = 0; k < 5; k++) ck_assert(seen_dx[k]);
+  ck_assert(flips > 850 && flips < 1150);
+  ck_assert(max_angle > 9.9);
+  ck_assert_int_eq(differ, 2000);
+  /* Without --flip, the same draws but no mirror. */
+  o.flip = 0;
+  for (uint64_t j = 0; j < 100; j++) {
+    bovw_augment_transform a;
+    bovw_augment_draw(&o, j, &a);
+    ck_assert_int_eq(a.flip, 0);
+  }
+}
+END_TEST
+
+/* root/<class>/<i>.png: per[c] 10 x 8 gray images of a bar at a place of
+ * their own, listed in root/src.tsv with classes.txt beside it. */
+static void make_png_manifest(const char *root, int k, const int *per) {
+  mkdir(root, 0755);
+  bovw_manifest *m = bovw_manifest_new();
+  char *names[3] = {"a", "b", "c"};
+  ck_assert_int_eq(bovw_manifest_set_classes(m, names, (size_t)k, NULL), 0);
+  for (int c = 0; c < k; c++) {
+    mkdir(test_path(root, names[c]), 0755);
+    for (int i = 0; i < per[c]; i++) {
+      uint8_t px[80] = {0};
+      for (int x = 2; x < 8; x++) px[(2 + (i + c) % 4) * 10 + x] = (uint8_t)(100 + 20 * i);
+      char rel[64];
+      snprintf(rel, sizeof rel, "%s/%d.png", names[c], i);
+      ck_assert_int_eq(bovw_png_write(test_path(root, rel), px, 10, 8, 1, NULL), 0);
+      ck_assert_int_eq(bovw_manifest_add(m, rel, c, NULL), 0);
+    }
+  }
+  ck_assert_int_eq(bovw_manifest_write(test_path(root, "src.tsv"), m, NULL, 0, NULL), 0);
+  ck_assert_int_eq(bovw_classes_write(test_path(root, "classes.txt"), m, NULL), 0);
+  bovw_manifest_free(m);
+}
+
+/* 1 when the files at a and b have the same bytes. */
+static int same_file(const char *a, const char *b) {
+  unsigned char *x = NULL, *y = NULL;
+  size_t nx = 0, ny = 0;
+  int same = !bovw_read_file(a, 1, &x, &nx, NULL) && !bovw_read_file(b, 1, &y, &ny, NULL) &&
+             nx == ny && !memcmp(x, y, nx);
+  free(x);
+  free(y);
+  return same;
+}
+
+/* How many rows of dir_a/train.tsv name an image whose bytes differ from
+ * those of the same row of dir_b/train.tsv (which has as many rows). */
+static int count_differing(const char *dir_a, const char *dir_b) {
+  bovw_manifest *ma, *mb;
+  bovw_error err;
+  ck_assert_msg(bovw_manifest_read(test_path(dir_a, "train.tsv"), &ma, &err) == 0, "%s",
+                err.message);
+  ck_assert_msg(bovw_manifest_read(test_path(dir_b, "train.tsv"), &mb, &err) == 0, "%s",
+                err.message);
+  ck_assert_int_eq(ma->count, mb->count);
+  int differ = 0;
+  for (size_t i = 0; i < ma->count; i++) {
+    char *a = bovw_manifest_resolve(ma, i), *b = bovw_manifest_resolve(mb, i);
+    differ += !same_file(a, b);
+    free(a);
+    free(b);
+  }
+  bovw_manifest_free(ma);
+  bovw_manifest_free(mb);
+  return differ;
+}
+
+START_TEST(test_augment_writes_sources_then_copies_with_the_same_classes) {
+  char root[4096], out[4096];
+  snprintf(root, sizeof root, "%s/src", dir);
+  snprintf(out, sizeof out, "%s/aug", dir);
+  int per[3] = {4, 3, 5};
+  make_png_manifest(root, 3, per);
+  bovw_augment_options o = BOVW_AUGMENT_OPTIONS_DEFAULT;
+  o.count = 29;  /* 12 sources, then two rounds of copies, the last of 5 */
+  o.seed = 3;
+  bovw_augment_stats st;
+  bovw_error err;
+  ck_assert_msg(bovw_dataset_augment(test_path(root, "src.tsv"), out, &o, NULL, &st, &err) == 0,
+                "%s", err.message);
+  ck_assert_int_eq(st.sources, 12);
+  ck_assert_int_eq(st.images, 29);
+  ck_assert_int_eq(st.originals, 12);
+  bovw_manifest *src, *aug;
+  ck_assert_int_eq(bovw_manifest_read(test_path(root, "src.tsv"), &src, &err), 0);
+  ck_assert_msg(bovw_manifest_read(test_path(out, "train.tsv"), &aug, &err) == 0, "%s",
+                err.message);
+  ck_assert_int_eq(aug->count, 29);
+  ck_assert_int_eq(aug->num_classes, 3);
+  for (size_t c = 0; c < 3; c++) ck_assert_str_eq(aug->class_names[c], src->class_names[c]);
+  size_t per_class[3] = {0};
+  for (size_t i = 0; i < aug->count; i++) {
+    per_class[aug->labels[i]]++;
+    char want[64];  /* images/<class>/<index>.png, the index padded to 2 digits */
+    snprintf(want, sizeof want, "images/%s/%02zu.png", aug->class_names[aug->labels[i]], i);
+    ck_assert_str_eq(aug->paths[i], want);
+    /* The sources come first, unchanged. */
+    if (i < src->count) {
+      ck_assert_int_eq(aug->labels[i], src->labels[i]);
+      char *a = bovw_manifest_resolve(src, i), *b = bovw_manifest_resolve(aug, i);
+      ck_assert_msg(same_file(a, b), "output %zu is not source %zu", i, i);
+      free(a);
+      free(b);
+    }
+  }
+  /* Two full rounds: twice every class, plus 5 of a shuffled third. */
+  ck_assert_int_eq(per_class[0] + per_class[1] + per_class[2], 29);
+  for (int c = 0; c < 3; c++) ck_assert_int_ge(per_class[c], 2 * (size_t)per[c]);
+  cJSON *meta;
+  ck_assert_int_eq(bovw_meta_read(out, "augmented", &meta, &err), 0);
+  ck_assert_str_eq(bovw_meta_string(cJSON_GetObjectItem(meta, "source"), "sha256", ""),
+                   src->sha256);
+  ck_assert_int_eq(bovw_meta_number(cJSON_GetObjectItem(meta, "options"), "count", 0), 29);
+  ck_assert_ptr_nonnull(cJSON_GetObjectItem(meta, "provenance"));
+  cJSON_Delete(meta);
+  bovw_manifest_free(src);
+  bovw_manifest_free(aug);
+}
+END_TEST
+
+START_TEST(test_augment_same_seed_same_bytes_any_thread_count) {
+  char root[4096], a[4096], b[4096], c[4096];
+  snprintf(root, sizeof root, "%s/src", dir);
+  snprintf(a, sizeof a, "%s/a", dir);
+  snprintf(b, sizeof b, "%s/b", dir);
+  snprintf(c, sizeof c, "%s/c", dir);
+  int per[2] = {7, 6};
+  make_png_manifest(root, 2, per);
+  bovw_augment_options o = BOVW_AUGMENT_OPTIONS_DEFAULT;
+  o.count = 100;
+  o.seed = 11;
+  o.flip = 1;
+  bovw_error err;
+  o.threads = 1;
+  ck_assert_msg(bovw_dataset_augment(test_path(root, "src.tsv"), a, &o, NULL, NULL, &err) == 0,
+                "%s", err.message);
+  o.threads = 3;
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), b, &o, NULL, NULL, &err), 0);
+  char ta[8192], tb[8192];
+  snprintf(ta, sizeof ta, "%s/train.tsv", a);
+  snprintf(tb, sizeof tb, "%s/train.tsv", b);
+  ck_assert(same_file(ta, tb));
+  ck_assert_int_eq(count_differing(a, b), 0);
+  /* Another seed: other copies (of other sources, in other places); the
+   * sources alike. */
+  o.seed = 12;
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), c, &o, NULL, NULL, &err), 0);
+  int differ = count_differing(a, c);
+  ck_assert_msg(differ > 60 && differ <= 100 - 13, "%d of 87 copies differ", differ);
+}
+END_TEST
+
+START_TEST(test_augment_skips_an_unreadable_source_and_refuses_bad_requests) {
+  char root[4096], out[4096];
+  snprintf(root, sizeof root, "%s/src", dir);
+  snprintf(out, sizeof out, "%s/aug", dir);
+  int per[2] = {3, 3};
+  make_png_manifest(root, 2, per);
+  test_write_text(test_path(root, "b/1.png"), "not a png");
+  warnings w = {0};
+  bovw_monitor mon = {NULL, on_warning, &w};
+  bovw_augment_options o = BOVW_AUGMENT_OPTIONS_DEFAULT;
+  o.count = 20;  /* 6 sources, 14 copies: source b/1 is in 3 of the outputs */
+  bovw_augment_stats st;
+  bovw_error err;
+  ck_assert_msg(bovw_dataset_augment(test_path(root, "src.tsv"), out, &o, &mon, &st, &err) == 0,
+                "%s", err.message);
+  ck_assert_int_eq(w.count, 1);
+  ck_assert_msg(strstr(w.text, "b/1.png") != NULL, "%s", w.text);
+  ck_assert_int_eq(st.skipped_sources, 1);
+  ck_assert_int_ge(st.skipped_images, 3);
+  ck_assert_int_eq(st.images + st.skipped_images, 20);
+  bovw_manifest *aug;
+  ck_assert_int_eq(bovw_manifest_read(test_path(out, "train.tsv"), &aug, &err), 0);
+  ck_assert_int_eq(aug->count, st.images);
+  int in_b = 0;
+  for (size_t i = 0; i < aug->count; i++) {
+    in_b += aug->labels[i] == 1;
+    char *path = bovw_manifest_resolve(aug, i);
+    ck_assert_msg(access(path, F_OK) == 0, "%s is missing", path);
+    free(path);
+  }
+  ck_assert_int_eq(test_count_entries(test_path(out, "images/b"), "") - 2, in_b);  /* . and .. */
+  bovw_manifest_free(aug);
+
+  /* A smaller count into the same folder removes the earlier run's files
+   * (the names are one digit now, not two): the folder holds this run's 5. */
+  size_t before = st.images;
+  o.count = 6;
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), out, &o, NULL, &st, &err), 0);
+  ck_assert_int_eq(st.images, 5);
+  ck_assert_int_eq(st.removed, before);
+  ck_assert_int_eq(test_count_entries(test_path(out, "images/a"), "") - 2 +
+                       test_count_entries(test_path(out, "images/b"), "") - 2, 5);
+
+  /* Fewer images than the sources, a count of 0, a missing manifest. */
+  o.count = 5;
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), out, &o, NULL, NULL, &err),
+                   BOVW_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "src.tsv"));
+  o.count = 0;
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), out, &o, NULL, NULL, &err),
+                   BOVW_ERR_INVALID);
+  o.count = 10;
+  ck_assert_int_ne(bovw_dataset_augment(test_path(root, "none.tsv"), out, &o, NULL, NULL, &err), 0);
+  ck_assert_ptr_nonnull(strstr(err.message, "none.tsv"));
+  /* Nor into the source's own folder, whose files it would replace. */
+  ck_assert_int_eq(bovw_dataset_augment(test_path(root, "src.tsv"), root, &o, NULL, NULL, &err),
+                   BOVW_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(err.message, "folder of its own"));
+  ck_assert(access(test_path(root, "a/0.png"), F_OK) == 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("dataset");
   TCase *tc = tcase_create("dataset");
@@ -466,6 +794,13 @@ int main(void) {
   tcase_add_test(tc, test_dataset_artifact_manifests_resolve_against_the_root);
   tcase_add_test(tc, test_idx_import_writes_a_scannable_folder);
   tcase_add_test(tc, test_idx_errors_are_clear);
+  tcase_add_test(tc, test_augment_shift_moves_a_pattern_by_whole_pixels);
+  tcase_add_test(tc, test_augment_rotation_turns_clockwise_about_the_centre);
+  tcase_add_test(tc, test_augment_identity_copies_the_bytes);
+  tcase_add_test(tc, test_augment_draw_depends_on_seed_and_index_alone);
+  tcase_add_test(tc, test_augment_writes_sources_then_copies_with_the_same_classes);
+  tcase_add_test(tc, test_augment_same_seed_same_bytes_any_thread_count);
+  tcase_add_test(tc, test_augment_skips_an_unreadable_source_and_refuses_bad_requests);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

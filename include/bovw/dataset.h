@@ -1,5 +1,6 @@
-/* dataset.h: image folders into manifests, seeded train/test splits, and
- * IDX files (MNIST, Fashion-MNIST) into image folders.
+/* dataset.h: image folders into manifests, seeded train/test splits, IDX
+ * files (MNIST, Fashion-MNIST) into image folders, and larger training sets
+ * made from a manifest by seeded augmentation.
  *
  * A dataset folder has one subfolder per class; its name is the class name
  * and classes are numbered in byte order of their names (strcmp, not the
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "bovw/error.h"
+#include "bovw/image.h"
 #include "bovw/manifest.h"
 #include "bovw/monitor.h"
 
@@ -99,5 +101,74 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
                     char *const *class_names, size_t num_classes,
                     const char *root, int threads, const bovw_monitor *monitor,
                     bovw_error *err);
+
+/* ---- augmentation (src/dataset/augment.c, augment_run.c) --------------------------- */
+
+/* `bovw dataset augment`: a larger training set from a manifest's images by
+ * seeded shifts, small rotations and optional mirroring. See the README's
+ * dataset section and docs/augment.md for the geometry. */
+typedef struct bovw_augment_options {
+  size_t count;   /* images to write; at least the source's count (default 0:
+                     required) */
+  uint64_t seed;  /* which transforms (default 0) */
+  int shift;      /* each copy moves by a whole number of pixels in [-shift,
+                     shift] along x and along y (default 2) */
+  double rotate;  /* and turns by an angle in [-rotate, rotate] degrees,
+                     bilinear (default 10) */
+  int flip;       /* 1: and is mirrored left-right with probability 1/2
+                     (default 0: not every dataset keeps its labels mirrored,
+                     digits do not) */
+  int threads;    /* <= 0: all cores; changes no byte of the result */
+} bovw_augment_options;
+
+#define BOVW_AUGMENT_OPTIONS_DEFAULT {0, 0, 2, 10.0, 0, 0}
+
+/* One copy's transform. Output pixel (x, y) shows the source at the point
+ * that, mirrored (when flip), turned by `angle` degrees about the image
+ * centre ((w-1)/2, (h-1)/2) and moved by (dx, dy), lands on (x, y). A
+ * positive angle turns clockwise on screen (y grows downwards). */
+typedef struct bovw_augment_transform {
+  int dx, dy;
+  double angle;
+  int flip;
+} bovw_augment_transform;
+
+/* The transform of output image j, a function of (options->seed, j) alone:
+ * a generator seeded from both draws dx, dy, the angle and the flip, in that
+ * order, whatever the options (an option at 0 only zeroes its draw). */
+void bovw_augment_draw(const bovw_augment_options *options, uint64_t j,
+                       bovw_augment_transform *out);
+
+/* Applies t to src into dst: 8-bit samples, interleaved, the size and
+ * channels of src (what bovw_png_write takes). Bilinear; a point outside
+ * src reads the background, per channel the median of src's outermost ring
+ * of pixels (0 on Fashion-MNIST's black). With dx = dy = 0, angle 0 and no
+ * flip, dst is src exactly, rounded to 8 bits. */
+void bovw_augment_apply(const bovw_image *src, const bovw_augment_transform *t,
+                        uint8_t *dst);
+
+typedef struct bovw_augment_stats {
+  size_t sources;          /* images the manifest lists */
+  size_t images;           /* written and listed in DIR/train.tsv */
+  size_t originals;        /* of which unchanged copies of the sources */
+  size_t skipped_sources;  /* sources that could not be read */
+  size_t skipped_images;   /* outputs left out for them */
+  size_t removed;          /* files of an earlier run removed from DIR/images */
+  double seconds;
+} bovw_augment_stats;
+
+/* Writes the augmented dataset artifact dir from the manifest at
+ * manifest_path: dir/images/<class>/<j>.png for j in [0, count) (j
+ * zero-padded: the sources unchanged first, in manifest order, then the
+ * copies, each of a source taken in a seeded order), dir/train.tsv (same
+ * classes, in the same order, paths relative to dir), dir/classes.txt and
+ * dir/meta.json (kind "augmented"). A source that cannot be read is skipped
+ * with one warning, its outputs left out and counted; any other failure
+ * (writing, memory) stops the run with nothing committed. stats may be
+ * NULL. */
+int bovw_dataset_augment(const char *manifest_path, const char *dir,
+                         const bovw_augment_options *options,
+                         const bovw_monitor *monitor, bovw_augment_stats *stats,
+                         bovw_error *err);
 
 #endif

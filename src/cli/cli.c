@@ -108,6 +108,18 @@ int cli_parse_shard(const char *text, int *index, int *count) {
   return CLI_OK;
 }
 
+int cli_parse_threads(const char *text, int *threads) {
+  long v = 0;
+  int rc = cli_parse_long("--threads", text, 1, 1024, &v);
+  if (!rc) *threads = (int)v;
+  return rc;
+}
+
+int cli_one_argument(int argc, const char *what) {
+  if (optind == argc - 1) return CLI_OK;
+  return optind >= argc ? cli_usage("no %s given", what) : cli_usage("one %s expected", what);
+}
+
 /* ---- progress ------------------------------------------------------------ */
 
 enum { LINE_EVERY_SECONDS = 5, BAR_WIDTH = 30 };

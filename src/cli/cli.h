@@ -48,6 +48,12 @@ int cli_parse_double(const char *option, const char *text, double min,
 int cli_parse_seed(const char *option, const char *text, uint64_t *out);
 /* --shard I/N: 1 <= I <= N. */
 int cli_parse_shard(const char *text, int *index, int *count);
+/* -j N / --threads N: 1 <= N <= 1024. */
+int cli_parse_threads(const char *text, int *threads);
+
+/* After the options: exactly one argument left (argv[optind]), else a usage
+ * error "no WHAT given" or "one WHAT expected". */
+int cli_one_argument(int argc, const char *what);
 
 /* Progress on stderr: a bar redrawn in place on a terminal, otherwise a line
  * every few seconds and one at the end, each with the time so far and, for

@@ -16,6 +16,7 @@
 #include "bovw/image.h"
 #include "bovw/artifact.h"
 #include "bovw/provenance.h"
+#include "dataset/internal.h"
 #include "io/runtime.h"
 
 /* Folder-safe spellings of the Fashion-MNIST labels (Xiao et al., 2017). */
@@ -106,7 +107,7 @@ void bovw_idx_free(bovw_idx *self) {
   free(self);
 }
 
-static int digits(size_t n) {
+int bovw_dataset_digits(size_t n) {
   int d = 1;
   while (n >= 10) {
     n /= 10;
@@ -142,7 +143,8 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
                           "label %zu found but only %zu class names given",
                           max_label, num_classes);
 
-  int label_width = digits(num_classes - 1), index_width = digits(n - 1);
+  int label_width = bovw_dataset_digits(num_classes - 1),
+      index_width = bovw_dataset_digits(n - 1);
   char **folders = calloc(num_classes, sizeof *folders);
   if (!folders) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = bovw_mkdir_p(root, err);

@@ -8,6 +8,7 @@
 #include "bovw/dataset.h"
 #include "bovw/fs.h"
 #include "bovw/rng.h"
+#include "dataset/internal.h"
 
 static int validate(const bovw_split_options *o, bovw_error *err) {
   if (o->train_per_class < 0 && !(o->test_fraction >= 0 && o->test_fraction <= 1))
@@ -92,11 +93,8 @@ done:
   return rc;
 }
 
-/* Writes rows of `all` (every row when rows is NULL) as dir/name and records
- * the file's checksum in `files`. */
-static int write_tsv(const char *dir, const char *name, const bovw_manifest *all,
-                     const size_t *rows, size_t nrows, cJSON *files,
-                     bovw_error *err) {
+int bovw_dataset_write_tsv(const char *dir, const char *name, const bovw_manifest *all,
+                           const size_t *rows, size_t nrows, cJSON *files, bovw_error *err) {
   char *path = bovw_path_join(dir, name);
   if (!path) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = bovw_manifest_write(path, all, rows, nrows, err);
@@ -128,9 +126,9 @@ int bovw_dataset_write(const char *dir, const char *root,
     goto done;
   }
   rc = bovw_classes_write(classes, all, err);
-  if (!rc) rc = write_tsv(dir, "all.tsv", all, NULL, all->count, files, err);
-  if (!rc) rc = write_tsv(dir, "train.tsv", all, train, ntrain, files, err);
-  if (!rc) rc = write_tsv(dir, "test.tsv", all, test, ntest, files, err);
+  if (!rc) rc = bovw_dataset_write_tsv(dir, "all.tsv", all, NULL, all->count, files, err);
+  if (!rc) rc = bovw_dataset_write_tsv(dir, "train.tsv", all, train, ntrain, files, err);
+  if (!rc) rc = bovw_dataset_write_tsv(dir, "test.tsv", all, test, ntest, files, err);
   if (rc) goto done;
 
   cJSON *o = cJSON_AddObjectToObject(meta, "options");

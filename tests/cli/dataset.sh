@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dataset.sh: `bovw dataset scan` and `import-idx` through the real binary.
+# dataset.sh: `bovw dataset scan`, `import-idx` and `augment` through the real
+# binary.
 . "$(dirname "$0")/../support/cli-lib.sh"
 : "${MAKE_TEST_IMAGES:?set MAKE_TEST_IMAGES to the make-test-images tool}"
 
@@ -53,6 +54,56 @@ expect_grep "mismatched counts: 2 images but 3 labels" "$TMP/err" "mismatch expl
 head -c 20 "$TMP/img.gz" > "$TMP/cut.gz"
 expect_exit 1 "truncated gzip fails" "$BOVW" dataset import-idx --images "$TMP/cut.gz" --labels "$TMP/lab" -o "$TMP/idx3"
 expect_grep "cut.gz" "$TMP/err" "truncated file named"
+
+# augment: a small folder of 3 classes of 6 images (colour JPEG, PNG, PNM)
+# and a truncated JPEG that passes the scan's header check but does not decode.
+"$MAKE_TEST_IMAGES" "$TMP/small" --classes 3 --per-class 6 --size 48 --seed 2 --format mixed --bad
+"$BOVW" dataset scan "$TMP/small" -o "$TMP/sm" --test-fraction 0 -q >/dev/null 2>&1
+expect_eq "$(($(wc -l < "$TMP/sm/train.tsv") - 1))" 19 "the small manifest lists 18 images and the truncated one"
+BAD=circles/truncated.jpg
+expect_exit 0 "augment succeeds despite an unreadable source" \
+  "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/aug" --count 60 --seed 5 --flip -j 1
+expect_grep "warning: .*$BAD.*skipped" "$TMP/err" "the unreadable source is named in a warning"
+expect_eq "$(grep -c 'warning:' "$TMP/err")" 1 "one warning for it, not one per copy"
+ROWS=$(($(wc -l < "$TMP/aug/train.tsv") - 1))
+SKIPPED=$(sed -n 's/.*"skipped_images":[[:space:]]*\([0-9]*\).*/\1/p' "$TMP/aug/meta.json")
+expect_eq "$((ROWS + SKIPPED))" 60 "train.tsv lists the 60 images asked but those of the unreadable source"
+expect_eq "$(find "$TMP/aug/images" -type f | wc -l)" "$ROWS" "images/ holds exactly the images listed"
+if cmp -s "$TMP/sm/classes.txt" "$TMP/aug/classes.txt"; then pass "classes.txt is the source's"; else fail "classes.txt changed"; fi
+expect_eq "$(head -1 "$TMP/aug/train.tsv")" "$(printf 'path\tlabel\tclass')" "augmented manifest header"
+expect_eq "$(sed -n 2p "$TMP/aug/train.tsv" | cut -f1,2)" "$(printf 'images/circles/00.png\t0')" "output 0 is source 0 of class 0"
+expect_grep '"kind":[[:space:]]*"augmented"' "$TMP/aug/meta.json" "meta.json says what it is"
+expect_grep "\"sha256\":[[:space:]]*\"$(sha256sum < "$TMP/sm/train.tsv" | cut -d' ' -f1)\"" "$TMP/aug/meta.json" "meta.json records the source manifest's digest"
+expect_grep '"provenance"' "$TMP/aug/meta.json" "meta.json has the provenance"
+expect_exit 0 "the augmented manifest can be read by extract" \
+  "$BOVW" extract "$TMP/aug/train.tsv" -o "$TMP/augfeat" --sizes 4 --step 4 -q
+# The same seed gives the same bytes at any thread count; another seed differs.
+"$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/aug2" --count 60 --seed 5 --flip -j 2 -q >/dev/null 2>&1
+if cmp -s "$TMP/aug/train.tsv" "$TMP/aug2/train.tsv" && diff -r "$TMP/aug/images" "$TMP/aug2/images" >/dev/null; then
+  pass "same seed, same bytes at -j 1 and -j 2"; else fail "-j 2 changed the output"; fi
+"$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/aug3" --count 60 --seed 6 --flip -q >/dev/null 2>&1
+if diff -r "$TMP/aug/images" "$TMP/aug3/images" >/dev/null; then fail "another seed gave the same images"; else pass "another seed, other images"; fi
+expect_exit 0 "status: the augmented set is up to date" \
+  "$BOVW" status --stage "$TMP/aug2" -- dataset augment "$TMP/sm/train.tsv" -o "$TMP/aug2" --count 60 --seed 5 --flip -j 2
+
+# Bad input: usage errors exit 2, failures 1, each with one line naming the
+# command and the cause (a usage error adds the --help hint).
+expect_exit 2 "augment without a manifest" "$BOVW" dataset augment -o "$TMP/x" --count 10
+expect_grep "^bovw dataset augment: no manifest given" "$TMP/err" "missing manifest argument named"
+expect_exit 1 "augment of a missing manifest file" "$BOVW" dataset augment "$TMP/none.tsv" -o "$TMP/x" --count 10
+expect_eq "$(cat "$TMP/err")" "bovw dataset augment: $TMP/none.tsv: cannot open: No such file or directory" "one line naming the file and the cause"
+expect_exit 2 "--count 0" "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/x" --count 0
+expect_grep "^bovw dataset augment: --count: '0' is not a whole number" "$TMP/err" "--count 0 explained"
+expect_eq "$(grep -c '^bovw dataset augment:' "$TMP/err")" 1 "one error line for --count 0"
+expect_exit 2 "negative --count" "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/x" --count -5
+expect_grep "^bovw dataset augment: --count: '-5' is not a whole number" "$TMP/err" "negative --count explained"
+expect_exit 2 "no --count" "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/x"
+expect_exit 2 "no -o" "$BOVW" dataset augment "$TMP/sm/train.tsv" --count 30
+expect_exit 2 "--rotate out of range" "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/x" --count 30 --rotate 200
+expect_exit 1 "a count below the sources" "$BOVW" dataset augment "$TMP/sm/train.tsv" -o "$TMP/x" --count 5
+expect_eq "$(wc -l < "$TMP/err")" 1 "one line for a count below the sources"
+expect_grep "lists 19 images, more than the count of 5" "$TMP/err" "the count below the sources explained"
+[ ! -e "$TMP/x/meta.json" ] && pass "nothing committed after a failure" || fail "a failed augment left a meta.json"
 
 # The real Fashion-MNIST test set, when the Debian package is installed.
 FM=/usr/share/datasets/fashion-mnist
