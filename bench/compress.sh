@@ -3,9 +3,11 @@
 # quantiser setting, the training encodings are compressed (the quantiser
 # learned on them), the test encodings compressed with the same quantiser
 # (--like), the stream solver trained straight on the training codes and the
-# model evaluated on the test codes; float32 rows are the reference. Then
-# `bovw compare --curve` draws accuracy against bits per dimension.
-#   bench/compress.sh [BUILD_DIR] [ENCODINGS_DIR] [OUT_DIR] [-- TRAIN_OPTIONS...]
+# model evaluated twice: on the uncompressed test encodings (as Sanchez and
+# Perronnin score: only the stored training set is compressed) and on the
+# test codes; float32 rows are the reference. Then `bovw compare --curve`
+# draws accuracy against bits per dimension.
+#   SETTINGS="float32 pq-1 ..." bench/compress.sh [BUILD_DIR] [ENCODINGS_DIR] [OUT_DIR] [-- TRAIN_OPTIONS...]
 # ENCODINGS_DIR holds train/ and test/ (default: the demo's Fisher vectors);
 # OUT_DIR keeps the reports, results.tsv and the picture (default: a
 # temporary folder, removed at the end). TRAIN_OPTIONS default to
@@ -28,7 +30,7 @@ echo "machine: $(machine)"
 echo "encodings: $E; training: ${TRAIN[*]} -j 2"
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
 accuracy() { sed -n 's/.*mean per-class accuracy \([0-9.]*\)%.*/\1/p'; }
-printf 'name\tbits_per_dim\tcode_bytes\trelative_error\tcompress_s\ttrain_s\taccuracy\n' > "$OUT/results.tsv"
+printf 'name\tbits_per_dim\tcode_bytes\trelative_error\tcompress_s\ttrain_s\taccuracy_float_test\taccuracy_test_codes\n' > "$OUT/results.tsv"
 names=()
 reports=()
 # setting NAME BITS COMPRESS_OPTIONS...
@@ -51,23 +53,28 @@ setting() {
   "$B" train "$train_dir" -o "$TMP/m" -j 2 -q "${TRAIN[@]}" >/dev/null
   local t3
   t3=$(now)
-  rm -rf "$OUT/reports/$name"
-  acc=$("$B" eval "$TMP/m" "$test_dir" -o "$OUT/reports/$name" -j 2 -q | accuracy)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bits" "$bytes" "$err" \
-    "$(seconds "$t0" "$t1")" "$(seconds "$t2" "$t3")" "$acc" | tee -a "$OUT/results.tsv"
-  names+=("$name@$bits")
-  reports+=("$OUT/reports/$name")
+  rm -rf "$OUT/reports/$name" "$OUT/reports/$name-codes"
+  acc=$("$B" eval "$TMP/m" "$E/test" -o "$OUT/reports/$name" -j 2 -q | accuracy)
+  local acc_codes=$acc
+  if [ "$name" != float32 ]; then
+    acc_codes=$("$B" eval "$TMP/m" "$test_dir" -o "$OUT/reports/$name-codes" -j 2 -q | accuracy)
+    names+=("${name%%-*}-test-codes@$bits")
+    reports+=("$OUT/reports/$name-codes")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$bits" "$bytes" "$err" \
+    "$(seconds "$t0" "$t1")" "$(seconds "$t2" "$t3")" "$acc" "$acc_codes" | tee -a "$OUT/results.tsv"
   # The line's name is the method: pq@1, sign@1, float32@32.
-  names[${#names[@]}-1]="${name%%-*}@$bits"
+  names+=("${name%%-*}@$bits")
+  reports+=("$OUT/reports/$name")
 }
-setting float32 32
-setting pq-8 8 --group 1 --bits 8
-setting pq-4 4 --group 2 --bits 4
-setting pq-2 2 --group 4 --bits 2
-setting pq-1 1 --group 8 --bits 1
-setting sign-1 1 --method sign --group 8
-setting pq-0.5 0.5 --group 16 --bits 0.5
-setting pq-0.25 0.25 --group 32 --bits 0.25
+declare -A BITS=([float32]=32 [pq-8]=8 [pq-4]=4 [pq-2]=2 [pq-1]=1 [sign-1]=1 [pq-0.5]=0.5 [pq-0.25]=0.25)
+declare -A OPTS=([float32]="" [pq-8]="--group 1 --bits 8" [pq-4]="--group 2 --bits 4"
+  [pq-2]="--group 4 --bits 2" [pq-1]="--group 8 --bits 1" [sign-1]="--method sign --group 8"
+  [pq-0.5]="--group 16 --bits 0.5" [pq-0.25]="--group 32 --bits 0.25")
+for name in ${SETTINGS:-float32 pq-8 pq-4 pq-2 pq-1 sign-1 pq-0.5 pq-0.25}; do
+  # shellcheck disable=SC2086
+  setting "$name" "${BITS[$name]}" ${OPTS[$name]}
+done
 IFS=, eval 'joined="${names[*]}"'
 "$B" compare "${reports[@]}" -o "$OUT/compare" --curve --curve-x "bits per dimension" \
   --names "$joined" --title "Accuracy against bits per dimension" >/dev/null
