@@ -86,6 +86,17 @@ static int open_codes(const char *dir, cJSON *meta, bovw_encodings *self, bovw_e
     self->dim = self->pq->dim;
     rc = bovw_encodings_read_classes(self, err);
   }
+  /* With fewer than 256 centroids a byte can name one that does not exist:
+   * a corrupt file must not send decoding outside the table. */
+  const size_t bytes = rc ? 0 : self->count * self->pq->subs;
+  const uint8_t *code = rc ? NULL : self->codes->data;
+  for (size_t i = 0; self->pq && self->pq->k < 256 && i < bytes; i++)
+    if (code[i] >= self->pq->k) {
+      rc = bovw_error_set(err, BOVW_ERR_FORMAT,
+                          "%s: row %zu names centroid %d of a quantiser with %d: corrupt", cp,
+                          i / self->pq->subs, code[i], self->pq->k);
+      break;
+    }
   free(cp);
   free(lp);
   return rc;

@@ -106,6 +106,12 @@ expect_grep '"method":[[:space:]]*"sign"' "$TMP/signs/meta.json" "records the me
 expect_exit 0 "train on signs" "$BOVW" train "$TMP/signs" --solver stream --epochs 5 -o "$TMP/msigns" -q
 expect_exit 0 "half a bit a dimension" "$BOVW" compress "$TMP/etrain" -o "$TMP/half" --group 4 --bits 0.5 -q
 expect_exit 2 "a fraction of a bit a sub-vector" "$BOVW" compress "$TMP/etrain" -o "$TMP/x" --group 3 --bits 0.5
+# Codes of 4 centroids (G = 2, b = 1) with a byte naming a fifth: refused,
+# not decoded from outside the table.
+cp -r "$TMP/codes" "$TMP/corrupt"
+printf '\310' | dd of="$TMP/corrupt/codes.npy" bs=1 seek=$(($(stat -c %s "$TMP/corrupt/codes.npy") - 1)) conv=notrunc 2>/dev/null
+expect_exit 1 "a code naming no centroid" "$BOVW" eval "$TMP/mcodes" "$TMP/corrupt" -o "$TMP/x"
+expect_grep "names centroid 200 of a quantiser with 4: corrupt" "$TMP/err" "says which row"
 head -c 100 "$TMP/codes/codes.npy" > "$TMP/short" && mv "$TMP/short" "$TMP/codes/codes.npy"
 expect_exit 1 "truncated codes to train on" "$BOVW" train "$TMP/codes" --solver stream -o "$TMP/x"
 expect_eq "$(wc -l < "$TMP/err")" 1 "one line"
