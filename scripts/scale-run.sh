@@ -48,6 +48,7 @@ done
 [ -x "$BOVW" ] || { echo "scale-run.sh: $BOVW: not built (cmake --build build)" >&2; exit 1; }
 rm -rf "$OUT"
 mkdir -p "$OUT"
+OUT=$(realpath "$OUT")  # the sample's manifest names images by absolute paths
 TSV=$OUT/scale.tsv
 printf 'stage\timages\tseconds\timages_per_s\tpeak_rss_mb\tdisk_gb\n' > "$TSV"
 

@@ -218,7 +218,8 @@ int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_m
 typedef struct bovw_encode_images_stats {
   size_t images, skipped;
   double seconds;
-  double extract_thread_seconds, encode_thread_seconds;  /* summed over threads */
+  /* summed over threads: reading and PHOW, encoding, coding */
+  double extract_thread_seconds, encode_thread_seconds, code_thread_seconds;
 } bovw_encode_images_stats;
 
 /* Every image of the manifest extracted with the codebook's extraction

@@ -25,7 +25,9 @@
 #include "encode/codes.h"
 #include "io/runtime.h"
 
-enum { IMAGES_PER_THREAD = 32 };
+/* Images a thread takes in a block; rows coded together (a position's
+ * centroid table is prepared once for them). */
+enum { IMAGES_PER_THREAD = 32, CODE_ROWS = 16 };
 
 typedef struct {
   bovw_phow **phow;
@@ -35,15 +37,15 @@ typedef struct {
   uint8_t *codes;      /* block x subs, with a quantiser */
   int32_t *labels;     /* of every written row */
   char **why;          /* per image of the block: why it was skipped, or NULL */
-  double *extract_s, *encode_s;  /* per thread */
+  double *extract_s, *encode_s, *code_s;  /* per thread */
   double err_sum, norm_sum;      /* the quantiser's error, in row order */
 } fused_state;
 
-/* Extracts and encodes manifest row i into row (and code); returns NULL or
+/* Extracts and encodes manifest row i into row; returns NULL or
  * why the image was skipped (a new string). */
 static char *one_image(const bovw_manifest *m, const bovw_codebook *cb, bovw_phow *phow,
-                       bovw_encoder *enc, const bovw_pq *pq, size_t i, float *row, uint8_t *code,
-                       double *extract_s, double *encode_s) {
+                       bovw_encoder *enc, size_t i, float *row, double *extract_s,
+                       double *encode_s) {
   const double t0 = bovw_now();
   char *path = bovw_manifest_resolve(m, i), *why = NULL;
   bovw_image *img = NULL;
@@ -56,7 +58,6 @@ static char *one_image(const bovw_manifest *m, const bovw_codebook *cb, bovw_pho
   size_t voting;
   if (!rc) rc = bovw_encoder_encode(enc, r.descriptors, r.frames, r.count, r.width, r.height, row,
                                     &voting, &e);
-  if (!rc && pq) bovw_pq_encode_rows(pq, row, 1, code);
   *extract_s += t1 - t0;
   *encode_s += bovw_now() - t1;
   /* The message names the image, once. */
@@ -129,13 +130,15 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
   }
   const bovw_pq *pq = like ? like->pq : NULL;
   const size_t width = pq ? pq->subs : dim;
-  st.rows = rc ? NULL : malloc(block * dim * sizeof *st.rows);
+  st.rows = rc ? NULL : calloc(block * dim, sizeof *st.rows);  /* a skipped image codes zeros */
   st.codes = rc || !pq ? NULL : malloc(block * pq->subs);
   st.labels = rc ? NULL : malloc(m->count * sizeof *st.labels);
   st.why = rc ? NULL : calloc(block, sizeof *st.why);
   st.extract_s = rc ? NULL : calloc((size_t)threads, sizeof(double));
   st.encode_s = rc ? NULL : calloc((size_t)threads, sizeof(double));
-  if (!rc && (!st.rows || (pq && !st.codes) || !st.labels || !st.why || !st.extract_s || !st.encode_s))
+  st.code_s = rc ? NULL : calloc((size_t)threads, sizeof(double));
+  if (!rc && (!st.rows || (pq && !st.codes) || !st.labels || !st.why || !st.extract_s ||
+              !st.encode_s || !st.code_s))
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for a block of %zu images", block);
   char *path = rc ? NULL : bovw_path_join(out_dir, pq ? "codes.npy" : "encodings.npy");
   if (!rc && !path) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
@@ -154,10 +157,20 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (size_t j = 0; j < nb; j++) {
       const int t = omp_get_thread_num();
-      st.why[j] = one_image(m, cb, st.phow[t], bovw_encoder_at(st.group, t), pq, b0 + j,
-                            st.rows + j * dim, st.codes ? st.codes + j * pq->subs : NULL,
-                            &st.extract_s[t], &st.encode_s[t]);
+      st.why[j] = one_image(m, cb, st.phow[t], bovw_encoder_at(st.group, t), b0 + j,
+                            st.rows + j * dim, &st.extract_s[t], &st.encode_s[t]);
       bovw_monitor_tick(monitor, "extract+encode", &done, m->count, 64);
+    }
+    /* The block's rows coded CODE_ROWS at a time (a skipped image's row is
+     * coded too, and dropped below). */
+    if (pq) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+      for (size_t j0 = 0; j0 < nb; j0 += CODE_ROWS) {
+        const double tc = bovw_now();
+        const size_t n = nb - j0 < CODE_ROWS ? nb - j0 : CODE_ROWS;
+        bovw_pq_encode_rows(pq, st.rows + j0 * dim, n, st.codes + j0 * pq->subs);
+        st.code_s[omp_get_thread_num()] += bovw_now() - tc;
+      }
     }
     /* The block's good rows, in manifest order. */
     for (size_t j = 0; !rc && j < nb; j++) {
@@ -198,6 +211,7 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
   for (int t = 0; st.extract_s && t < threads; t++) {
     stats->extract_thread_seconds += st.extract_s[t];
     stats->encode_thread_seconds += st.encode_s[t];
+    stats->code_thread_seconds += st.code_s[t];
   }
   stats->seconds = bovw_now() - t0;
   if (!rc) {
@@ -220,7 +234,8 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
     if (!rc && (!(fused = cJSON_AddObjectToObject(meta, "fused")) ||
                 !cJSON_AddNumberToObject(fused, "skipped", (double)stats->skipped) ||
                 !cJSON_AddNumberToObject(fused, "extract_thread_seconds", stats->extract_thread_seconds) ||
-                !cJSON_AddNumberToObject(fused, "encode_thread_seconds", stats->encode_thread_seconds)))
+                !cJSON_AddNumberToObject(fused, "encode_thread_seconds", stats->encode_thread_seconds) ||
+                !cJSON_AddNumberToObject(fused, "code_thread_seconds", stats->code_thread_seconds)))
       rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     if (!rc) rc = bovw_meta_write(out_dir, meta, err);
     cJSON_Delete(meta);
@@ -235,6 +250,7 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
   free(st.why);
   free(st.extract_s);
   free(st.encode_s);
+  free(st.code_s);
   cJSON_Delete(identity);
   bovw_encodings_free(like);
   bovw_codebook_free(cb);
