@@ -15,7 +15,8 @@
 static const char TRAIN_HELP[] =
     "Usage: bovw train ENCODING_DIR -o MODEL_DIR [options]\n"
     "One-vs-rest linear SVMs on the encodings (every row is training data), or\n"
-    "a k-nearest-neighbour classifier.\n\n"
+    "a k-nearest-neighbour classifier. ENCODING_DIR may be a codes folder\n"
+    "(bovw compress) with --solver stream, which decodes a batch at a time.\n\n"
     "  -o, --output DIR     the model folder to write (required)\n"
     "      --solver S       sgd (default), sdca (VLFeat); liblinear-l2-dual,\n"
     "                       liblinear-l1-dual, liblinear-cs (Crammer-Singer);\n"
