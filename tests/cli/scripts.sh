@@ -101,6 +101,21 @@ expect_grep "$(cd "$TMP/curve/5/features/test" && pwd)" "$TMP/curve/10/encodings
 [ "$(tail -n +2 "$TMP/curve/5/dataset/train.tsv" | wc -l)" = 20 ] && pass "5 per class: 20 rows" ||
   fail "the 5-per-class manifest has $(tail -n +2 "$TMP/curve/5/dataset/train.tsv" | wc -l) rows"
 
+# The 2011 recipe, scaled down: both descriptor types, Fisher vectors,
+# codes, the stream solver, late fusion; a rerun redoes nothing.
+expect_exit 0 "caltech-2011.sh" "$S/caltech-2011.sh" "$TMP/a" "$TMP/r2011" --train 10 --test 10 \
+  --gaussians 4 --pca 16 --sample-per-class 3 --pq-opts "--group 2 --bits 1" -j 2
+[ "$(tail -n +2 "$TMP/r2011/steps.tsv" | wc -l)" = 6 ] && pass "six steps measured" ||
+  fail "steps.tsv: $(cat "$TMP/r2011/steps.tsv")"
+mean_at_least 0.5 "$TMP/r2011/fusion-codes/report.json" "the fused systems trained on codes"
+expect_grep '"quantiser_sha256":' "$TMP/r2011/gray/model-codes/meta.json" "a model of codes"
+expect_exit 0 "caltech-2011.sh again" "$S/caltech-2011.sh" "$TMP/a" "$TMP/r2011" --train 10 --test 10 \
+  --gaussians 4 --pca 16 --sample-per-class 3 --pq-opts "--group 2 --bits 1" -j 2
+stages=$(grep -c '^== ' "$TMP/out") reused=$(grep -c '^== .*: up to date' "$TMP/out")
+[ "$stages" -ge 10 ] && [ "$stages" = "$reused" ] && pass "the rerun reuses all $stages stages" ||
+  fail "the rerun reused $reused of $stages stages"
+expect_exit 2 "caltech-2011.sh with an unknown option" "$S/caltech-2011.sh" "$TMP/a" "$TMP/x" --bogus
+
 expect_exit 2 "pipeline.sh without arguments" "$S/pipeline.sh"
 expect_exit 2 "an unknown option" "$S/pipeline.sh" "$TMP/a" "$TMP/x" --bogus
 expect_exit 2 "reuse-codebook.sh with two arguments" "$S/reuse-codebook.sh" "$TMP/run/codebook" "$TMP/b"
