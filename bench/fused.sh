@@ -8,7 +8,7 @@
 #
 # Defaults: build, the first 600 rows of the Caltech-101 reference run's
 # training manifest (runs/caltech101/dataset/train.tsv, made by
-# scripts/caltech101.sh), its codebook (PHOW gray, sizes 4,6,8,10, step 3:
+# scripts/caltech101.sh from ../shared/datasets/caltech101), its codebook (PHOW gray, sizes 4,6,8,10, step 3:
 # phow_bare's settings) and the reference encoding (2x2 + 4x4 histograms,
 # chi2 map), 3 runs each, 2 threads. The images are read into the page cache
 # first and `sync` runs before each timed command. Prints the medians.
@@ -24,8 +24,11 @@ ENC=("$@")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 if [ -z "$MANIFEST" ]; then
+  # The reference manifest's paths are relative to the image folder it lists.
   MANIFEST=$TMP/manifest.tsv
-  head -n 601 runs/caltech101/dataset/train.tsv > "$MANIFEST"
+  root=$(realpath ../shared/datasets/caltech101/101_ObjectCategories)
+  awk -F'\t' -v OFS='\t' -v root="$root" 'NR == 1 {print; next} NR <= 601 {$1 = root "/" $1; print}' \
+    runs/caltech101/dataset/train.tsv > "$MANIFEST"
 fi
 B=$BUILD/bovw
 N=$(($(wc -l < "$MANIFEST") - 1))
