@@ -182,6 +182,10 @@ void bovw_pq_encode(const bovw_pq *self, const float *row, uint8_t *code);
  * time (each position's table is prepared once). */
 void bovw_pq_encode_rows(const bovw_pq *self, const float *x, size_t count, uint8_t *codes);
 void bovw_pq_decode(const bovw_pq *self, const uint8_t *code, float *row);
+/* The squared error of a coded row against the row, and the row's squared
+ * norm (what meta.json's relative_error sums). */
+void bovw_pq_row_error(const bovw_pq *self, const float *row, const uint8_t *code, double *err,
+                       double *norm);
 /* Dimensions [c0, c0 + cw) of a coded row into out (cw floats). */
 void bovw_pq_decode_range(const bovw_pq *self, const uint8_t *code, size_t c0, size_t cw,
                           float *out);

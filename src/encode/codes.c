@@ -43,14 +43,30 @@ static int open_quantiser(const char *dir, const cJSON *meta, bovw_pq **out, bov
   return rc;
 }
 
-int bovw_encodings_read_classes(bovw_encodings *self, bovw_error *err) {
+int bovw_encodings_identity_copy(cJSON *dst, const cJSON *src) {
+  static const char *const keys[] = {"params", "codebook", "features", "manifest", "classes"};
+  return bovw_meta_copy(dst, src, keys, sizeof keys / sizeof *keys);
+}
+
+int bovw_encodings_map_labels(bovw_encodings *self, const char *dir, int64_t rows,
+                              const char *rows_name, bovw_error *err) {
+  char *lp = bovw_path_join(dir, "labels.npy");
+  int rc = lp ? bovw_npy_map(lp, &self->labels, err)
+              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (!rc) rc = bovw_npy_expect(self->labels, lp, BOVW_DTYPE_INT32, 1, err);
+  if (!rc && self->labels->count != rows)
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: labels.npy and %s disagree", dir, rows_name);
+  free(lp);
+  if (rc) return rc;
+  self->count = (size_t)rows;
+  /* The class names of the identity's "classes" array. */
   const cJSON *classes = cJSON_GetObjectItem(self->meta, "classes");
   int n = cJSON_GetArraySize(classes);
   if (n > 0 && !(self->class_names = calloc((size_t)n, sizeof *self->class_names)))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   for (int i = 0; i < n; i++) {
-    const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(classes, i));
-    if (!(self->class_names[i] = strdup(s ? s : "?")))
+    const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(classes, i));
+    if (!(self->class_names[i] = strdup(name ? name : "?")))
       return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     self->num_classes = (size_t)i + 1;
   }
@@ -64,27 +80,20 @@ static int open_codes(const char *dir, cJSON *meta, bovw_encodings *self, bovw_e
   if (!source || !sha || strlen(sha) != 64)
     return bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: no encodings or quantiser", dir);
   memcpy(self->quantiser_sha256, sha, 65);
-  static const char *const identity[] = {"params", "codebook", "features", "manifest", "classes"};
-  if (!(self->meta = cJSON_CreateObject()) ||
-      !bovw_meta_copy(self->meta, source, identity, sizeof identity / sizeof *identity) ||
+  if (!(self->meta = cJSON_CreateObject()) || !bovw_encodings_identity_copy(self->meta, source) ||
       !(self->codes_params = cJSON_Duplicate(cJSON_GetObjectItem(meta, "params"), 1)))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = open_quantiser(dir, meta, &self->pq, err);
-  char *cp = bovw_path_join(dir, "codes.npy"), *lp = bovw_path_join(dir, "labels.npy");
-  if (!rc && (!cp || !lp)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  char *cp = bovw_path_join(dir, "codes.npy");
+  if (!rc && !cp) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (!rc) rc = bovw_npy_map(cp, &self->codes, err);
   if (!rc) rc = bovw_npy_expect(self->codes, cp, BOVW_DTYPE_UINT8, 2, err);
   if (!rc && (size_t)self->codes->shape[1] != self->pq->subs)
     rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: %lld bytes a row, not the quantiser's %zu", cp,
                         (long long)self->codes->shape[1], self->pq->subs);
-  if (!rc) rc = bovw_npy_map(lp, &self->labels, err);
-  if (!rc) rc = bovw_npy_expect(self->labels, lp, BOVW_DTYPE_INT32, 1, err);
-  if (!rc && self->labels->count != self->codes->shape[0])
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: labels.npy and codes.npy disagree", dir);
   if (!rc) {
-    self->count = (size_t)self->codes->shape[0];
     self->dim = self->pq->dim;
-    rc = bovw_encodings_read_classes(self, err);
+    rc = bovw_encodings_map_labels(self, dir, self->codes->shape[0], "codes.npy", err);
   }
   /* With fewer than 256 centroids a byte can name one that does not exist:
    * a corrupt file must not send decoding outside the table. */
@@ -98,7 +107,6 @@ static int open_codes(const char *dir, cJSON *meta, bovw_encodings *self, bovw_e
       break;
     }
   free(cp);
-  free(lp);
   return rc;
 }
 

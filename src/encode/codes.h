@@ -4,8 +4,15 @@
 
 #include "bovw/encode.h"
 
-/* The class names of self->meta's "classes" array into self. */
-int bovw_encodings_read_classes(bovw_encodings *self, bovw_error *err);
+/* Copies what says what encoded rows are (params, codebook, features,
+ * manifest, classes) from src to dst; 0 when out of memory. */
+int bovw_encodings_identity_copy(cJSON *dst, const cJSON *src);
+
+/* Maps dir/labels.npy into self, checks it has `rows` labels (those of
+ * the array named rows_name), sets self->count and reads the class names
+ * of self->meta. */
+int bovw_encodings_map_labels(bovw_encodings *self, const char *dir, int64_t rows,
+                              const char *rows_name, bovw_error *err);
 
 /* centroids.npy of a quantiser into out_dir. */
 int bovw_codes_write_centroids(const bovw_pq *pq, const char *out_dir, bovw_error *err);

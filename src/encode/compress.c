@@ -8,7 +8,11 @@
 #include "bovw/artifact.h"
 #include "bovw/encode.h"
 #include "bovw/fs.h"
+#include "encode/codes.h"
 #include "io/runtime.h"
+
+/* Rows coded together: each position's table is prepared once for them. */
+enum { BLOCK = 64 };
 
 void bovw_compress_options_default(bovw_compress_options *o) {
   memset(o, 0, sizeof *o);
@@ -18,17 +22,6 @@ void bovw_compress_options_default(bovw_compress_options *o) {
   o->sample = 4096;
 }
 
-/* The keys of an encodings meta.json that say what its rows are: a model
- * trained on codes or on decompressed rows accepts the same test
- * encodings. */
-/* Rows coded together: each position's table is prepared once for them. */
-enum { BLOCK = 64 };
-
-static const char *const IDENTITY[] = {"params", "codebook", "features", "manifest", "classes"};
-
-static int copy_keys(cJSON *dst, const cJSON *src) {
-  return bovw_meta_copy(dst, src, IDENTITY, sizeof IDENTITY / sizeof *IDENTITY);
-}
 
 /* The quantiser: learned on enc's rows, or that of the codes folder
  * o->like, whose encodings must have been made like enc's. params gets the
@@ -105,7 +98,7 @@ int bovw_codes_meta(const bovw_pq *pq, const cJSON *params, size_t n, double err
            (!like || cJSON_AddStringToObject(qz, "like", like)) &&
            cJSON_AddNumberToObject(qz, "seconds", learn_seconds) &&
            (src = cJSON_AddObjectToObject(meta, "encodings")) &&
-           cJSON_AddStringToObject(src, "path", abs ? abs : source) && copy_keys(src, identity) &&
+           cJSON_AddStringToObject(src, "path", abs ? abs : source) && bovw_encodings_identity_copy(src, identity) &&
            cJSON_AddNumberToObject(meta, "threads", threads) &&
            cJSON_AddNumberToObject(meta, "seconds", seconds);
   free(abs);
@@ -143,36 +136,16 @@ int bovw_compress_run(const char *encodings_dir, const bovw_compress_options *o,
     uint8_t *c = bovw_npy_mapped_data(codes);
     const float *x = enc->vectors->data;
     size_t done = 0;
-    int failed = 0;
-#pragma omp parallel num_threads(threads)
-    {
-      float *back = malloc(enc->dim * sizeof *back);
-      if (!back) {
-#pragma omp atomic write
-        failed = 1;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+      const size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+      bovw_pq_encode_rows(pq, x + i0 * enc->dim, m, c + i0 * pq->subs);
+      for (size_t i = i0; i < i0 + m; i++) {
+        bovw_pq_row_error(pq, x + i * enc->dim, c + i * pq->subs, &row_err[i], &row_norm[i]);
+        bovw_monitor_tick(monitor, "compress", &done, n, 256);
       }
-#pragma omp for schedule(dynamic, 1)
-      for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
-        if (!back) continue;
-        const size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
-        bovw_pq_encode_rows(pq, x + i0 * enc->dim, m, c + i0 * pq->subs);
-        for (size_t i = i0; i < i0 + m; i++) {
-          const float *row = x + i * enc->dim;
-          bovw_pq_decode(pq, c + i * pq->subs, back);
-          double e = 0, q = 0;
-          for (size_t d = 0; d < enc->dim; d++) {
-            e += ((double)row[d] - back[d]) * ((double)row[d] - back[d]);
-            q += (double)row[d] * row[d];
-          }
-          row_err[i] = e;
-          row_norm[i] = q;
-          bovw_monitor_tick(monitor, "compress", &done, n, 256);
-        }
-      }
-      free(back);
     }
-    if (failed) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-    if (!rc) rc = bovw_npy_mapped_finish(codes, err);
+    rc = bovw_npy_mapped_finish(codes, err);
   }
   int64_t lshape[1] = {(int64_t)n};
   if (!rc) rc = bovw_codes_write_centroids(pq, out_dir, err);
@@ -226,7 +199,7 @@ int bovw_decompress_run(const char *codes_dir, const char *out_dir, const bovw_m
   if (!rc) {
     cJSON *m = bovw_meta_new("encodings"), *from = NULL;
     char *abs = realpath(codes_dir, NULL);
-    int ok = m && copy_keys(m, codes->meta) &&
+    int ok = m && bovw_encodings_identity_copy(m, codes->meta) &&
              cJSON_AddNumberToObject(m, "count", (double)n) &&
              cJSON_AddNumberToObject(m, "dim", (double)dim) &&
              (from = cJSON_AddObjectToObject(m, "decompressed_from")) &&

@@ -38,6 +38,7 @@ typedef struct {
   int32_t *labels;     /* of every written row */
   char **why;          /* per image of the block: why it was skipped, or NULL */
   double *extract_s, *encode_s, *code_s;  /* per thread */
+  double *row_err, *row_norm;    /* per image of the block: the coding's error */
   double err_sum, norm_sum;      /* the quantiser's error, in row order */
 } fused_state;
 
@@ -150,8 +151,9 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
   size_t done = 0, written = 0;
   const int saved = bovw_blas_threads_push(1);  /* parallel over images instead */
   vl_set_num_threads(1);
-  float *back = !rc && pq ? malloc(dim * sizeof *back) : NULL;
-  if (!rc && pq && !back) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  st.row_err = !rc && pq ? malloc(block * sizeof *st.row_err) : NULL;
+  st.row_norm = !rc && pq ? malloc(block * sizeof *st.row_norm) : NULL;
+  if (!rc && pq && (!st.row_err || !st.row_norm)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   for (size_t b0 = 0; !rc && b0 < m->count; b0 += block) {
     const size_t nb = m->count - b0 < block ? m->count - b0 : block;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
@@ -169,6 +171,9 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
         const double tc = bovw_now();
         const size_t n = nb - j0 < CODE_ROWS ? nb - j0 : CODE_ROWS;
         bovw_pq_encode_rows(pq, st.rows + j0 * dim, n, st.codes + j0 * pq->subs);
+        for (size_t j = j0; j < j0 + n; j++)
+          bovw_pq_row_error(pq, st.rows + j * dim, st.codes + j * pq->subs, &st.row_err[j],
+                            &st.row_norm[j]);
         st.code_s[omp_get_thread_num()] += bovw_now() - tc;
       }
     }
@@ -182,12 +187,8 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
         continue;
       }
       if (pq) {
-        const float *row = st.rows + j * dim;
-        bovw_pq_decode(pq, st.codes + j * pq->subs, back);
-        for (size_t d = 0; d < dim; d++) {
-          st.err_sum += ((double)row[d] - back[d]) * ((double)row[d] - back[d]);
-          st.norm_sum += (double)row[d] * row[d];
-        }
+        st.err_sum += st.row_err[j];
+        st.norm_sum += st.row_norm[j];
       }
       rc = bovw_npy_writer_append(rows_out, pq ? (const void *)(st.codes + j * pq->subs)
                                                : (const void *)(st.rows + j * dim), 1, err);
@@ -199,7 +200,8 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
     }
   }
   bovw_blas_threads_pop(saved);
-  free(back);
+  free(st.row_err);
+  free(st.row_norm);
   if (!rc && written == 0) rc = bovw_error_set(err, BOVW_ERR_EMPTY, "%s: no image could be read", manifest_path);
   if (!rc) rc = bovw_npy_writer_finish(rows_out, err);
   int64_t lshape[1] = {(int64_t)written};
@@ -221,8 +223,7 @@ int bovw_encode_images_run(const char *manifest_path, const char *codebook_dir,
                            manifest_path, identity, threads, stats->seconds, &meta, err);
       if (!rc) rc = bovw_codes_write_centroids(pq, out_dir, err);
     } else {
-      static const char *const keys[] = {"params", "codebook", "features", "classes"};
-      if (!(meta = bovw_meta_new("encodings")) || !bovw_meta_copy(meta, identity, keys, 4) ||
+      if (!(meta = bovw_meta_new("encodings")) || !bovw_encodings_identity_copy(meta, identity) ||
           !cJSON_AddNumberToObject(meta, "count", (double)written) ||
           !cJSON_AddNumberToObject(meta, "dim", (double)dim) ||
           !cJSON_AddNumberToObject(meta, "threads", threads) ||

@@ -316,6 +316,21 @@ void bovw_pq_encode(const bovw_pq *self, const float *row, uint8_t *code) {
   bovw_pq_encode_rows(self, row, 1, code);
 }
 
+void bovw_pq_row_error(const bovw_pq *self, const float *row, const uint8_t *code, double *err,
+                       double *norm) {
+  const size_t g = (size_t)self->group;
+  double e = 0, q = 0;
+  for (size_t s = 0; s < self->subs; s++) {
+    const float *v = row + s * g, *c = self->centroids + (s * (size_t)self->k + code[s]) * g;
+    for (size_t t = 0; t < g; t++) {
+      e += ((double)v[t] - c[t]) * ((double)v[t] - c[t]);
+      q += (double)v[t] * v[t];
+    }
+  }
+  *err = e;
+  *norm = q;
+}
+
 void bovw_pq_decode(const bovw_pq *self, const uint8_t *code, float *row) {
   bovw_pq_decode_range(self, code, 0, self->dim, row);
 }

@@ -193,21 +193,15 @@ int bovw_encodings_open(const char *dir, bovw_encodings **out, bovw_error *err) 
   bovw_encodings *self = calloc(1, sizeof *self);
   if (!self) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = bovw_meta_read(dir, "encodings", &self->meta, err);
-  char *vp = bovw_path_join(dir, "encodings.npy"), *lp = bovw_path_join(dir, "labels.npy");
-  if (!rc && (!vp || !lp)) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  char *vp = bovw_path_join(dir, "encodings.npy");
+  if (!rc && !vp) rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (!rc) rc = bovw_npy_map(vp, &self->vectors, err);
   if (!rc) rc = bovw_npy_expect(self->vectors, vp, BOVW_DTYPE_FLOAT32, 2, err);
-  if (!rc) rc = bovw_npy_map(lp, &self->labels, err);
-  if (!rc) rc = bovw_npy_expect(self->labels, lp, BOVW_DTYPE_INT32, 1, err);
-  if (!rc && self->labels->count != self->vectors->shape[0])
-    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: labels.npy and encodings.npy disagree", dir);
   if (!rc) {
-    self->count = (size_t)self->vectors->shape[0];
     self->dim = (size_t)self->vectors->shape[1];
-    rc = bovw_encodings_read_classes(self, err);
+    rc = bovw_encodings_map_labels(self, dir, self->vectors->shape[0], "encodings.npy", err);
   }
   free(vp);
-  free(lp);
   if (rc) {
     bovw_encodings_free(self);
     return rc;
