@@ -42,6 +42,11 @@ int bovw_write_file(const char *path, const void *bytes, size_t n,
 int bovw_read_file(const char *path, int allow_empty, unsigned char **bytes,
                    size_t *n, bovw_error *err);
 
+/* Splits NUL-terminated text into lines in place: returns the line at
+ * *cursor with its "\n" or "\r\n" replaced by NUL and moves *cursor past
+ * it; NULL at the end of the text. */
+char *bovw_next_line(char **cursor);
+
 /* Creates a folder and its missing parents (like mkdir -p). */
 int bovw_mkdir_p(const char *path, bovw_error *err);
 

@@ -26,6 +26,7 @@ static const command COMMANDS[] = {
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
     {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
     {"compare", cmd_compare, "reports side by side: tables, pictures, learning curves"},
+    {"plot", cmd_plot, "SVG charts of tab-separated tables: lines, points over regions"},
     {"compress", cmd_compress, "encodings into product-quantised codes (1 byte a sub-vector)"},
     {"decompress", cmd_decompress, "codes back into encodings"},
     {"status", cmd_status, "which artifacts of a run are up to date, and why not"},

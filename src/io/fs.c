@@ -114,6 +114,21 @@ int bovw_write_file(const char *path, const void *bytes, size_t n,
   return bovw_atomic_commit(&f, err);
 }
 
+char *bovw_next_line(char **cursor) {
+  char *s = *cursor;
+  if (!s || !*s) return NULL;
+  char *nl = strchr(s, '\n');
+  if (nl) {
+    *nl = '\0';
+    *cursor = nl + 1;
+  } else {
+    *cursor = s + strlen(s);
+  }
+  size_t n = strlen(s);
+  if (n && s[n - 1] == '\r') s[n - 1] = '\0';
+  return s;
+}
+
 int bovw_read_file(const char *path, int allow_empty, unsigned char **bytes,
                    size_t *n, bovw_error *err) {
   *bytes = NULL;

@@ -80,23 +80,6 @@ char *bovw_manifest_resolve(const bovw_manifest *self, size_t i) {
   return bovw_path_join(self->root, self->paths[i]);
 }
 
-/* Splits text into lines in place (strips "\r\n" and "\n"); returns the next
- * line or NULL at the end. */
-static char *next_line(char **cursor) {
-  char *s = *cursor;
-  if (!s || !*s) return NULL;
-  char *nl = strchr(s, '\n');
-  if (nl) {
-    *nl = '\0';
-    *cursor = nl + 1;
-  } else {
-    *cursor = s + strlen(s);
-  }
-  size_t n = strlen(s);
-  if (n && s[n - 1] == '\r') s[n - 1] = '\0';
-  return s;
-}
-
 /* Reads classes.txt (one name a line) into a new array. */
 static int read_classes(const char *path, char ***names, size_t *n,
                         bovw_error *err) {
@@ -107,7 +90,7 @@ static int read_classes(const char *path, char ***names, size_t *n,
   size_t cap = 64, count = 0;
   char **list = malloc(cap * sizeof *list);
   char *cursor = (char *)text, *line = NULL;
-  while (list && (line = next_line(&cursor))) {
+  while (list && (line = bovw_next_line(&cursor))) {
     if (!line[0]) continue;
     if (count == cap) {
       char **grown = realloc(list, 2 * cap * sizeof *list);
@@ -177,12 +160,12 @@ int bovw_manifest_read(const char *path, bovw_manifest **out, bovw_error *err) {
   if (!rc) rc = read_context(self, path, err);
   size_t from_file = self->num_classes;  /* names known from classes.txt */
 
-  char *cursor = (char *)text, *line = next_line(&cursor);
+  char *cursor = (char *)text, *line = bovw_next_line(&cursor);
   if (!rc && (!line || strcmp(line, HEADER) != 0))
     rc = bovw_error_set(err, BOVW_ERR_FORMAT,
                         "%s: line 1: expected the header \"path<TAB>label<TAB>class\"",
                         path);
-  for (size_t lineno = 2; !rc && (line = next_line(&cursor)); lineno++) {
+  for (size_t lineno = 2; !rc && (line = bovw_next_line(&cursor)); lineno++) {
     if (!line[0]) continue;
     char *tab1 = strchr(line, '\t');
     char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;

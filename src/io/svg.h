@@ -98,4 +98,35 @@ void bovw_svg_grid_x(FILE *f, const bovw_svg_plot *p, double x, const char *labe
  * left for them). Draw it after the grid and before the data. */
 void bovw_svg_frame(FILE *f, const bovw_svg_plot *p, const char *x_title, const char *y_title);
 
+/* ---- axes with numbers (svg_axes.c) -------------------------------------- */
+
+/* A chart's data ranges mapped onto its plot area; an axis may be
+ * logarithmic (its range then positive). */
+typedef struct bovw_svg_axes {
+  bovw_svg_plot plot;
+  double xmin, xmax, ymin, ymax;
+  int log_x, log_y;
+} bovw_svg_axes;
+
+/* Sets the ranges to hold [xlo, xhi] x [ylo, yhi] (finite; positive on a
+ * logarithmic axis): a linear axis ends at the ticks around the data, a
+ * logarithmic one a little beyond it. A range of one value is widened. */
+void bovw_svg_axes_fit(bovw_svg_axes *a, double xlo, double xhi, double ylo, double yhi);
+
+/* The picture's coordinates of a data value. */
+double bovw_svg_axes_x(const bovw_svg_axes *a, double x);
+double bovw_svg_axes_y(const bovw_svg_axes *a, double y);
+
+/* Grid lines labelled at round values (1, 2, 5 times a power of ten; on a
+ * logarithmic axis the powers of ten, with 2 and 5 between them when the
+ * range spans few decades), then the frame with the axes' titles. */
+void bovw_svg_axes_draw(FILE *f, const bovw_svg_axes *a, const char *x_title,
+                        const char *y_title);
+
+/* A legend entry at (x, y), the middle of its left end: series i's marker
+ * on a short stroke of its colour (stroke 0: the marker alone), then name
+ * (cut to max_chars characters, with the whole name as a tooltip). */
+void bovw_svg_legend_entry(FILE *f, size_t i, double x, double y, int stroke,
+                           const char *name, size_t max_chars);
+
 #endif

@@ -55,4 +55,28 @@ int bovw_compare_write_per_class_svg(const bovw_compare *self, const char *path,
 int bovw_compare_write_curve_svg(const bovw_compare *self, const char *path,
                                  bovw_error *err);
 
+
+/* ---- bovw plot (plot.c, plot_lines.c, plot_points.c) ---------------------- */
+
+#include "bovw/plot.h"
+
+/* The index of column name (*col), or an error naming the table and what
+ * the column was asked for (role: "x", "y", "class", ...). */
+int bovw_plot_column(const bovw_table *t, const char *name, const char *role, int *col,
+                     bovw_error *err);
+/* Cell (row, col) as a number, or an error naming the file, line and
+ * column; non-finite values are allowed only when allow_nonfinite. */
+int bovw_plot_number(const bovw_table *t, size_t row, int col, int allow_nonfinite,
+                     double *value, bovw_error *err);
+/* A chart of the standard size with room for a legend of names up to
+ * legend_chars characters on its right: sets a->plot and opens path with
+ * the title ("Y against X" when o->title is NULL). */
+int bovw_plot_open(bovw_atomic_file *af, const char *path, bovw_svg_axes *a,
+                   const bovw_plot_options *o, const char *x, const char *y,
+                   size_t legend_chars, bovw_error *err);
+/* Where legend entry i goes, right of the plot. */
+void bovw_plot_legend_at(const bovw_svg_axes *a, size_t i, double *x, double *y);
+/* Legend names longer than this are cut (with their whole text as a tooltip). */
+#define BOVW_PLOT_LEGEND_CHARS 28
+
 #endif

@@ -53,6 +53,15 @@ cp "$TMP/r/small/confusion.svg" "$TMP/svg/confusion.svg"
 cp "$TMP/cmp/accuracy.svg" "$TMP/cmp/per_class.svg" "$TMP/svg/"
 cp "$TMP/curve/curve.svg" "$TMP/svg/compare_curve.svg"
 cp "$TMP/small/curve.svg" "$TMP/svg/nn_curve.svg"
+printf 'lr\tbn\taccuracy\n0.01\twith bn\t0.8\n1\twith bn\t0.9\n0.01\twithout\t0.7\n1\twithout\tdiverged\n' \
+  > "$TMP/ladder.tsv"
+"$BOVW" plot lines "$TMP/ladder.tsv" -o "$TMP/svg/plot_lines.svg" --x lr --y accuracy \
+  --series bn --log-x --x-title "learning rate" >/dev/null
+printf 'x\ty\tc\n0\t0\tinner\n2\t2\touter\n' > "$TMP/points.tsv"
+awk 'BEGIN { print "x\ty\tc"; for (i = 0; i < 20; i++) for (j = 0; j < 20; j++)
+  print i / 10 "\t" j / 10 "\t" (i * i + j * j < 100 ? "inner" : "outer") }' > "$TMP/grid.tsv"
+"$BOVW" plot points "$TMP/points.tsv" -o "$TMP/svg/plot_points.svg" --x x --y y --class c \
+  --regions "$TMP/grid.tsv" >/dev/null
 
 # render RENDERER SVG PNG: rsvg (librsvg) or msvg (ImageMagick's own);
 # the renderer's messages go to PNG.err.
@@ -147,5 +156,15 @@ pdf_text "$S" small big "training images per class"
 S="$TMP/svg/nn_curve.svg"
 for t in training validation epoch loss "accuracy (%)"; do text "$S" "$t"; done
 pdf_text "$S" "bovw nn train" training validation epoch
+
+S="$TMP/svg/plot_lines.svg"
+for t in "with bn" without "learning rate" accuracy "0.01"; do text "$S" "$t"; done
+shape "$S" "with bn, lr = 1: "    # a circle
+shape "$S" "without, lr = 1: "    # the cross of the diverged run
+pdf_text "$S" "with bn" without "learning rate" "diverged"
+
+S="$TMP/svg/plot_points.svg"
+for t in inner outer x y; do text "$S" "$t"; done
+pdf_text "$S" inner outer
 
 finish
