@@ -344,6 +344,37 @@ START_TEST(test_read_of_a_folder_without_report_names_the_file) {
 }
 END_TEST
 
+START_TEST(test_predictions_tsv_lists_each_image_and_never_stays_stale) {
+  bovw_report *r = example();
+  write_report(r, dir, NULL);
+  /* The predicted column of the example's table, ties to the lower index. */
+  char *text = test_read_text(test_path(dir, "predictions.tsv"));
+  ck_assert_str_eq(text,
+                   "row\tlabel\tclass\tpredicted\tpredicted_class\n"
+                   "0\t0\tcats & dogs\t0\tcats & dogs\n"
+                   "1\t0\tcats & dogs\t0\tcats & dogs\n"
+                   "2\t0\tcats & dogs\t1\tx<y>z\n"
+                   "3\t0\tcats & dogs\t0\tcats & dogs\n"
+                   "4\t0\tcats & dogs\t0\tcats & dogs\n"
+                   "5\t1\tx<y>z\t0\tcats & dogs\n"
+                   "6\t1\tx<y>z\t0\tcats & dogs\n"
+                   "7\t1\tx<y>z\t1\tx<y>z\n");
+  free(text);
+  bovw_report_free(r);
+  /* A report read back has no predictions: written again, it leaves no
+   * predictions.tsv of another report behind. */
+  bovw_report *back = NULL;
+  cJSON *info = NULL;
+  bovw_error err = {0};
+  ck_assert_msg(bovw_report_read(dir, &back, &info, &err) == 0, "%s", err.message);
+  ck_assert_ptr_null(back->predicted);
+  write_report(back, dir, info);
+  ck_assert_int_eq(test_count_entries(dir, "predictions.tsv"), 0);
+  cJSON_Delete(info);
+  bovw_report_free(back);
+}
+END_TEST
+
 START_TEST(test_a_failed_write_leaves_no_old_report_json) {
   bovw_report *r = example();
   write_report(r, dir, NULL);
@@ -585,6 +616,7 @@ int main(void) {
   tcase_add_test(tc, test_read_refuses_reports_that_disagree_with_themselves);
   tcase_add_test(tc, test_read_of_a_folder_without_report_names_the_file);
   tcase_add_test(tc, test_a_failed_write_leaves_no_old_report_json);
+  tcase_add_test(tc, test_predictions_tsv_lists_each_image_and_never_stays_stale);
   tcase_add_test(tc, test_run_info_must_be_an_object);
   tcase_add_test(tc, test_svg_escapes_class_names);
   tcase_add_test(tc, test_svg_replaces_bytes_that_are_not_text);

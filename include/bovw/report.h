@@ -26,6 +26,10 @@ typedef struct bovw_report {
                                 when the class has no test image (support 0
                                 tells that case apart) */
   int64_t *support;          /* test images per class */
+  /* Per test image, in the order scored (count each, owned): the true
+   * label and the predicted class. Set by bovw_report_from_scores; NULL in
+   * a report read back from report.json, which does not keep them. */
+  int32_t *labels, *predicted;
 } bovw_report;
 
 /* Builds a report from n rows of scores (n x num_classes, higher is better)
@@ -41,9 +45,11 @@ int bovw_report_from_scores(const float *scores, const int32_t *labels, size_t n
 void bovw_report_free(bovw_report *self);
 
 /* Writes dir/report.json, dir/report.md and dir/confusion.svg, each
- * atomically (dir and its missing parents are created). An old report.json
- * is removed first and the new one is written last, so a folder whose
- * report.json exists holds a complete report. `info` (may be NULL, otherwise
+ * atomically (dir and its missing parents are created), and
+ * dir/predictions.tsv when the report has its per-image predictions (an
+ * old one is removed when it has not). An old report.json is removed first
+ * and the new one is written last, so a folder whose report.json exists
+ * holds a complete report. `info` (may be NULL, otherwise
  * a JSON object) is copied into report.json under "run": what was evaluated
  * (model, data, timing, sizes). `title` heads report.md (NULL: a default). */
 int bovw_report_write(const bovw_report *self, const char *dir, const char *title,
@@ -106,6 +112,11 @@ int bovw_report_write_markdown(const bovw_report *self, const char *path,
                                bovw_error *err);
 int bovw_report_write_svg(const bovw_report *self, const char *path,
                           bovw_error *err);
+/* predictions.tsv: a header line "row label class predicted
+ * predicted_class", then one line per test image in the order scored
+ * (docs/report.md). Needs self->labels and self->predicted. */
+int bovw_report_write_predictions(const bovw_report *self, const char *path,
+                                  bovw_error *err);
 
 /* A report of num_classes classes with every array allocated and zeroed and
  * every class name NULL, for readers that fill it in. */

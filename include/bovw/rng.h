@@ -18,6 +18,8 @@ uint64_t bovw_rng_next(bovw_rng *self);
 uint64_t bovw_rng_below(bovw_rng *self, uint64_t n);
 /* Uniform double in [0, 1). */
 double bovw_rng_uniform(bovw_rng *self);
+/* Standard normal (Box-Muller from two uniform draws, the cosine half). */
+double bovw_rng_normal(bovw_rng *self);
 /* Fisher-Yates shuffle of n elements of `size` bytes each (size <= 64). */
 void bovw_rng_shuffle(bovw_rng *self, void *items, size_t n, size_t size);
 

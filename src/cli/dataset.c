@@ -69,6 +69,7 @@ static const char DATASET_HELP[] =
     "  scan ROOT -o DIR       list an image folder and split it into train/test\n"
     "  import-idx ...         IDX files (MNIST, Fashion-MNIST) into an image folder\n"
     "  augment MANIFEST ...   a larger training set by seeded shifts, turns, flips\n"
+    "  toy -o DIR ...         two classes of points in the plane (rings, spirals)\n"
     "'bovw dataset COMMAND --help' tells more.\n";
 
 enum {
@@ -300,6 +301,6 @@ static int augment(int argc, char **argv) {
 int cmd_dataset(int argc, char **argv) {
   cli_set_command("bovw dataset");
   static const cli_subcommand subs[] = {{"scan", scan}, {"import-idx", import_idx},
-                                          {"augment", augment}};
+                                          {"augment", augment}, {"toy", cmd_dataset_toy}};
   return cli_dispatch("dataset", argc, argv, DATASET_HELP, subs, sizeof subs / sizeof subs[0]);
 }

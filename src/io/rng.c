@@ -3,6 +3,7 @@
  * and samples a seed produces must not change with the C library. */
 #include "bovw/rng.h"
 
+#include <math.h>
 #include <string.h>
 
 static uint64_t splitmix64(uint64_t *x) {
@@ -42,6 +43,12 @@ uint64_t bovw_rng_below(bovw_rng *self, uint64_t n) {
 
 double bovw_rng_uniform(bovw_rng *self) {
   return (double)(bovw_rng_next(self) >> 11) * 0x1.0p-53;
+}
+
+double bovw_rng_normal(bovw_rng *self) {
+  /* Box-Muller; 1 - u keeps the logarithm's argument in (0, 1]. */
+  double u1 = 1.0 - bovw_rng_uniform(self), u2 = bovw_rng_uniform(self);
+  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
 void bovw_rng_shuffle(bovw_rng *self, void *items, size_t n, size_t size) {

@@ -4,11 +4,7 @@
 
 #include "nn/internal.h"
 
-double nn_normal(bovw_rng *rng) {
-  /* Box-Muller; 1 - u keeps the logarithm's argument in (0, 1]. */
-  double u1 = 1.0 - bovw_rng_uniform(rng), u2 = bovw_rng_uniform(rng);
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
+double nn_normal(bovw_rng *rng) { return bovw_rng_normal(rng); }
 
 void nn_init_weights(float *w, size_t count, int fan_in, int fan_out,
                      bovw_nn_init init, bovw_rng *rng) {

@@ -47,6 +47,8 @@ void bovw_report_free(bovw_report *self) {
   free(self->precision);
   free(self->recall);
   free(self->support);
+  free(self->labels);
+  free(self->predicted);
   free(self);
 }
 
@@ -87,6 +89,13 @@ int bovw_report_from_scores(const float *scores, const int32_t *labels, size_t n
   int rc = bovw_report_new(num_classes, &r, err);
   if (rc) return rc;
   r->count = n;
+  r->labels = malloc(n * sizeof *r->labels);
+  r->predicted = malloc(n * sizeof *r->predicted);
+  if (!r->labels || !r->predicted) {
+    bovw_report_free(r);
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory for %zu predictions", n);
+  }
+  memcpy(r->labels, labels, n * sizeof *labels);
   for (size_t c = 0; c < num_classes; c++) {
     if (class_names)
       r->class_names[c] = strdup(class_names[c]);
@@ -108,6 +117,7 @@ int bovw_report_from_scores(const float *scores, const int32_t *labels, size_t n
     for (size_t c = 0; c < num_classes; c++)
       if (c != truth && ranks_before(row, c, truth)) rank++;
     r->confusion[truth * num_classes + predicted]++;
+    r->predicted[i] = (int32_t)predicted;
     correct += predicted == truth;
     /* Top-5 as in the ILSVRC benchmark (Russakovsky et al., IJCV 2015): the
      * true class is among the five best guesses. */

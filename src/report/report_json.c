@@ -63,6 +63,22 @@ static cJSON *report_to_json(const bovw_report *self, const cJSON *info) {
   return root;
 }
 
+int bovw_report_write_predictions(const bovw_report *self, const char *path,
+                                  bovw_error *err) {
+  if (!self->labels || !self->predicted)
+    return bovw_error_set(err, BOVW_ERR_INVALID, "%s: the report has no per-image predictions",
+                          path);
+  bovw_atomic_file f = {0};
+  int rc = bovw_atomic_open(&f, path, err);
+  if (rc) return rc;
+  fputs("row\tlabel\tclass\tpredicted\tpredicted_class\n", f.fp);
+  for (size_t i = 0; i < self->count; i++)
+    fprintf(f.fp, "%zu\t%d\t%s\t%d\t%s\n", i, (int)self->labels[i],
+            self->class_names[self->labels[i]], (int)self->predicted[i],
+            self->class_names[self->predicted[i]]);
+  return bovw_atomic_commit(&f, err);
+}
+
 /* A new "dir/name", or NULL with err set. */
 static char *join(const char *dir, const char *name, bovw_error *err) {
   char *path = bovw_path_join(dir, name);
@@ -80,8 +96,9 @@ int bovw_report_write(const bovw_report *self, const char *dir, const char *titl
   char *json_path = join(dir, "report.json", err);
   char *md_path = json_path ? join(dir, "report.md", err) : NULL;
   char *svg_path = md_path ? join(dir, "confusion.svg", err) : NULL;
+  char *tsv_path = svg_path ? join(dir, "predictions.tsv", err) : NULL;
   cJSON *root = NULL;
-  if (!svg_path) {
+  if (!tsv_path) {
     rc = BOVW_ERR_NOMEM;
     goto done;
   }
@@ -96,6 +113,14 @@ int bovw_report_write(const bovw_report *self, const char *dir, const char *titl
   if ((rc = bovw_report_write_svg(self, svg_path, err)) ||
       (rc = bovw_report_write_markdown(self, md_path, title, info, err)))
     goto done;
+  /* Per-image predictions when the report has them; never an old file
+   * beside a report it does not belong to. */
+  if (self->predicted ? (rc = bovw_report_write_predictions(self, tsv_path, err)) != 0
+                      : unlink(tsv_path) != 0 && errno != ENOENT) {
+    if (!rc)
+      rc = bovw_error_set(err, BOVW_ERR_IO, "%s: cannot remove: %s", tsv_path, strerror(errno));
+    goto done;
+  }
   if (!(root = report_to_json(self, info))) {
     rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", json_path);
     goto done;
@@ -109,6 +134,7 @@ done:
   free(json_path);
   free(md_path);
   free(svg_path);
+  free(tsv_path);
   return rc;
 }
 
