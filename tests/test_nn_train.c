@@ -645,6 +645,60 @@ START_TEST(test_history_follows_the_schedule_and_learns) {
 }
 END_TEST
 
+START_TEST(test_a_diverging_run_stops_cleanly_and_says_so) {
+  /* No batch norm and a learning rate of 100: the logits overflow within a
+   * few steps, and the loss is no longer a number. */
+  static const char MLP[] = "input 1x8x8\nflatten\nfc 16\nrelu\nfc 2\nsoftmax\n";
+  bovw_nn_data *train = stripes(64, 1), *val = stripes(16, 2);
+  bovw_nn_net *net = make_net(MLP, 0, 3, 1);
+  bovw_nn_train_options o;
+  bovw_nn_train_options_default(&o);
+  o.epochs = 20;
+  o.batch = 8;
+  o.threads = 1;
+  o.lr = 100;
+  o.schedule = BOVW_NN_LR_CONSTANT;
+  listener l;
+  bovw_monitor mon = listening(&l);
+  epoch_count count = {0, 0};
+  bovw_nn_history *h;
+  bovw_error err = {0};
+  ck_assert_msg(bovw_nn_train(net, train, val, NULL, &o, &mon, count_epoch, &count, &h, &err) == 0,
+                "%s", err.message);
+  ck_assert_int_lt(h->num_epochs, 20);
+  ck_assert_int_eq(count.calls, h->num_epochs); /* the last epoch is reported too */
+  for (int e = 0; e < h->num_epochs - 1; e++) ck_assert_int_eq(h->epochs[e].diverged, 0);
+  const bovw_nn_epoch *last = &h->epochs[h->num_epochs - 1];
+  ck_assert_int_eq(last->diverged, 1);
+  ck_assert(!isfinite(last->train_loss) || !isfinite(last->val_loss));
+  ck_assert_int_eq(l.warnings, 1);
+  ck_assert_msg(strstr(l.last, "diverged"), "%s", l.last);
+  ck_assert_int_eq(bovw_nn_net_training(net), 0);
+  /* curve.csv ends with the epoch that diverged, and says so. */
+  const char *csv = test_path(dir, "curve.csv");
+  ck_assert_int_eq(bovw_nn_curve_write_csv(h, csv, &err), 0);
+  char *text = test_read_text(csv), *end = text + strlen(text) - 1;
+  ck_assert(*end == '\n');
+  while (end > text && end[-1] != '\n') end--;
+  ck_assert_msg(strstr(end, ",diverged,"), "%s", text);
+  free(text);
+  bovw_nn_history_free(h);
+  bovw_nn_net_free(net);
+  /* The same net at the default rate trains all its epochs. */
+  net = make_net(MLP, 0, 3, 1);
+  o.lr = 0.05;
+  o.epochs = 4;
+  ck_assert_int_eq(bovw_nn_train(net, train, val, NULL, &o, &mon, NULL, NULL, &h, &err), 0);
+  ck_assert_int_eq(h->num_epochs, 4);
+  ck_assert_int_eq(h->epochs[3].diverged, 0);
+  ck_assert_int_eq(l.warnings, 1);
+  bovw_nn_history_free(h);
+  bovw_nn_net_free(net);
+  bovw_nn_data_free(train);
+  bovw_nn_data_free(val);
+}
+END_TEST
+
 START_TEST(test_training_refuses_data_the_net_cannot_take) {
   bovw_nn_net *net = make_net(STRIPES_SPEC, 0, 3, 1);
   bovw_nn_train_options o;
@@ -945,7 +999,7 @@ START_TEST(test_an_mlp_head_on_encodings_and_its_refusals) {
   /* The input line may be left out (dim x 1 x 1 then) or say 4x1x1. */
   test_write_text(test_path(dir, "head.cfg"), "fc 8\nrelu\nfc classes\nsoftmax\n");
   test_write_text(test_path(dir, "head4.cfg"), "input 4x1x1\nfc 8\nrelu\nfc classes\nsoftmax\n");
-  test_write_text(test_path(dir, "head-bad.cfg"), "input 1x2x2\nfc classes\nsoftmax\n");
+  test_write_text(test_path(dir, "head-bad.cfg"), "input 1x3x3\nfc classes\nsoftmax\n");
   char *spec = strdup(test_path(dir, "head.cfg"));
   ck_assert_msg(bovw_nn_train_run(spec, &src, &o, net, NULL, NULL, NULL, NULL, &err) == 0, "%s",
                 err.message);
@@ -1017,6 +1071,7 @@ int main(void) {
   tcase_add_test(tc, test_training_options_are_checked);
   tcase_add_test(tc, test_same_seed_same_history_and_weights);
   tcase_add_test(tc, test_history_follows_the_schedule_and_learns);
+  tcase_add_test(tc, test_a_diverging_run_stops_cleanly_and_says_so);
   tcase_add_test(tc, test_training_refuses_data_the_net_cannot_take);
   tcase_add_test(tc, test_curves_have_a_line_per_epoch);
   tcase_add_test(tc, test_net_folder_round_trip);

@@ -171,4 +171,41 @@ int bovw_dataset_augment(const char *manifest_path, const char *dir,
                          const bovw_monitor *monitor, bovw_augment_stats *stats,
                          bovw_error *err);
 
+/* ---- synthetic edges (src/dataset/edges.c) ------------------------------------------ */
+
+/* `bovw dataset edges`: gray images with one vertical step edge (class 0,
+ * "vertical") or one horizontal step edge (class 1, "horizontal"), each of
+ * its own brightness, step size and sign, with Gaussian noise: the data on
+ * which a 1x2 convolution learns the difference of horizontal neighbours
+ * (docs/lecture/03-fc-vs-conv.md). */
+typedef struct bovw_edges_options {
+  int per_class;                        /* images of each class: 500 */
+  int height, width;                    /* 28 x 28 */
+  double brightness_min, brightness_max; /* an image's level, in [0, 1]: 0.2 to 0.8 */
+  double contrast_min, contrast_max;    /* the step's size: 0.1 to 0.4 */
+  double noise;                         /* deviation of the pixel noise: 0.02 */
+  int rising;                           /* 1: every step goes up (darker before,
+                                           lighter after); 0: up or down */
+  uint64_t seed;                        /* 0 */
+  int threads;                          /* <= 0: all cores */
+} bovw_edges_options;
+
+/* The class names, in label order: "vertical", "horizontal". */
+extern const char *const bovw_edges_classes[2];
+
+void bovw_edges_options_default(bovw_edges_options *o);
+/* NULL when the options make sense, else a sentence saying what is wrong. */
+const char *bovw_edges_options_check(const bovw_edges_options *o);
+/* Draws image j of the vertical class (vertical = 1) or the horizontal one
+ * (0) into pixels (height x width bytes, row-major): a function of
+ * (o->seed, vertical, j) alone. Returns the first column right of the
+ * step (vertical) or the first row below it (horizontal). */
+int bovw_edges_draw(const bovw_edges_options *o, int vertical, size_t j, uint8_t *pixels);
+/* Writes root/0_vertical/<j>.png and root/1_horizontal/<j>.png, j from 0 to
+ * per_class - 1 zero-padded (PNG files an earlier run left in those
+ * folders are removed first), then root/meta.json (kind "images", the
+ * options): an image folder for `bovw dataset scan`. */
+int bovw_dataset_edges(const char *root, const bovw_edges_options *o,
+                       const bovw_monitor *monitor, bovw_error *err);
+
 #endif

@@ -139,9 +139,12 @@ typedef struct bovw_nn_net_options {
   int classes;                    /* what `fc classes` means; 0: not given */
   uint64_t seed;                  /* initial weights and dropout masks: 0 */
   int threads;                    /* <= 0: all cores */
+  int shapes_only;                /* 1: shapes and parameter counts only, no
+                                     weights (every value NULL): for the
+                                     summary of a net too large to hold */
 } bovw_nn_net_options;
 
-#define BOVW_NN_NET_OPTIONS_DEFAULT {0, 0, 0, 0, 0, 0}
+#define BOVW_NN_NET_OPTIONS_DEFAULT {0, 0, 0, 0, 0, 0, 0}
 
 typedef struct bovw_nn_net bovw_nn_net;
 
@@ -503,6 +506,9 @@ typedef struct bovw_nn_epoch {
   double seconds;                /* the whole epoch: training, validation,
                                     dead-unit probe */
   double images_per_second;      /* training samples / training time */
+  int diverged;                  /* 1: a batch's loss was not finite (NaN or
+                                    inf) in this epoch; training stopped
+                                    there, this is the history's last epoch */
 } bovw_nn_epoch;
 
 /* The record of a run. dead[e * num_relu + k] is the share of dead units
@@ -533,7 +539,10 @@ typedef void (*bovw_nn_epoch_fn)(void *ctx, const bovw_nn_history *history);
  * same weights and history for any thread count. monitor (may be NULL)
  * hears "epoch E/N" progress in samples; on_epoch (may be NULL) gets the
  * history so far. *out (may be NULL) receives the history (new). The
- * network is left in evaluation mode. */
+ * network is left in evaluation mode. A batch whose loss is not finite, or
+ * a validation loss that is not, stops the run there (the divergence is
+ * not an error): the epoch is the history's last, with diverged set, and
+ * the monitor hears a warning saying so. */
 int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train,
                   const bovw_nn_data *val, const bovw_nn_norm *norm,
                   const bovw_nn_train_options *o, const bovw_monitor *monitor,
@@ -642,6 +651,13 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source,
                      int threads, const char *report_dir,
                      const bovw_monitor *monitor, bovw_report **out,
                      bovw_error *err);
+/* bovw_nn_eval_run, folding the batch norms when fold is 1; with 0 the net
+ * scores as it was trained, each batch norm a layer of its own (what `nn
+ * eval --no-fold` measures: the time folding saves). */
+int bovw_nn_eval_run_folding(const char *net_dir, const bovw_nn_source *source,
+                             int threads, int fold, const char *report_dir,
+                             const bovw_monitor *monitor, bovw_report **out,
+                             bovw_error *err);
 
 /* What `bovw nn fold` did. */
 typedef struct bovw_nn_fold_summary {

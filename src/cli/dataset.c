@@ -70,6 +70,7 @@ static const char DATASET_HELP[] =
     "  import-idx ...         IDX files (MNIST, Fashion-MNIST) into an image folder\n"
     "  augment MANIFEST ...   a larger training set by seeded shifts, turns, flips\n"
     "  toy -o DIR ...         two classes of points in the plane (rings, spirals)\n"
+    "  edges -o ROOT          synthetic images of vertical and horizontal edges\n"
     "'bovw dataset COMMAND --help' tells more.\n";
 
 enum {
@@ -301,6 +302,7 @@ static int augment(int argc, char **argv) {
 int cmd_dataset(int argc, char **argv) {
   cli_set_command("bovw dataset");
   static const cli_subcommand subs[] = {{"scan", scan}, {"import-idx", import_idx},
-                                          {"augment", augment}, {"toy", cmd_dataset_toy}};
+                                          {"augment", augment}, {"toy", cmd_dataset_toy},
+                                          {"edges", cmd_dataset_edges}};
   return cli_dispatch("dataset", argc, argv, DATASET_HELP, subs, sizeof subs / sizeof subs[0]);
 }

@@ -64,6 +64,9 @@ static const char EVAL_HELP[] =
     "      --manifest TSV       test images\n"
     "      --encodings DIR      test encodings\n"
     "  -o, --output DIR         the report folder to write (required)\n"
+    "      --no-fold            score with the batch norms as layers of their own\n"
+    "                           (the default folds them into the conv or fc before\n"
+    "                           them: the same scores within rounding, faster)\n"
     "  -j, --threads N          threads (default: all cores)\n"
     "  -q, --quiet              no progress\n"
     "  -h, --help               this help\n";
@@ -85,11 +88,12 @@ static const char NN_HELP[] =
     "  train SPEC ...         train a network into a net folder\n"
     "  eval NET_DIR ...       evaluate a net folder into a report\n"
     "  fold NET_DIR -o DIR    a net folder with batch norm folded into conv and fc\n"
+    "  weights NET_DIR        a net folder's tensors as text\n"
     "'bovw nn COMMAND --help' tells more.\n";
 
 enum { OPT_INPUT = 1000, OPT_CLASSES, OPT_MANIFEST, OPT_ENCODINGS, OPT_EPOCHS, OPT_BATCH,
        OPT_LR, OPT_MOMENTUM, OPT_NESTEROV, OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_AUGMENT,
-       OPT_VAL_FRACTION, OPT_SEED };
+       OPT_VAL_FRACTION, OPT_SEED, OPT_NO_FOLD };
 
 /* "CxHxW" into three positive sizes. */
 static int parse_shape(const char *text, int *c, int *h, int *w) {
@@ -142,6 +146,7 @@ static int summary(int argc, char **argv) {
       {0, 0, 0, 0}};
   bovw_nn_net_options opt = BOVW_NN_NET_OPTIONS_DEFAULT;
   opt.threads = 1;
+  opt.shapes_only = 1; /* a summary needs no weights: 2.5e9 of them fit no memory */
   int c, rc = CLI_OK, shape_given = 0;
   long v;
   opterr = 0;
@@ -317,8 +322,11 @@ static int train(int argc, char **argv) {
   printf("%zu classes, %zu training images", s.num_classes, s.train_count);
   if (s.skipped) printf(" (%zu skipped)", s.skipped);
   if (s.val_count) printf(", %zu held out", s.val_count);
-  printf(", %" PRId64 " parameters, %d epochs: train accuracy %.2f%%", s.params,
-         s.last.epoch, 100 * s.last.train_acc);
+  printf(", %" PRId64 " parameters, %d epochs: ", s.params, s.last.epoch);
+  if (s.last.diverged)
+    printf("diverged in epoch %d (a loss that was not finite), stopped there", s.last.epoch);
+  else
+    printf("train accuracy %.2f%%", 100 * s.last.train_acc);
   if (!isnan(s.last.val_acc)) printf(", validation accuracy %.2f%%", 100 * s.last.val_acc);
   printf(", %.1f s -> %s\n", s.seconds, out_dir);
   return CLI_OK;
@@ -332,13 +340,14 @@ static int eval(int argc, char **argv) {
       {"manifest", required_argument, 0, OPT_MANIFEST},
       {"encodings", required_argument, 0, OPT_ENCODINGS},
       {"output", required_argument, 0, 'o'},
+      {"no-fold", no_argument, 0, OPT_NO_FOLD},
       {"threads", required_argument, 0, 'j'},
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   bovw_nn_source source = {NULL, NULL};
   const char *out_dir = NULL;
-  int threads = 0, quiet = 0, c, rc = CLI_OK;
+  int threads = 0, quiet = 0, fold = 1, c, rc = CLI_OK;
   long v;
   opterr = 0;
   while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:j:qh", options, NULL)) != -1) {
@@ -346,6 +355,7 @@ static int eval(int argc, char **argv) {
       case OPT_MANIFEST: source.manifest = optarg; break;
       case OPT_ENCODINGS: source.encodings = optarg; break;
       case 'o': out_dir = optarg; break;
+      case OPT_NO_FOLD: fold = 0; break;
       case 'j': if (!(rc = cli_parse_long("--threads", optarg, 1, 1024, &v))) threads = (int)v; break;
       case 'q': quiet = 1; break;
       default: return cli_option_end(c, argv, EVAL_HELP);
@@ -361,7 +371,8 @@ static int eval(int argc, char **argv) {
   bovw_monitor monitor = cli_progress_monitor(&progress, quiet);
   bovw_error err = {0};
   bovw_report *report = NULL;
-  int status = bovw_nn_eval_run(argv[optind], &source, threads, out_dir, &monitor, &report, &err);
+  int status = bovw_nn_eval_run_folding(argv[optind], &source, threads, fold, out_dir, &monitor,
+                                        &report, &err);
   cli_progress_end(&progress);
   if (status) return cli_fail("%s", err.message);
   printf("%zu images: accuracy %.2f%%, mean per-class accuracy %.2f%%, top-5 %.2f%% -> %s\n",
@@ -405,6 +416,7 @@ static int fold(int argc, char **argv) {
 int cmd_nn(int argc, char **argv) {
   cli_set_command("bovw nn");
   static const cli_subcommand subs[] = {
-      {"summary", summary}, {"train", train}, {"eval", eval}, {"fold", fold}};
+      {"summary", summary}, {"train", train}, {"eval", eval}, {"fold", fold},
+      {"weights", cmd_nn_weights}};
   return cli_dispatch("nn", argc, argv, NN_HELP, subs, sizeof subs / sizeof subs[0]);
 }

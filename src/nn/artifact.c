@@ -70,7 +70,8 @@ static cJSON *history_to_json(const bovw_nn_history *h) {
              add_number_or_null(o, "val_loss", p->val_loss) &&
              add_number_or_null(o, "val_acc", p->val_acc) &&
              cJSON_AddNumberToObject(o, "seconds", p->seconds) &&
-             cJSON_AddNumberToObject(o, "images_per_second", p->images_per_second);
+             cJSON_AddNumberToObject(o, "images_per_second", p->images_per_second) &&
+             (!p->diverged || cJSON_AddTrueToObject(o, "diverged"));
     cJSON *dead = ok ? cJSON_AddArrayToObject(o, "dead_relu") : NULL;
     for (int k = 0; dead && k < h->num_relu; k++) {
       cJSON *v = cJSON_CreateNumber(h->dead[(size_t)e * h->num_relu + k]);
@@ -154,7 +155,10 @@ int bovw_nn_model_save(const bovw_nn_model *self, const char *spec_text,
     cJSON *hist = ok ? history_to_json(history) : NULL;
     ok = ok && hist && cJSON_AddItemToObject(meta, "history", hist);
     if (!ok && hist) cJSON_Delete(hist);
-    ok = ok && cJSON_AddNumberToObject(meta, "train_seconds", history->train_seconds) &&
+    /* A run stopped by a loss that was not finite: its weights are lost. */
+    const int diverged = history->num_epochs > 0 && history->epochs[history->num_epochs - 1].diverged;
+    ok = ok && cJSON_AddBoolToObject(meta, "diverged", diverged) &&
+         cJSON_AddNumberToObject(meta, "train_seconds", history->train_seconds) &&
          cJSON_AddNumberToObject(meta, "images_per_second", history->images_per_second);
   }
   const cJSON *item;

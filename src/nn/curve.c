@@ -16,8 +16,15 @@ int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path, bovw_err
   fputs("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n", f.fp);
   for (int e = 0; e < h->num_epochs; e++) {
     const bovw_nn_epoch *p = &h->epochs[e];
-    fprintf(f.fp, "%d,%.9g,%.9g,%.9g,", p->epoch, p->lr, p->train_loss, p->train_acc);
-    if (isnan(p->val_loss))
+    /* The loss of an epoch stopped by a non-finite batch means nothing: its
+     * field says why the curve ends there. */
+    if (p->diverged && !isfinite(p->train_loss))
+      fprintf(f.fp, "%d,%.9g,diverged,%.9g,", p->epoch, p->lr, p->train_acc);
+    else
+      fprintf(f.fp, "%d,%.9g,%.9g,%.9g,", p->epoch, p->lr, p->train_loss, p->train_acc);
+    if (p->diverged && isfinite(p->train_loss))
+      fputs("diverged,,", f.fp);
+    else if (isnan(p->val_loss))
       fputs(",,", f.fp);
     else
       fprintf(f.fp, "%.9g,%.9g,", p->val_loss, p->val_acc);

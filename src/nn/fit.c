@@ -219,7 +219,8 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
     bovw_nn_net_set_training(net, 1);
     /* A fresh shuffle of the previous order each epoch. */
     bovw_rng_shuffle(&order_rng, order, n, sizeof *order);
-    for (size_t start = 0; start < n && !rc; start += bs) {
+    size_t diverged_at = 0; /* the batch (from 1) whose loss was not finite */
+    for (size_t start = 0; start < n && !rc && !diverged_at; start += bs) {
       const size_t m = n - start < bs ? n - start : bs;
       for (size_t k = 0; k < m; k++) {
         memcpy(x + k * size, train->x + order[start + k] * size, size * sizeof *x);
@@ -229,6 +230,8 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
         rc = bovw_nn_augment(x, (int)m, train->channels, train->height, train->width,
                              AUGMENT_PAD, fill, &augment_rng, err);
       if (!rc) rc = bovw_nn_train_step(net, sgd, x, y, (int)m, lr, &stats, err);
+      /* A non-finite loss stays so in the epoch's mean: the weights are lost. */
+      if (!rc && !isfinite(stats.loss)) diverged_at = start / bs + 1;
       bovw_monitor_progress(monitor, what, start + m, n);
     }
     const double t1 = bovw_now();
@@ -238,15 +241,17 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
     ep->train_loss = stats.loss;
     ep->train_acc = stats.count ? (double)stats.correct / (double)stats.count : 0;
     ep->val_loss = ep->val_acc = NAN;
-    if (!rc && val && val->count) {
+    ep->diverged = diverged_at > 0;
+    if (!rc && !ep->diverged && val && val->count) {
       bovw_nn_train_stats vs;
       rc = bovw_nn_evaluate(net, val->x, val->labels, val->count, (int)bs, NULL, &vs, err);
       if (!rc) {
         ep->val_loss = vs.loss;
         ep->val_acc = (double)vs.correct / (double)vs.count;
+        ep->diverged = !isfinite(vs.loss);
       }
     }
-    if (!rc) { /* the dead-unit probe: the first training samples, evaluation mode */
+    if (!rc && !ep->diverged) { /* the dead-unit probe: the first training samples, evaluation mode */
       bovw_nn_net_set_training(net, 0);
       rc = bovw_nn_net_forward(net, train->x, (int)bs, NULL, err);
       bovw_nn_net_set_training(net, 1);
@@ -257,13 +262,24 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
     if (rc) break;
     const double t2 = bovw_now();
     ep->seconds = t2 - t0;
-    ep->images_per_second = t1 > t0 ? (double)n / (t1 - t0) : 0;
-    trained_samples += (double)n;
+    /* The samples trained: all n, or those up to a diverging batch. */
+    ep->images_per_second = t1 > t0 ? (double)stats.count / (t1 - t0) : 0;
+    trained_samples += (double)stats.count;
     training_time += t1 - t0;
     h->num_epochs = e + 1;
     h->train_seconds += ep->seconds;
     h->images_per_second = training_time > 0 ? trained_samples / training_time : 0;
+    if (ep->diverged) { /* no probe of lost weights */
+      for (int k = 0; k < h->num_relu; k++) h->dead[(size_t)e * h->num_relu + k] = NAN;
+      if (diverged_at)
+        bovw_monitor_warning(monitor, "the training loss became %g at batch %zu of epoch %d: "
+                             "stopped there (diverged; lr %g)", stats.loss, diverged_at, e + 1, lr);
+      else
+        bovw_monitor_warning(monitor, "the validation loss became %g after epoch %d: stopped "
+                             "there (diverged; lr %g)", ep->val_loss, e + 1, lr);
+    }
     if (on_epoch) on_epoch(ctx, h);
+    if (ep->diverged) break;
   }
 done:
   bovw_nn_net_set_training(net, 0);

@@ -64,7 +64,7 @@ static int resolve_spec(bovw_nn_spec *spec, const bovw_nn_net_options *opt,
 
 /* Sets up every layer on the shape that reaches it and gathers the
  * parameters they declare. */
-static int build_layers(bovw_nn_net *self, bovw_error *err) {
+static int build_layers(bovw_nn_net *self, int shapes_only, bovw_error *err) {
   const bovw_nn_spec *spec = self->spec;
   self->has_softmax = spec->layers[spec->num_layers - 1].kind == BOVW_NN_SOFTMAX;
   self->num_layers = spec->num_layers - self->has_softmax;
@@ -102,6 +102,7 @@ static int build_layers(bovw_nn_net *self, bovw_error *err) {
     for (int k = 0; k < l->num_params; k++) {
       bovw_nn_param *p = &self->params[self->num_params++];
       *p = l->declared[k];
+      if (shapes_only) continue;
       p->value = calloc(p->count ? p->count : 1, sizeof *p->value);
       if (p->trainable) p->grad = calloc(p->count ? p->count : 1, sizeof *p->grad);
       if (!p->value || (p->trainable && !p->grad))
@@ -125,14 +126,14 @@ int bovw_nn_net_new(const bovw_nn_spec *spec, const bovw_nn_net_options *opt,
   self->training = 1;
   self->threads = nn_threads_resolve(opt->threads);
   int rc = resolve_spec(self->spec, opt, err);
-  if (!rc) rc = build_layers(self, err);
+  if (!rc) rc = build_layers(self, opt->shapes_only, err);
   if (rc) {
     bovw_nn_net_free(self);
     return rc;
   }
   bovw_rng init;
   bovw_rng_seed(&init, opt->seed);
-  for (int i = 0; i < self->num_layers; i++)
+  for (int i = 0; i < self->num_layers && !opt->shapes_only; i++)
     if (self->layers[i].ops->init) self->layers[i].ops->init(&self->layers[i], &init);
   bovw_rng_seed(&self->noise, noise_seed(opt->seed));
   *out = self;

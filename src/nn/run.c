@@ -231,6 +231,12 @@ done:
 int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int threads,
                      const char *report_dir, const bovw_monitor *monitor, bovw_report **out,
                      bovw_error *err) {
+  return bovw_nn_eval_run_folding(net_dir, source, threads, 1, report_dir, monitor, out, err);
+}
+
+int bovw_nn_eval_run_folding(const char *net_dir, const bovw_nn_source *source, int threads,
+                             int fold, const char *report_dir, const bovw_monitor *monitor,
+                             bovw_report **out, bovw_error *err) {
   if (out) *out = NULL;
   int rc = check_source(source, err);
   if (rc) return rc;
@@ -243,9 +249,15 @@ int bovw_nn_eval_run(const char *net_dir, const bovw_nn_source *source, int thre
   cJSON *info = NULL;
   int folded = 0;
   if ((rc = bovw_nn_model_open(net_dir, threads, &model, err))) goto done;
+  if (cJSON_IsTrue(cJSON_GetObjectItem(model->meta, "diverged"))) {
+    rc = bovw_error_set(err, BOVW_ERR_INVALID,
+                        "%s: its training diverged (meta.json): no weights to score with",
+                        net_dir);
+    goto done;
+  }
   /* Inference never needs batch norm as a layer of its own: folded, the
    * scores are the same within float rounding and cost less. */
-  if ((rc = bovw_nn_model_fold_batchnorm(model, &folded, err))) {
+  if (fold && (rc = bovw_nn_model_fold_batchnorm(model, &folded, err))) {
     bovw_error_prefix(err, net_dir);
     goto done;
   }
