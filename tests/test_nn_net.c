@@ -211,7 +211,7 @@ START_TEST(test_spec_errors_name_the_line) {
   expect_spec_error("relu 3\n", "my.cfg:1:", "takes no arguments");
   expect_spec_error("relu slope=0.1\n", "my.cfg:1:", "takes no options");
   expect_spec_error("fc 10\nsoftmax\nrelu\n", "my.cfg:3:", "nothing may follow softmax");
-  expect_spec_error("input 1x28\nrelu\n", "my.cfg:1:", "input takes");
+  expect_spec_error("input 28\nrelu\n", "my.cfg:1:", "input takes");
   expect_spec_error("relu\ninput 1x28x28\n", "my.cfg:2:", "first line");
   expect_spec_error("conv 8 3x3 stride=2 stride=1\n", "my.cfg:1:", "stride given twice");
   expect_spec_error("fc\n", "my.cfg:1:", "fc takes the number of outputs");

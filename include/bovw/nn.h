@@ -49,6 +49,12 @@ typedef enum bovw_nn_kind {
   BOVW_NN_DROPOUT,           /* dropout P */
   BOVW_NN_FLATTEN,           /* C x H x W -> (C H W) x 1 x 1 */
   BOVW_NN_SOFTMAX,           /* the head: softmax cross-entropy on the logits */
+  BOVW_NN_CONV1D,            /* conv1d N K: 1-D cross-correlation over C x L */
+  BOVW_NN_CONV3D,            /* conv3d N KxKxK: 3-D, over C x D x H x W */
+  BOVW_NN_MAXPOOL1D,         /* maxpool1d K */
+  BOVW_NN_AVGPOOL1D,         /* avgpool1d K */
+  BOVW_NN_MAXPOOL3D,         /* maxpool3d K or DxHxW */
+  BOVW_NN_AVGPOOL3D,         /* avgpool3d K or DxHxW */
   BOVW_NN_NUM_KINDS
 } bovw_nn_kind;
 
@@ -83,6 +89,10 @@ typedef struct bovw_nn_layer_spec {
   double rate;               /* dropout: the probability of dropping, [0, 1) */
   double momentum;           /* bn: 0.1 (running = (1-m) running + m batch) */
   double eps;                /* bn: 1e-5 */
+  /* The depth axis of conv3d and the 3-D pools (1, 1, 0 for every other
+   * kind). A 1-D kind keeps its sizes in the width fields (kernel_w,
+   * stride_w, pad_w), its height fields being 1, 1, 0. */
+  int kernel_d, stride_d, pad_d;
 } bovw_nn_layer_spec;
 
 /* Sets l to the defaults of `kind` (line 0). */
@@ -90,6 +100,10 @@ void bovw_nn_layer_spec_default(bovw_nn_layer_spec *l, bovw_nn_kind kind);
 
 typedef struct bovw_nn_spec {
   int input_c, input_h, input_w;  /* the `input` line; 0 when there is none */
+  /* Spatial axes of the input: 1 (`input CxL`, kept as C x 1 x L: input_h
+   * is 1, input_w is L), 2 (`input CxHxW`) or 3 (`input CxDxHxW`); 0 means
+   * 2. input_d is D for 3, else 1 (0 means 1). */
+  int input_dims, input_d;
   int num_layers;
   bovw_nn_layer_spec *layers;     /* num_layers, owned by the spec */
 } bovw_nn_spec;
@@ -116,6 +130,12 @@ int bovw_nn_spec_to_text(const bovw_nn_spec *self, char **text, bovw_error *err)
 
 /* The spec word of a kind: "conv", "bn", ... */
 const char *bovw_nn_kind_name(bovw_nn_kind kind);
+/* The spatial axes a kind works on: 1 (conv1d, the 1-D pools), 3 (conv3d,
+ * the 3-D pools), 2 (conv, maxpool, avgpool); 0 for kinds that take any. */
+int bovw_nn_kind_dims(bovw_nn_kind kind);
+/* Writes a shape as the spec spells it for `dims` spatial axes: "CxL" (1:
+ * L is w), "CxHxW" (2) or "CxDxHxW" (3). Returns what snprintf returns. */
+int bovw_nn_shape_format(int dims, int c, int d, int h, int w, char *buf, size_t size);
 
 /* ---- the network ---------------------------------------------------------- */
 
@@ -126,7 +146,7 @@ typedef struct bovw_nn_param {
   char name[32];       /* "<layer index>.<what>": "0.weight", "1.running_mean" */
   int layer;           /* index of its layer in the spec */
   int ndim;
-  int64_t shape[4];
+  int64_t shape[5];    /* conv3d: C_out x C_in x K_d x K_h x K_w */
   size_t count;        /* number of elements */
   float *value;        /* owned by the network */
   float *grad;         /* owned by the network; NULL when not trainable */
@@ -232,15 +252,18 @@ typedef struct bovw_nn_summary_row {
   bovw_nn_kind kind;
   char text[128];            /* the spec line, defaults left out */
   int c, h, w;               /* output shape of one sample */
+  int d;                     /* its depth (3-D nets; else 1) */
   int64_t params;            /* trainable parameters */
   int64_t macs;              /* multiply-accumulates per sample (conv, fc) */
   int64_t flops;             /* 2 x macs: the element-wise layers are not counted */
   int rf_h, rf_w;            /* receptive field in input pixels; 0: all of it */
   int jump_h, jump_w;        /* input pixels between neighbouring outputs */
+  int rf_d, jump_d;          /* the same along the depth axis (1 when 2-D) */
 } bovw_nn_summary_row;
 
 typedef struct bovw_nn_summary {
   int input_c, input_h, input_w;
+  int input_dims, input_d;    /* as in bovw_nn_spec, resolved (1, 2 or 3; D or 1) */
   int num_rows;
   bovw_nn_summary_row *rows;  /* one per layer, owned by the summary */
   int64_t total_params, total_macs, total_flops;
@@ -417,6 +440,11 @@ int bovw_nn_data_from_manifest(const bovw_manifest *m, int channels, int height,
  * none). *out is new (bovw_nn_data_free). */
 int bovw_nn_data_from_encodings(const bovw_encodings *enc, bovw_nn_data **out,
                                 bovw_error *err);
+/* Gives every sample the shape channels x height x width, the values
+ * staying where they are (NCHW): encodings of C L values as C x 1 x L.
+ * Refuses a shape of another number of values. */
+int bovw_nn_data_reshape(bovw_nn_data *self, int channels, int height, int width,
+                         bovw_error *err);
 /* Moves a stratified, seeded share of self into *held (new): of each
  * class's n samples, round(fraction n) drawn at random, at most n - 1 (a
  * class keeps a training sample). Both keep the order of self. fraction in

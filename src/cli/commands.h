@@ -5,7 +5,6 @@
 /* Each takes the arguments after its own name (argv[0] is the name). */
 int cmd_dataset(int argc, char **argv);
 int cmd_dataset_toy(int argc, char **argv);  /* bovw dataset toy (dataset_toy.c) */
-int cmd_dataset_toy(int argc, char **argv);  /* bovw dataset toy (dataset_toy.c) */
 int cmd_dataset_edges(int argc, char **argv); /* `bovw dataset edges` (dataset_edges.c) */
 int cmd_dataset_clips(int argc, char **argv);   /* `bovw dataset clips` (dataset_clips.c) */
 int cmd_dataset_signals(int argc, char **argv); /* `bovw dataset signals` (dataset_clips.c) */

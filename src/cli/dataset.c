@@ -71,6 +71,8 @@ static const char DATASET_HELP[] =
     "  augment MANIFEST ...   a larger training set by seeded shifts, turns, flips\n"
     "  toy -o DIR ...         two classes of points in the plane (rings, spirals)\n"
     "  edges -o ROOT          synthetic images of vertical and horizontal edges\n"
+    "  clips -o DIR           short clips of a square moving one of four ways\n"
+    "  signals -o DIR         noisy sines, square waves and sawtooths\n"
     "'bovw dataset COMMAND --help' tells more.\n";
 
 enum {
@@ -302,7 +304,8 @@ static int augment(int argc, char **argv) {
 int cmd_dataset(int argc, char **argv) {
   cli_set_command("bovw dataset");
   static const cli_subcommand subs[] = {{"scan", scan}, {"import-idx", import_idx},
-                                          {"augment", augment}, {"toy", cmd_dataset_toy},
-                                          {"edges", cmd_dataset_edges}};
+                                          {"augment", augment}, {"edges", cmd_dataset_edges},
+                                          {"toy", cmd_dataset_toy}, {"clips", cmd_dataset_clips},
+                                          {"signals", cmd_dataset_signals}};
   return cli_dispatch("dataset", argc, argv, DATASET_HELP, subs, sizeof subs / sizeof subs[0]);
 }

@@ -105,28 +105,37 @@ static int parse_shape(const char *text, int *c, int *h, int *w) {
   return CLI_OK;
 }
 
-static void print_pair(char *buf, size_t size, int a, int b) {
-  if (a == 0)
+/* Sizes along the axes a net has: "3" (1-D: the length), "3x3", "3x3x3";
+ * "all" when a = 0 (the whole input). */
+static void print_axes(char *buf, size_t size, int dims, int d, int h, int w) {
+  if (h == 0)
     snprintf(buf, size, "all");
+  else if (dims == 1)
+    snprintf(buf, size, "%d", w);
+  else if (dims == 3)
+    snprintf(buf, size, "%dx%dx%d", d, h, w);
   else
-    snprintf(buf, size, "%dx%d", a, b);
+    snprintf(buf, size, "%dx%d", h, w);
 }
 
 static void print_summary(const char *spec_path, const bovw_nn_summary *s) {
-  printf("%s: input %dx%dx%d\n", spec_path, s->input_c, s->input_h, s->input_w);
+  char shape[64];
+  bovw_nn_shape_format(s->input_dims, s->input_c, s->input_d, s->input_h, s->input_w, shape,
+                       sizeof shape);
+  printf("%s: input %s\n", spec_path, shape);
   printf("%3s  %-34s %-12s %10s %12s  %-9s %s\n", "#", "layer", "output", "params",
          "MACs", "RF", "stride");
   for (int i = 0; i < s->num_rows; i++) {
     const bovw_nn_summary_row *r = &s->rows[i];
-    char shape[48], rf[32], jump[32];
-    snprintf(shape, sizeof shape, "%dx%dx%d", r->c, r->h, r->w);
-    print_pair(rf, sizeof rf, r->rf_h, r->rf_w);
+    char rf[48], jump[48];
+    bovw_nn_shape_format(s->input_dims, r->c, r->d, r->h, r->w, shape, sizeof shape);
+    print_axes(rf, sizeof rf, s->input_dims, r->rf_d, r->rf_h, r->rf_w);
     if (r->rf_h == 0)
       snprintf(jump, sizeof jump, "-");
-    else if (r->jump_h == r->jump_w)
-      snprintf(jump, sizeof jump, "%d", r->jump_h);
+    else if (r->jump_h == r->jump_w && (s->input_dims != 3 || r->jump_d == r->jump_h))
+      snprintf(jump, sizeof jump, "%d", r->jump_w);
     else
-      print_pair(jump, sizeof jump, r->jump_h, r->jump_w);
+      print_axes(jump, sizeof jump, s->input_dims, r->jump_d, r->jump_h, r->jump_w);
     printf("%3d  %-34s %-12s %10" PRId64 " %12" PRId64 "  %-9s %s\n", r->index,
            r->text, shape, r->params, r->macs, rf, jump);
   }

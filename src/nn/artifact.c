@@ -133,6 +133,10 @@ int bovw_nn_model_save(const bovw_nn_model *self, const char *spec_text,
   int ok = input && norm && cJSON_AddNumberToObject(input, "channels", spec->input_c) &&
            cJSON_AddNumberToObject(input, "height", spec->input_h) &&
            cJSON_AddNumberToObject(input, "width", spec->input_w) &&
+           /* A 1-D (C x 1 x L) or 3-D input says so; 2-D keeps the keys it had. */
+           (spec->input_dims == 2 ||
+            (cJSON_AddNumberToObject(input, "dims", spec->input_dims) &&
+             cJSON_AddNumberToObject(input, "depth", spec->input_d))) &&
            cJSON_AddBoolToObject(meta, "from_encodings", self->from_encodings) &&
            cJSON_AddNumberToObject(meta, "num_classes", (double)self->num_classes);
   cJSON *names = ok ? cJSON_CreateStringArray((const char *const *)self->class_names,
@@ -204,12 +208,20 @@ int bovw_nn_model_open(const char *dir, int threads, bovw_nn_model **out, bovw_e
     const cJSON *input = cJSON_GetObjectItem(self->meta, "input");
     const bovw_nn_spec *spec = bovw_nn_net_spec(self->net);
     const int c = (int)bovw_meta_number(input, "channels", 0),
+              d = (int)bovw_meta_number(input, "depth", 1),
               h = (int)bovw_meta_number(input, "height", 0),
-              w = (int)bovw_meta_number(input, "width", 0);
-    if (c != spec->input_c || h != spec->input_h || w != spec->input_w)
+              w = (int)bovw_meta_number(input, "width", 0),
+              dims = (int)bovw_meta_number(input, "dims", 2);
+    if (c != spec->input_c || d != spec->input_d || h != spec->input_h ||
+        w != spec->input_w || dims != spec->input_dims) {
+      char said[64], weights[64];
+      bovw_nn_shape_format(dims, c, d, h, w, said, sizeof said);
+      bovw_nn_shape_format(spec->input_dims, spec->input_c, spec->input_d, spec->input_h,
+                           spec->input_w, weights, sizeof weights);
       rc = bovw_error_set(err, BOVW_ERR_FORMAT,
-                          "%s: meta.json says the input is %dx%dx%d, the weights %dx%dx%d", dir,
-                          c, h, w, spec->input_c, spec->input_h, spec->input_w);
+                          "%s: meta.json says the input is %s, the weights %s", dir, said,
+                          weights);
+    }
     self->from_encodings = cJSON_IsTrue(cJSON_GetObjectItem(self->meta, "from_encodings"));
   }
   if (!rc) {

@@ -154,6 +154,19 @@ int bovw_nn_data_from_encodings(const bovw_encodings *enc, bovw_nn_data **out,
   return BOVW_OK;
 }
 
+int bovw_nn_data_reshape(bovw_nn_data *self, int channels, int height, int width,
+                         bovw_error *err) {
+  if (channels < 1 || height < 1 || width < 1 ||
+      (size_t)channels * height * width != bovw_nn_data_sample_size(self))
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "samples of %dx%dx%d cannot be %dx%dx%d: not as many values",
+                          self->channels, self->height, self->width, channels, height, width);
+  self->channels = channels;
+  self->height = height;
+  self->width = width;
+  return BOVW_OK;
+}
+
 int bovw_nn_data_holdout(bovw_nn_data *self, double fraction, uint64_t seed,
                          bovw_nn_data **held, bovw_error *err) {
   *held = NULL;

@@ -103,7 +103,7 @@ int bovw_nn_net_dead_relu(const bovw_nn_net *self, int *layers, double *fraction
     if (l->spec.kind != BOVW_NN_RELU) continue;
     if (found < max) {
       const float *out = nn_net_output(net, i);
-      const size_t plane = (size_t)l->out_h * l->out_w, size = nn_out_size(l);
+      const size_t plane = nn_out_area(l), size = nn_out_size(l);
       int dead = 0;
       for (int c = 0; c < l->out_c; c++) {
         int alive = 0;

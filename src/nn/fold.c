@@ -12,7 +12,8 @@
 #include "nn/internal.h"
 
 static int is_linear(bovw_nn_kind kind) {
-  return kind == BOVW_NN_CONV || kind == BOVW_NN_FC;
+  return kind == BOVW_NN_CONV || kind == BOVW_NN_CONV1D || kind == BOVW_NN_CONV3D ||
+         kind == BOVW_NN_FC;
 }
 
 int bovw_nn_net_fold_batchnorm(const bovw_nn_net *self, bovw_nn_net **out,

@@ -58,19 +58,31 @@ struct nn_layer {
   int index;
   int in_c, in_h, in_w;
   int out_c, out_h, out_w;
+  /* The depth of 3-D shapes (1 otherwise): set to in_d before setup, which
+   * changes out_d only when the layer changes the depth. */
+  int in_d, out_d;
+  /* Spatial axes of the net's input (1, 2 or 3): a 1-D shape is C x 1 x L. */
+  int dims;
   /* Resolved geometry of conv and pools. */
-  int pad_top, pad_left;
+  int pad_top, pad_left, pad_front;
   bovw_nn_param *params;  /* num_params entries inside the net's array */
   int num_params;
   bovw_nn_param declared[NN_MAX_LAYER_PARAMS];  /* filled by setup */
   void *state;            /* kind-specific scratch, owned by the layer */
 };
 
+/* Positions of one channel (D H W), and values of one sample (C D H W). */
+static inline size_t nn_in_area(const nn_layer *l) {
+  return (size_t)l->in_d * (size_t)l->in_h * (size_t)l->in_w;
+}
+static inline size_t nn_out_area(const nn_layer *l) {
+  return (size_t)l->out_d * (size_t)l->out_h * (size_t)l->out_w;
+}
 static inline size_t nn_in_size(const nn_layer *l) {
-  return (size_t)l->in_c * (size_t)l->in_h * (size_t)l->in_w;
+  return (size_t)l->in_c * nn_in_area(l);
 }
 static inline size_t nn_out_size(const nn_layer *l) {
-  return (size_t)l->out_c * (size_t)l->out_h * (size_t)l->out_w;
+  return (size_t)l->out_c * nn_out_area(l);
 }
 
 /* The table: the entry of a kind (NULL for softmax, which is the loss). */
@@ -78,7 +90,20 @@ const nn_ops *nn_ops_of(bovw_nn_kind kind);
 
 extern const nn_ops nn_fc_ops, nn_conv_ops, nn_maxpool_ops, nn_avgpool_ops,
     nn_globalavgpool_ops, nn_relu_ops, nn_leakyrelu_ops, nn_sigmoid_ops,
-    nn_batchnorm_ops, nn_dropout_ops, nn_flatten_ops;
+    nn_batchnorm_ops, nn_dropout_ops, nn_flatten_ops, nn_conv1d_ops,
+    nn_conv3d_ops, nn_maxpool1d_ops, nn_avgpool1d_ops, nn_maxpool3d_ops,
+    nn_avgpool3d_ops;
+
+/* The scratch of max pools (layer_pool.c, layer_pool3d.c): per output of
+ * the last forward, the index of the chosen value in its channel's plane or
+ * volume; reserve, release and branches of every max pool. */
+typedef struct nn_argmax_state {
+  int32_t *argmax;
+  size_t capacity;
+} nn_argmax_state;
+int nn_argmax_reserve(nn_layer *self, int batch, int threads, bovw_error *err);
+void nn_argmax_release(nn_layer *self);
+uint64_t nn_argmax_branches(const nn_layer *self, const float *in, int batch, uint64_t hash);
 
 /* Declares parameter k of a layer in setup. */
 void nn_declare_param(nn_layer *self, int k, const char *what, int ndim,
@@ -91,6 +116,15 @@ int nn_conv_out_size(int in, int kernel, int stride, int pad);
 /* Resolves a layer's padding: `same` is (kernel - 1) / 2 on each side. */
 int nn_resolve_padding(const nn_layer *self, int *pad_h, int *pad_w,
                        bovw_error *err);
+/* The padding along the depth axis (0 for kinds that are not 3-D), once
+ * nn_resolve_padding has accepted the layer. */
+int nn_resolve_padding_depth(const nn_layer *self);
+/* The input shape of a layer as the spec spells it for the net's axes
+ * ("28x64", "1x28x28", "1x8x16x16"). */
+void nn_in_shape_format(const nn_layer *self, char *buf, size_t size);
+/* A kernel or window as the spec spells it for the layer's axes ("5",
+ * "3x3", "3x3x3"). */
+void nn_kernel_format(const nn_layer *self, char *buf, size_t size);
 
 /* Initial weights of a conv or fc layer (count values, fan_in and fan_out
  * as in the formulas of init.c). */

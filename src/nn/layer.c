@@ -20,6 +20,12 @@ const nn_ops *nn_ops_of(bovw_nn_kind kind) {
     case BOVW_NN_BATCHNORM: return &nn_batchnorm_ops;
     case BOVW_NN_DROPOUT: return &nn_dropout_ops;
     case BOVW_NN_FLATTEN: return &nn_flatten_ops;
+    case BOVW_NN_CONV1D: return &nn_conv1d_ops;
+    case BOVW_NN_CONV3D: return &nn_conv3d_ops;
+    case BOVW_NN_MAXPOOL1D: return &nn_maxpool1d_ops;
+    case BOVW_NN_AVGPOOL1D: return &nn_avgpool1d_ops;
+    case BOVW_NN_MAXPOOL3D: return &nn_maxpool3d_ops;
+    case BOVW_NN_AVGPOOL3D: return &nn_avgpool3d_ops;
     case BOVW_NN_SOFTMAX:
     case BOVW_NN_NUM_KINDS: break;
   }
@@ -54,6 +60,20 @@ int nn_layer_error(const nn_layer *self, bovw_error *err, int code,
   if (self->spec.line > 0)
     return bovw_error_set(err, code, "line %d: %s: %s", self->spec.line, kind, what);
   return bovw_error_set(err, code, "layer %d: %s: %s", self->index, kind, what);
+}
+
+void nn_in_shape_format(const nn_layer *self, char *buf, size_t size) {
+  bovw_nn_shape_format(self->dims, self->in_c, self->in_d, self->in_h, self->in_w,
+                       buf, size);
+}
+
+void nn_kernel_format(const nn_layer *self, char *buf, size_t size) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  switch (bovw_nn_kind_dims(l->kind)) {
+    case 1: snprintf(buf, size, "%d", l->kernel_w); break;
+    case 3: snprintf(buf, size, "%dx%dx%d", l->kernel_d, l->kernel_h, l->kernel_w); break;
+    default: snprintf(buf, size, "%dx%d", l->kernel_h, l->kernel_w); break;
+  }
 }
 
 int nn_grow(float **buf, size_t *capacity, size_t n, bovw_error *err) {

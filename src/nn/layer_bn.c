@@ -77,7 +77,7 @@ static void bn_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                        float *out, int batch) {
   bn_state *st = self->state;
   const int C = self->in_c;
-  const size_t area = (size_t)self->in_h * self->in_w, sample = (size_t)C * area;
+  const size_t area = nn_in_area(self), sample = (size_t)C * area;
   const double m = (double)batch * (double)area, eps = self->spec.eps;
   const double momentum = self->spec.momentum;
   const float *gamma = self->params[0].value, *beta = self->params[1].value;
@@ -146,7 +146,7 @@ static void bn_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   (void)out;
   bn_state *st = self->state;
   const int C = self->in_c;
-  const size_t area = (size_t)self->in_h * self->in_w, sample = (size_t)C * area;
+  const size_t area = nn_in_area(self), sample = (size_t)C * area;
   const double m = (double)batch * (double)area, eps = self->spec.eps;
   const float *gamma = self->params[0].value;
   const float *running_mean = self->params[2].value;

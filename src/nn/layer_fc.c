@@ -13,7 +13,7 @@ static int fc_setup(nn_layer *self, bovw_error *err) {
                           "number of classes given)");
   int64_t in = (int64_t)nn_in_size(self);
   self->out_c = l->units;
-  self->out_h = self->out_w = 1;
+  self->out_d = self->out_h = self->out_w = 1;
   int64_t wshape[2] = {l->units, in}, bshape[1] = {l->units};
   nn_declare_param(self, 0, "weight", 2, wshape, 1, 1);
   if (l->bias) nn_declare_param(self, 1, "bias", 1, bshape, 1, 0);

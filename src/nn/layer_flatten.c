@@ -1,4 +1,4 @@
-/* layer_flatten.c: C x H x W -> (C H W) x 1 x 1. In NCHW the values do not
+/* layer_flatten.c: C x H x W -> (C H W) x 1 x 1 (C x D x H x W likewise). In NCHW the values do not
  * move: forward and backward are copies. */
 #include <string.h>
 
@@ -7,7 +7,7 @@
 static int flatten_setup(nn_layer *self, bovw_error *err) {
   (void)err;
   self->out_c = (int)nn_in_size(self);
-  self->out_h = self->out_w = 1;
+  self->out_d = self->out_h = self->out_w = 1;
   return BOVW_OK;
 }
 

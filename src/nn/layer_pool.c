@@ -12,10 +12,6 @@
 /* Below this many input values a parallel region costs more than it saves. */
 #define PARALLEL_MIN (1L << 15)
 
-typedef struct pool_state {
-  int32_t *argmax;  /* maxpool: per output, the index of the max in its plane */
-  size_t capacity;
-} pool_state;
 
 static int window_setup(nn_layer *self, bovw_error *err) {
   const bovw_nn_layer_spec *l = &self->spec;
@@ -30,9 +26,9 @@ static int window_setup(nn_layer *self, bovw_error *err) {
   return BOVW_OK;
 }
 
-static int maxpool_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
+int nn_argmax_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
   (void)threads;
-  pool_state *st = self->state;
+  nn_argmax_state *st = self->state;
   if (!st && !(st = self->state = calloc(1, sizeof *st)))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   size_t n = (size_t)batch * nn_out_size(self);
@@ -44,8 +40,8 @@ static int maxpool_reserve(nn_layer *self, int batch, int threads, bovw_error *e
   return BOVW_OK;
 }
 
-static void maxpool_release(nn_layer *self) {
-  pool_state *st = self->state;
+void nn_argmax_release(nn_layer *self) {
+  nn_argmax_state *st = self->state;
   if (st) free(st->argmax);
   free(st);
   self->state = NULL;
@@ -54,10 +50,10 @@ static void maxpool_release(nn_layer *self) {
 static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                             float *out, int batch) {
   const bovw_nn_layer_spec *l = &self->spec;
-  int32_t *argmax = ((pool_state *)self->state)->argmax;
+  int32_t *argmax = ((nn_argmax_state *)self->state)->argmax;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     const float *src = in + (size_t)p * H * W;
     float *dst = out + (size_t)p * OH * OW;
@@ -87,11 +83,11 @@ static void maxpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   (void)in;
   (void)out;
   if (!din) return;
-  const int32_t *argmax = ((pool_state *)self->state)->argmax;
+  const int32_t *argmax = ((nn_argmax_state *)self->state)->argmax;
   const size_t in_plane = (size_t)self->in_h * self->in_w;
   const size_t out_plane = (size_t)self->out_h * self->out_w;
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     float *d = din + (size_t)p * in_plane;
     memset(d, 0, in_plane * sizeof *d);
@@ -101,10 +97,10 @@ static void maxpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
 }
 
 /* The position each window chose. */
-static uint64_t maxpool_branches(const nn_layer *self, const float *in,
-                                 int batch, uint64_t hash) {
+uint64_t nn_argmax_branches(const nn_layer *self, const float *in, int batch,
+                            uint64_t hash) {
   (void)in;
-  const int32_t *argmax = ((const pool_state *)self->state)->argmax;
+  const int32_t *argmax = ((const nn_argmax_state *)self->state)->argmax;
   const size_t n = (size_t)batch * nn_out_size(self);
   for (size_t i = 0; i < n; i++) hash = nn_hash_mix(hash, (uint64_t)argmax[i]);
   return hash;
@@ -116,7 +112,7 @@ static void avgpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const double area = (double)l->kernel_h * l->kernel_w;
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     const float *src = in + (size_t)p * H * W;
     float *dst = out + (size_t)p * OH * OW;
@@ -141,7 +137,7 @@ static void avgpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const float inv_area = 1.0f / (float)(l->kernel_h * l->kernel_w);
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     float *d = din + (size_t)p * H * W;
     const float *g = dout + (size_t)p * OH * OW;
@@ -159,15 +155,15 @@ static void avgpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
 static int global_setup(nn_layer *self, bovw_error *err) {
   (void)err;
   self->out_c = self->in_c;
-  self->out_h = self->out_w = 1;
+  self->out_d = self->out_h = self->out_w = 1;
   return BOVW_OK;
 }
 
 static void global_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                            float *out, int batch) {
-  const size_t area = (size_t)self->in_h * self->in_w;
+  const size_t area = nn_in_area(self);
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     double sum = 0;
     for (size_t i = 0; i < area; i++) sum += in[(size_t)p * area + i];
@@ -181,9 +177,9 @@ static void global_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   (void)in;
   (void)out;
   if (!din) return;
-  const size_t area = (size_t)self->in_h * self->in_w;
+  const size_t area = nn_in_area(self);
   const long planes = (long)batch * self->in_c;
-#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)(self->in_h * self->in_w) >= PARALLEL_MIN) schedule(static)
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
   for (long p = 0; p < planes; p++) {
     float share = dout[p] / (float)area;
     for (size_t i = 0; i < area; i++) din[(size_t)p * area + i] = share;
@@ -193,11 +189,11 @@ static void global_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
 const nn_ops nn_maxpool_ops = {
     .kind = BOVW_NN_MAXPOOL,
     .setup = window_setup,
-    .reserve = maxpool_reserve,
+    .reserve = nn_argmax_reserve,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
-    .release = maxpool_release,
-    .branches = maxpool_branches,
+    .release = nn_argmax_release,
+    .branches = nn_argmax_branches,
 };
 
 const nn_ops nn_avgpool_ops = {

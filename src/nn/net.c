@@ -36,7 +36,12 @@ static int resolve_spec(bovw_nn_spec *spec, const bovw_nn_net_options *opt,
     spec->input_c = opt->input_c;
     spec->input_h = opt->input_h;
     spec->input_w = opt->input_w;
+    spec->input_dims = 2; /* the options give a C x H x W shape */
+    spec->input_d = 1;
   }
+  if (spec->input_dims <= 0) spec->input_dims = 2;
+  if (spec->input_d <= 0 || spec->input_dims != 3) spec->input_d = 1;
+  if (spec->input_dims == 1) spec->input_h = 1;
   if (spec->input_c <= 0 || spec->input_h <= 0 || spec->input_w <= 0)
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "no input shape: the spec has no 'input CxHxW' line "
@@ -62,6 +67,27 @@ static int resolve_spec(bovw_nn_spec *spec, const bovw_nn_net_options *opt,
   return BOVW_OK;
 }
 
+/* A conv or pool of one number of axes takes a net input of that many:
+ * conv1d a C x L signal, conv an image, conv3d a C x D x H x W volume. */
+static int check_axes(const nn_layer *l, bovw_error *err) {
+  static const char *const SHAPES[4] = {"", "CxL", "CxHxW", "CxDxHxW"};
+  const int dims = bovw_nn_kind_dims(l->spec.kind);
+  if (!dims || dims == l->dims) return BOVW_OK;
+  /* The layer of the same family that fits the input. */
+  static const bovw_nn_kind FAMILY[3][3] = {
+      {BOVW_NN_CONV1D, BOVW_NN_CONV, BOVW_NN_CONV3D},
+      {BOVW_NN_MAXPOOL1D, BOVW_NN_MAXPOOL, BOVW_NN_MAXPOOL3D},
+      {BOVW_NN_AVGPOOL1D, BOVW_NN_AVGPOOL, BOVW_NN_AVGPOOL3D}};
+  const char *instead = "?";
+  for (int f = 0; f < 3; f++)
+    if (FAMILY[f][dims - 1] == l->spec.kind) instead = bovw_nn_kind_name(FAMILY[f][l->dims - 1]);
+  char shape[64];
+  nn_in_shape_format(l, shape, sizeof shape);
+  return nn_layer_error(l, err, BOVW_ERR_INVALID,
+                        "a %d-D layer on a %d-D input %s (it takes %s; use %s)", dims,
+                        l->dims, shape, SHAPES[dims], instead);
+}
+
 /* Sets up every layer on the shape that reaches it and gathers the
  * parameters they declare. */
 static int build_layers(bovw_nn_net *self, int shapes_only, bovw_error *err) {
@@ -71,29 +97,36 @@ static int build_layers(bovw_nn_net *self, int shapes_only, bovw_error *err) {
   self->layers = calloc((size_t)(self->num_layers ? self->num_layers : 1),
                         sizeof *self->layers);
   if (!self->layers) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  int c = spec->input_c, h = spec->input_h, w = spec->input_w;
+  int c = spec->input_c, d = spec->input_d, h = spec->input_h, w = spec->input_w;
   size_t total = 0;
   for (int i = 0; i < self->num_layers; i++) {
     nn_layer *l = &self->layers[i];
     l->spec = spec->layers[i];
     l->index = i;
     l->ops = nn_ops_of(l->spec.kind);
+    l->dims = spec->input_dims;
     l->in_c = c;
+    l->in_d = l->out_d = d;
     l->in_h = h;
     l->in_w = w;
-    int rc = l->ops->setup(l, err);
+    int rc = check_axes(l, err);
+    if (!rc) rc = l->ops->setup(l, err);
     if (rc) return rc;
     c = l->out_c;
+    d = l->out_d;
     h = l->out_h;
     w = l->out_w;
     total += (size_t)l->num_params;
   }
-  if (self->has_softmax && (h != 1 || w != 1))
+  if (self->has_softmax && (d != 1 || h != 1 || w != 1)) {
+    char shape[64];
+    bovw_nn_shape_format(spec->input_dims, c, d, h, w, shape, sizeof shape);
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "line %d: softmax needs one score per class, but the "
-                          "layer before gives %dx%dx%d (add fc, flatten or "
+                          "layer before gives %s (add fc, flatten or "
                           "globalavgpool)",
-                          spec->layers[spec->num_layers - 1].line, c, h, w);
+                          spec->layers[spec->num_layers - 1].line, shape);
+  }
   self->params = calloc(total ? total : 1, sizeof *self->params);
   if (!self->params) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   for (int i = 0; i < self->num_layers; i++) {
@@ -163,7 +196,8 @@ void bovw_nn_net_free(bovw_nn_net *self) {
 const bovw_nn_spec *bovw_nn_net_spec(const bovw_nn_net *self) { return self->spec; }
 
 size_t bovw_nn_net_input_size(const bovw_nn_net *self) {
-  return (size_t)self->spec->input_c * self->spec->input_h * self->spec->input_w;
+  return (size_t)self->spec->input_c * self->spec->input_d * self->spec->input_h *
+         self->spec->input_w;
 }
 
 size_t bovw_nn_net_output_size(const bovw_nn_net *self) {

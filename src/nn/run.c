@@ -72,6 +72,28 @@ static int load_source(const bovw_nn_source *s, int c, int h, int w, int threads
   return rc;
 }
 
+/* Encodings rows of D values as samples of the spec's input shape, which
+ * must hold D values: D x 1 x 1, C x L (kept as C x 1 x L), C x H x W, or
+ * C x D' x H x W (kept as C x (D' H) x W: the per-channel statistics only
+ * need each channel's values). */
+static int shape_encodings(const bovw_nn_spec *spec, bovw_nn_data *data, const char *spec_name,
+                           const char *enc_name, bovw_error *err) {
+  const int dims = spec->input_dims ? spec->input_dims : 2;
+  const int depth = spec->input_d ? spec->input_d : 1;
+  const size_t want = (size_t)spec->input_c * depth * spec->input_h * spec->input_w;
+  const size_t dim = bovw_nn_data_sample_size(data);
+  if (want != dim) {
+    char shape[64];
+    bovw_nn_shape_format(dims, spec->input_c, depth, spec->input_h, spec->input_w, shape,
+                         sizeof shape);
+    return bovw_error_set(err, BOVW_ERR_MISMATCH,
+                          "%s: input %s takes %zu values a sample, but the encodings of %s "
+                          "have %zu (write 'input %zux1x1' or leave the input line out)",
+                          spec_name, shape, want, enc_name, dim, dim);
+  }
+  return bovw_nn_data_reshape(data, spec->input_c, depth * spec->input_h, spec->input_w, err);
+}
+
 int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
                       const bovw_nn_train_options *o, const char *out_dir,
                       const bovw_monitor *monitor, bovw_nn_epoch_fn on_epoch, void *ctx,
@@ -105,6 +127,15 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
       rc = bovw_error_set(err, BOVW_ERR_INVALID,
                           "%s: no 'input CxHxW' line: images need a size to be resized to",
                           spec_path);
+    } else if (spec->input_dims == 1 || spec->input_dims == 3) {
+      char shape[64];
+      bovw_nn_shape_format(spec->input_dims, spec->input_c, spec->input_d, spec->input_h,
+                           spec->input_w, shape, sizeof shape);
+      rc = bovw_error_set(err, BOVW_ERR_INVALID,
+                          "%s: input %s is %d-D, but images are 2-D (CxHxW): give a %d-D "
+                          "net encodings of %s values a row", spec_path, shape,
+                          spec->input_dims, spec->input_dims,
+                          spec->input_dims == 1 ? "C L" : "C D H W");
     } else if (spec->input_c != 1 && spec->input_c != 3) {
       rc = bovw_error_set(err, BOVW_ERR_INVALID,
                           "%s: input %dx%dx%d: images have 1 (gray) or 3 (RGB) channels",
@@ -117,19 +148,15 @@ int bovw_nn_train_run(const char *spec_path, const bovw_nn_source *source,
   if (rc) goto done;
   const double loaded = bovw_now();
   if (source->encodings && spec->input_c > 0 &&
-      (spec->input_c != train->channels || spec->input_h != 1 || spec->input_w != 1)) {
-    rc = bovw_error_set(err, BOVW_ERR_MISMATCH,
-                        "%s: input %dx%dx%d, but the encodings of %s are %dx1x1 (write "
-                        "'input %dx1x1' or leave the input line out)",
-                        spec_path, spec->input_c, spec->input_h, spec->input_w,
-                        source->encodings, train->channels, train->channels);
+      (rc = shape_encodings(spec, train, spec_path, source->encodings, err)))
     goto done;
-  }
 
   bovw_nn_net_options no = BOVW_NN_NET_OPTIONS_DEFAULT;
-  no.input_c = train->channels;
-  no.input_h = train->height;
-  no.input_w = train->width;
+  if (spec->input_c <= 0) { /* encodings, as D x 1 x 1 */
+    no.input_c = train->channels;
+    no.input_h = train->height;
+    no.input_w = train->width;
+  }
   no.classes = (int)train->num_classes;
   no.seed = o->seed;
   no.threads = o->threads;
@@ -279,6 +306,7 @@ int bovw_nn_eval_run_folding(const char *net_dir, const bovw_nn_source *source, 
     if ((rc = bovw_encodings_open(source->encodings, &enc, err))) goto done;
     if ((rc = bovw_nn_model_check_encodings(model, enc, source->encodings, err))) goto done;
     if ((rc = bovw_nn_data_from_encodings(enc, &data, err))) goto done;
+    if ((rc = shape_encodings(spec, data, net_dir, source->encodings, err))) goto done;
   } else {
     rc = load_source(source, spec->input_c, spec->input_h, spec->input_w, threads, monitor,
                      &data, &manifest, &enc, err);
@@ -318,7 +346,9 @@ int bovw_nn_eval_run_folding(const char *net_dir, const bovw_nn_source *source, 
   char *net_abs = realpath(net_dir, NULL), *data_abs = realpath(data_name, NULL);
   const cJSON *spec_id = cJSON_GetObjectItem(model->meta, "spec");
   char shape[64];
-  snprintf(shape, sizeof shape, "%dx%dx%d", spec->input_c, spec->input_h, spec->input_w);
+  bovw_nn_shape_format(spec->input_dims ? spec->input_dims : 2, spec->input_c,
+                       spec->input_d ? spec->input_d : 1, spec->input_h, spec->input_w, shape,
+                       sizeof shape);
   int ok = info && cJSON_AddStringToObject(info, "net", net_abs ? net_abs : net_dir) &&
            cJSON_AddStringToObject(info, "spec", bovw_meta_string(spec_id, "name", "?")) &&
            cJSON_AddStringToObject(info, source->manifest ? "manifest" : "encodings",
@@ -421,8 +451,12 @@ static int folded_spec_text(const bovw_nn_spec *spec, const char *from, int fold
           "# written by bovw nn fold from %s:\n"
           "# %d batch norm%s folded into the conv or fc layer before %s\n",
           from, folded, folded == 1 ? "" : "s", folded == 1 ? "it" : "them");
-  if (spec->input_c)
-    fprintf(f, "input %dx%dx%d\n", spec->input_c, spec->input_h, spec->input_w);
+  if (spec->input_c) {
+    char shape[64];
+    bovw_nn_shape_format(spec->input_dims, spec->input_c, spec->input_d, spec->input_h,
+                         spec->input_w, shape, sizeof shape);
+    fprintf(f, "input %s\n", shape);
+  }
   for (int i = 0; i < spec->num_layers; i++) {
     char line[512];
     bovw_nn_layer_spec_format(&spec->layers[i], 0, line, sizeof line);

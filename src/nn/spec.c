@@ -35,6 +35,12 @@ static const char *const KIND_NAMES[BOVW_NN_NUM_KINDS] = {
     [BOVW_NN_DROPOUT] = "dropout",
     [BOVW_NN_FLATTEN] = "flatten",
     [BOVW_NN_SOFTMAX] = "softmax",
+    [BOVW_NN_CONV1D] = "conv1d",
+    [BOVW_NN_CONV3D] = "conv3d",
+    [BOVW_NN_MAXPOOL1D] = "maxpool1d",
+    [BOVW_NN_AVGPOOL1D] = "avgpool1d",
+    [BOVW_NN_MAXPOOL3D] = "maxpool3d",
+    [BOVW_NN_AVGPOOL3D] = "avgpool3d",
 };
 
 /* The key=value options each kind takes. */
@@ -45,7 +51,20 @@ static const char *const KIND_OPTIONS[BOVW_NN_NUM_KINDS] = {
     [BOVW_NN_AVGPOOL] = "stride",
     [BOVW_NN_LEAKYRELU] = "slope",
     [BOVW_NN_BATCHNORM] = "momentum eps",
+    [BOVW_NN_CONV1D] = "stride pad padmode bias init",
+    [BOVW_NN_CONV3D] = "stride pad padmode bias init",
+    [BOVW_NN_MAXPOOL1D] = "stride",
+    [BOVW_NN_AVGPOOL1D] = "stride",
+    [BOVW_NN_MAXPOOL3D] = "stride",
+    [BOVW_NN_AVGPOOL3D] = "stride",
 };
+
+static int is_conv(bovw_nn_kind kind) {
+  return kind == BOVW_NN_CONV || kind == BOVW_NN_CONV1D || kind == BOVW_NN_CONV3D;
+}
+static int is_window(bovw_nn_kind kind) {
+  return bovw_nn_kind_dims(kind) != 0 && !is_conv(kind);
+}
 
 enum { MAX_SIZE = 65536, MAX_LINE = 1024, MAX_TOKENS = 16 };
 
@@ -65,6 +84,7 @@ void bovw_nn_layer_spec_default(bovw_nn_layer_spec *l, bovw_nn_kind kind) {
   l->slope = 0.01;
   l->momentum = 0.1;
   l->eps = 1e-5;
+  l->kernel_d = l->stride_d = 1;
 }
 
 /* ---- parsing ---------------------------------------------------------------- */
@@ -132,6 +152,45 @@ static int parse_pair(parser *p, const char *what, const char *text, long min,
   return rc;
 }
 
+/* A size of a layer with `dims` axes into (d, h, w): 1-D "N" (d = h = 1,
+ * the width fields hold it); 2-D "N" or "HxW" (d = 1); 3-D "N" (cube) or
+ * "DxHxW". `unit` is what 1-D and 3-D leave on the axes they do not have
+ * (1 for kernels and strides, 0 for padding). */
+static int parse_size(parser *p, const char *what, const char *text, int dims, long min,
+                      long max, int unit, int *d, int *h, int *w) {
+  *d = unit;
+  if (dims == 2) return parse_pair(p, what, text, min, max, h, w);
+  if (dims == 1) {
+    *h = unit;
+    if (strchr(text, 'x'))
+      return fail(p, "%s '%s': a 1-D layer takes one size", what, text);
+    return parse_int(p, what, text, min, max, w);
+  }
+  const char *x1 = strchr(text, 'x');
+  if (!x1) {
+    int rc = parse_int(p, what, text, min, max, w);
+    if (!rc) *d = *h = *w;
+    return rc;
+  }
+  const char *x2 = strchr(x1 + 1, 'x');
+  char part[3][32];
+  const char *from[3] = {text, x1 + 1, x2 ? x2 + 1 : NULL};
+  size_t len[3] = {(size_t)(x1 - text), x2 ? (size_t)(x2 - x1 - 1) : 0, 0};
+  if (!x2 || strchr(x2 + 1, 'x'))
+    return fail(p, "%s '%s': expected N or DxHxW", what, text);
+  len[2] = strlen(from[2]);
+  int *to[3] = {d, h, w};
+  for (int k = 0; k < 3; k++) {
+    if (len[k] == 0 || len[k] >= sizeof part[k])
+      return fail(p, "%s '%s': expected N or DxHxW", what, text);
+    memcpy(part[k], from[k], len[k]);
+    part[k][len[k]] = '\0';
+    int rc = parse_int(p, what, part[k], min, max, to[k]);
+    if (rc) return rc;
+  }
+  return BOVW_OK;
+}
+
 static int parse_units(parser *p, const char *text, int *units) {
   if (!strcmp(text, "classes")) {
     *units = BOVW_NN_UNITS_CLASSES;
@@ -173,8 +232,10 @@ static int parse_option(parser *p, bovw_nn_layer_spec *l, const char *key,
     if (!list) return fail(p, "%s takes no options (got '%s')", KIND_NAMES[l->kind], key);
     return fail(p, "%s has no option '%s' (it has: %s)", KIND_NAMES[l->kind], key, list);
   }
+  const int dims = bovw_nn_kind_dims(l->kind);
   if (!strcmp(key, "stride"))
-    return parse_pair(p, "stride", value, 1, MAX_SIZE, &l->stride_h, &l->stride_w);
+    return parse_size(p, "stride", value, dims, 1, MAX_SIZE, 1, &l->stride_d, &l->stride_h,
+                      &l->stride_w);
   if (!strcmp(key, "pad")) {
     if (!strcmp(value, "same")) {
       l->pad = BOVW_NN_PAD_SAME;
@@ -186,8 +247,10 @@ static int parse_option(parser *p, bovw_nn_layer_spec *l, const char *key,
     }
     l->pad = BOVW_NN_PAD_EXPLICIT;
     if (isdigit((unsigned char)value[0]))
-      return parse_pair(p, "pad", value, 0, MAX_SIZE, &l->pad_h, &l->pad_w);
-    return fail(p, "pad=%s: expected same, valid, N or HxW", value);
+      return parse_size(p, "pad", value, dims, 0, MAX_SIZE, 0, &l->pad_d, &l->pad_h,
+                        &l->pad_w);
+    return fail(p, "pad=%s: expected same, valid, N%s", value,
+                dims == 1 ? "" : dims == 3 ? " or DxHxW" : " or HxW");
   }
   if (!strcmp(key, "padmode")) return parse_choice(p, key, value, PADMODES, &l->replicate);
   if (!strcmp(key, "bias")) return parse_choice(p, key, value, YES_NO, &l->bias);
@@ -212,16 +275,29 @@ static int parse_positional(parser *p, bovw_nn_layer_spec *l, char **args, int n
   const char *kind = KIND_NAMES[l->kind];
   switch (l->kind) {
     case BOVW_NN_CONV:
-      if (n != 2) return fail(p, "conv takes the number of filters and the kernel size: conv 32 3x3");
+    case BOVW_NN_CONV1D:
+    case BOVW_NN_CONV3D: {
+      static const char *const EXAMPLE[4] = {"", "conv1d 16 5", "conv 32 3x3", "conv3d 8 3x3x3"};
+      const int dims = bovw_nn_kind_dims(l->kind);
+      if (n != 2)
+        return fail(p, "%s takes the number of filters and the kernel size: %s", kind,
+                    EXAMPLE[dims]);
       if (parse_units(p, args[0], &l->units)) return BOVW_ERR_FORMAT;
-      return parse_pair(p, "kernel size", args[1], 1, MAX_SIZE, &l->kernel_h, &l->kernel_w);
+      return parse_size(p, "kernel size", args[1], dims, 1, MAX_SIZE, 1, &l->kernel_d,
+                        &l->kernel_h, &l->kernel_w);
+    }
     case BOVW_NN_FC:
       if (n != 1) return fail(p, "fc takes the number of outputs: fc 128, or fc classes");
       return parse_units(p, args[0], &l->units);
     case BOVW_NN_MAXPOOL:
     case BOVW_NN_AVGPOOL:
+    case BOVW_NN_MAXPOOL1D:
+    case BOVW_NN_AVGPOOL1D:
+    case BOVW_NN_MAXPOOL3D:
+    case BOVW_NN_AVGPOOL3D:
       if (n != 1) return fail(p, "%s takes the window size: %s 2", kind, kind);
-      return parse_pair(p, "window size", args[0], 1, MAX_SIZE, &l->kernel_h, &l->kernel_w);
+      return parse_size(p, "window size", args[0], bovw_nn_kind_dims(l->kind), 1, MAX_SIZE, 1,
+                        &l->kernel_d, &l->kernel_h, &l->kernel_w);
     case BOVW_NN_DROPOUT:
       if (n != 1) return fail(p, "dropout takes the probability of dropping: dropout 0.5");
       return parse_double(p, "dropout probability", args[0], 0, 1, 1, &l->rate);
@@ -262,7 +338,8 @@ static int parse_layer(parser *p, char **tok, int ntok, bovw_nn_layer_spec *l) {
     if (!strcmp(key, "stride")) stride_given = 1;
   }
   /* A pool's stride is its window unless said otherwise. */
-  if ((l->kind == BOVW_NN_MAXPOOL || l->kind == BOVW_NN_AVGPOOL) && !stride_given) {
+  if (is_window(l->kind) && !stride_given) {
+    l->stride_d = l->kernel_d;
     l->stride_h = l->kernel_h;
     l->stride_w = l->kernel_w;
   }
@@ -328,21 +405,34 @@ int bovw_nn_spec_parse(const char *text, const char *name, bovw_nn_spec **out,
         rc = fail(&p, "input must be the first line, and only one");
         break;
       }
-      int c, h, w;
-      char *x1 = ntok == 2 ? strchr(tok[1], 'x') : NULL;
-      char *x2 = x1 ? strchr(x1 + 1, 'x') : NULL;
-      if (!x2 || strchr(x2 + 1, 'x')) {
-        rc = fail(&p, "input takes channels x height x width: input 3x96x96");
+      /* CxL, CxHxW or CxDxHxW: the number of sizes says the axes. */
+      static const char *const NAMES[3][4] = {
+          {"channels", "length"},
+          {"channels", "height", "width"},
+          {"channels", "depth", "height", "width"}};
+      char *part[4] = {ntok == 2 ? tok[1] : NULL};
+      int n = ntok == 2 ? 1 : 0, v[4];
+      for (char *x; n && n <= 4 && (x = strchr(part[n - 1], 'x')); n++) {
+        *x = '\0';
+        if (n < 4) part[n] = x + 1;
+      }
+      if (n < 2 || n > 4) {
+        rc = fail(&p, "input takes channels and sizes: input 3x96x96 (2-D), input 28x64 "
+                      "(1-D: channels x length) or input 1x8x16x16 (3-D: channels x "
+                      "depth x height x width)");
         break;
       }
-      *x1 = *x2 = '\0';
-      if ((rc = parse_int(&p, "input channels", tok[1], 1, MAX_SIZE, &c)) ||
-          (rc = parse_int(&p, "input height", x1 + 1, 1, MAX_SIZE, &h)) ||
-          (rc = parse_int(&p, "input width", x2 + 1, 1, MAX_SIZE, &w)))
-        break;
-      spec->input_c = c;
-      spec->input_h = h;
-      spec->input_w = w;
+      for (int k = 0; k < n && !rc; k++) {
+        char what[32];
+        snprintf(what, sizeof what, "input %s", NAMES[n - 2][k]);
+        rc = parse_int(&p, what, part[k], 1, MAX_SIZE, &v[k]);
+      }
+      if (rc) break;
+      spec->input_dims = n - 1;
+      spec->input_c = v[0];
+      spec->input_d = n == 4 ? v[1] : 1;
+      spec->input_h = n == 2 ? 1 : v[n - 2];
+      spec->input_w = v[n - 1];
       continue;
     }
     if (spec->num_layers == capacity) {
@@ -398,8 +488,14 @@ static void format_double(double v, char *buf, size_t size) {
   }
 }
 
-static void format_pair(int h, int w, int square_as_one, char *buf, size_t size) {
-  if (h == w && square_as_one)
+/* A size of a layer with `dims` axes, as parse_size reads it. */
+static void format_size(int dims, int d, int h, int w, int square_as_one, char *buf,
+                        size_t size) {
+  if (dims == 1)
+    snprintf(buf, size, "%d", w);
+  else if (dims == 3 && !(square_as_one && d == h && h == w))
+    snprintf(buf, size, "%dx%dx%d", d, h, w);
+  else if (h == w && square_as_one)
     snprintf(buf, size, "%d", h);
   else
     snprintf(buf, size, "%dx%d", h, w);
@@ -419,34 +515,36 @@ int bovw_nn_layer_spec_format(const bovw_nn_layer_spec *l, int explicit_options,
       used += (size_t)snprintf(out + used, sizeof out - used, __VA_ARGS__); \
   } while (0)
   ADD("%s", bovw_nn_kind_name(l->kind));
-  if (l->kind == BOVW_NN_CONV || l->kind == BOVW_NN_FC) {
+  const int dims = bovw_nn_kind_dims(l->kind);
+  if (is_conv(l->kind) || l->kind == BOVW_NN_FC) {
     if (l->units == BOVW_NN_UNITS_CLASSES)
       ADD(" classes");
     else
       ADD(" %d", l->units);
   }
-  if (l->kind == BOVW_NN_CONV || l->kind == BOVW_NN_MAXPOOL || l->kind == BOVW_NN_AVGPOOL) {
-    format_pair(l->kernel_h, l->kernel_w, l->kind != BOVW_NN_CONV, a, sizeof a);
+  if (dims) {
+    format_size(dims, l->kernel_d, l->kernel_h, l->kernel_w, !is_conv(l->kind), a, sizeof a);
     ADD(" %s", a);
-    int default_stride = l->kind == BOVW_NN_CONV
-                             ? l->stride_h == 1 && l->stride_w == 1
-                             : l->stride_h == l->kernel_h && l->stride_w == l->kernel_w;
+    int default_stride = is_conv(l->kind)
+                             ? l->stride_d == 1 && l->stride_h == 1 && l->stride_w == 1
+                             : l->stride_d == l->kernel_d && l->stride_h == l->kernel_h &&
+                                   l->stride_w == l->kernel_w;
     if (explicit_options || !default_stride) {
-      format_pair(l->stride_h, l->stride_w, 1, b, sizeof b);
+      format_size(dims, l->stride_d, l->stride_h, l->stride_w, 1, b, sizeof b);
       ADD(" stride=%s", b);
     }
   }
-  if (l->kind == BOVW_NN_CONV) {
+  if (is_conv(l->kind)) {
     if (l->pad == BOVW_NN_PAD_SAME)
       ADD(" pad=same");
     else if (l->pad == BOVW_NN_PAD_EXPLICIT) {
-      format_pair(l->pad_h, l->pad_w, 1, a, sizeof a);
+      format_size(dims, l->pad_d, l->pad_h, l->pad_w, 1, a, sizeof a);
       ADD(" pad=%s", a);
     } else if (explicit_options)
       ADD(" pad=valid");
     if (explicit_options || l->replicate) ADD(" padmode=%s", l->replicate ? "replicate" : "zeros");
   }
-  if (l->kind == BOVW_NN_CONV || l->kind == BOVW_NN_FC) {
+  if (is_conv(l->kind) || l->kind == BOVW_NN_FC) {
     if (explicit_options || !l->bias) ADD(" bias=%s", l->bias ? "yes" : "no");
     if (explicit_options || l->init != d.init) ADD(" init=%s", INITS[l->init == BOVW_NN_INIT_XAVIER]);
   }
@@ -478,9 +576,12 @@ int bovw_nn_spec_to_text(const bovw_nn_spec *self, char **text, bovw_error *err)
   *text = NULL;
   if (!s) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   s[0] = '\0';
-  if (self->input_c)
-    used += (size_t)snprintf(s, size, "input %dx%dx%d\n", self->input_c,
-                             self->input_h, self->input_w);
+  if (self->input_c) {
+    char shape[64];
+    bovw_nn_shape_format(self->input_dims, self->input_c, self->input_d, self->input_h,
+                         self->input_w, shape, sizeof shape);
+    used += (size_t)snprintf(s, size, "input %s\n", shape);
+  }
   for (int i = 0; i < self->num_layers; i++) {
     used += (size_t)bovw_nn_layer_spec_format(&self->layers[i], 1, s + used, size - used);
     s[used++] = '\n';
