@@ -94,6 +94,25 @@ START_TEST(test_axes_end_on_round_ticks) {
 }
 END_TEST
 
+START_TEST(test_log_axis_labels_stay_short) {
+  bovw_svg_axes a = {{80, 50, 500, 400}, 0, 0, 0, 0, 0, 1};
+  bovw_svg_axes_fit(&a, 0, 1, 2, 2.5e9);
+  const char *svg = test_path(dir, "labels.svg");
+  FILE *f = fopen(svg, "w");
+  ck_assert_ptr_nonnull(f);
+  bovw_svg_axes_draw(f, &a, "x", "y");
+  fclose(f);
+  char *text = test_read_text(svg);
+  /* 1, 10, ..., 10000 as they are, then 1e5 ... 1e9: no "1e+09", no 100000. */
+  ck_assert_ptr_nonnull(strstr(text, ">10000<"));
+  ck_assert_ptr_nonnull(strstr(text, ">1e5<"));
+  ck_assert_ptr_nonnull(strstr(text, ">1e9<"));
+  ck_assert_ptr_null(strstr(text, "e+"));
+  ck_assert_ptr_null(strstr(text, ">100000<"));
+  free(text);
+}
+END_TEST
+
 START_TEST(test_lines_one_per_series_and_a_cross_for_diverged) {
   bovw_error err = {0};
   bovw_table *t = table_of("ladder.tsv", "lr\tbn\tacc\n1\tno\tdiverged\n0.1\tno\t0.8\n"
@@ -165,6 +184,7 @@ int main(void) {
   tcase_add_test(tc, test_table_reads_cells_and_numbers);
   tcase_add_test(tc, test_table_refuses_ragged_rows_and_bad_headers);
   tcase_add_test(tc, test_axes_end_on_round_ticks);
+  tcase_add_test(tc, test_log_axis_labels_stay_short);
   tcase_add_test(tc, test_lines_one_per_series_and_a_cross_for_diverged);
   tcase_add_test(tc, test_points_paint_regions_as_runs_of_a_grid_row);
   suite_add_tcase(s, tc);

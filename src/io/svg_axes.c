@@ -50,6 +50,23 @@ double bovw_svg_axes_y(const bovw_svg_axes *a, double y) {
   return a->plot.bottom - unit(y, a->ymin, a->ymax, a->log_y) * (a->plot.bottom - a->plot.top);
 }
 
+/* A tick's label, short enough for the room left of the plot: %g up to
+ * five digits, then 1e6, 2.5e-5 (no "+" nor leading zeros in exponents). */
+static void tick_label(double v, char *out, size_t size) {
+  double a = fabs(v);
+  if (a == 0 || (a >= 1e-3 && a < 1e5)) {
+    snprintf(out, size, "%g", v);
+    return;
+  }
+  int e = (int)floor(log10(a));
+  double m = v / pow(10, e);
+  if (fabs(m) >= 9.9995) {  /* 9.9999e5 rounds up to 10 */
+    m /= 10;
+    e++;
+  }
+  snprintf(out, size, "%ge%d", round(m * 1000) / 1000, e);
+}
+
 /* Labelled grid lines at the ticks of [min, max] on one axis (vertical:
  * the x axis, lines going down the plot). */
 static void ticks(FILE *f, const bovw_svg_axes *a, double min, double max, int log_scale,
@@ -72,7 +89,7 @@ static void ticks(FILE *f, const bovw_svg_axes *a, double min, double max, int l
       values[n++] = fabs(v) < 1e-9 * step ? 0 : v;
   }
   for (int i = 0; i < n; i++) {
-    snprintf(label, sizeof label, "%g", values[i]);
+    tick_label(values[i], label, sizeof label);
     if (vertical) bovw_svg_grid_x(f, &a->plot, bovw_svg_axes_x(a, values[i]), label);
     else bovw_svg_grid_y(f, &a->plot, bovw_svg_axes_y(a, values[i]), label);
   }
