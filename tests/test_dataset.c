@@ -419,6 +419,29 @@ START_TEST(test_idx_import_writes_a_scannable_folder) {
 }
 END_TEST
 
+/* Dimensions are claims: a product that wraps around 2^64 is refused, and a
+ * few bytes promising 64 GB are refused as truncated, plain or gzip, without
+ * the 64 GB being allocated first (under ASan such an allocation aborts). */
+START_TEST(test_idx_dimensions_cannot_outgrow_the_file) {
+  uint8_t data[3] = {1, 2, 3};
+  uint32_t wrap[3] = {1u << 31, 32, 1u << 28}, huge[3] = {1u << 12, 1u << 12, 1u << 12};
+  char p[4096];
+  snprintf(p, sizeof p, "%s/big.idx", dir);
+  bovw_idx *a = NULL;
+  bovw_error err;
+  write_idx(p, 0, 3, wrap, data, sizeof data);
+  ck_assert_int_eq(bovw_idx_read(p, &a, &err), BOVW_ERR_FORMAT);
+  ck_assert_msg(strstr(err.message, "implausibly large"), "%s", err.message);
+  for (int gz = 0; gz < 2; gz++) {
+    write_idx(p, gz, 3, huge, data, sizeof data);
+    ck_assert_int_eq(bovw_idx_read(p, &a, &err), BOVW_ERR_FORMAT);
+    ck_assert_msg(strstr(err.message, "the data needs 68719476736 bytes, the file has 3"), "%s",
+                  err.message);
+  }
+  ck_assert_ptr_null(a);
+}
+END_TEST
+
 START_TEST(test_idx_errors_are_clear) {
   uint8_t data[12] = {0};
   uint32_t dims[3] = {2, 2, 3}, ldims[1] = {3};
@@ -794,6 +817,7 @@ int main(void) {
   tcase_add_test(tc, test_dataset_artifact_manifests_resolve_against_the_root);
   tcase_add_test(tc, test_idx_import_writes_a_scannable_folder);
   tcase_add_test(tc, test_idx_errors_are_clear);
+  tcase_add_test(tc, test_idx_dimensions_cannot_outgrow_the_file);
   tcase_add_test(tc, test_augment_shift_moves_a_pattern_by_whole_pixels);
   tcase_add_test(tc, test_augment_rotation_turns_clockwise_about_the_centre);
   tcase_add_test(tc, test_augment_identity_copies_the_bytes);

@@ -24,24 +24,65 @@ const char *const bovw_fashion_mnist_classes[10] = {
     "T-shirt-top", "Trouser", "Pullover", "Dress",   "Coat",
     "Sandal",      "Shirt",   "Sneaker",  "Bag",     "Ankle-boot"};
 
-/* Reads exactly n bytes; 0 on success. */
-static int read_exactly(gzFile f, void *buf, size_t n, const char *path,
-                        const char *what, bovw_error *err) {
-  size_t got = 0;
-  while (got < n) {
-    unsigned chunk = n - got > (1u << 30) ? (1u << 30) : (unsigned)(n - got);
-    int r = gzread(f, (unsigned char *)buf + got, chunk);
+/* Reads up to n bytes, fewer only at the end of the data (*got says how
+ * many); 0 on success, an error for corrupt gzip data. */
+static int read_some(gzFile f, void *buf, size_t n, size_t *got, const char *path,
+                     bovw_error *err) {
+  *got = 0;
+  while (*got < n) {
+    unsigned chunk = n - *got > (1u << 30) ? (1u << 30) : (unsigned)(n - *got);
+    int r = gzread(f, (unsigned char *)buf + *got, chunk);
     if (r < 0) {
       int code;
       const char *msg = gzerror(f, &code);
       return bovw_error_set(err, BOVW_ERR_FORMAT, "%s: corrupt gzip data (%s)",
                             path, msg);
     }
-    if (r == 0)
+    if (r == 0) break;
+    *got += (size_t)r;
+  }
+  return BOVW_OK;
+}
+
+/* Reads exactly n bytes; 0 on success. */
+static int read_exactly(gzFile f, void *buf, size_t n, const char *path,
+                        const char *what, bovw_error *err) {
+  size_t got;
+  int rc = read_some(f, buf, n, &got, path, err);
+  if (!rc && got < n)
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT,
+                        "%s: truncated: %s needs %zu bytes, the file has %zu",
+                        path, what, n, got);
+  return rc;
+}
+
+/* At most 2^36 bytes of data (64 GB: ImageNet's training set at 256 x 256
+ * gray is 2^36.2). */
+#define IDX_MAX_BYTES ((size_t)1 << 36)
+
+/* Reads the count bytes of data into a buffer that grows as they arrive, so
+ * that dimensions promising more than the file holds (a gzip file's size
+ * says nothing of what it expands to) cost no more memory than the file
+ * gives before the shortfall is found. */
+static int read_data(gzFile f, bovw_idx *self, const char *path, bovw_error *err) {
+  size_t cap = self->count < ((size_t)1 << 20) ? self->count : (size_t)1 << 20, have = 0;
+  if (!(self->data = malloc(cap ? cap : 1)))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+  while (have < self->count) {
+    if (have == cap) {
+      cap = self->count - cap < cap ? self->count : 2 * cap;
+      uint8_t *grown = realloc(self->data, cap);
+      if (!grown) return bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
+      self->data = grown;
+    }
+    size_t got;
+    int rc = read_some(f, self->data + have, cap - have, &got, path, err);
+    if (rc) return rc;
+    have += got;
+    if (have < cap)
       return bovw_error_set(err, BOVW_ERR_FORMAT,
-                            "%s: truncated: %s needs %zu bytes, the file has %zu",
-                            path, what, n, got);
-    got += (size_t)r;
+                            "%s: truncated: the data needs %zu bytes, the file has %zu",
+                            path, self->count, have);
   }
   return BOVW_OK;
 }
@@ -81,17 +122,16 @@ int bovw_idx_read(const char *path, bovw_idx **out, bovw_error *err) {
       const unsigned char *d = dims + 4 * i;
       self->dims[i] = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
                       (uint32_t)d[2] << 8 | d[3];
-      self->count *= self->dims[i];
-      if (self->count > ((size_t)1 << 36)) {
+      /* Checked before multiplying: the product must not wrap around. */
+      if (self->dims[i] && self->count > IDX_MAX_BYTES / self->dims[i]) {
         rc = bovw_error_set(err, BOVW_ERR_FORMAT,
                             "%s: IDX dimensions are implausibly large", path);
         break;
       }
+      self->count *= self->dims[i];
     }
   }
-  if (!rc && !(self->data = malloc(self->count ? self->count : 1)))
-    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "%s: out of memory", path);
-  if (!rc) rc = read_exactly(f, self->data, self->count, path, "the data", err);
+  if (!rc) rc = read_data(f, self, path, err);
   gzclose(f);
   if (rc) {
     bovw_idx_free(self);
