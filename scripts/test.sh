@@ -2,7 +2,8 @@
 # test.sh: installs the dependencies, builds bovw, runs the whole test suite
 # with ctest, the unit tests again under each OpenBLAS kernel set the CPU
 # can run, then builds the unit tests again with AddressSanitizer and
-# UndefinedBehaviorSanitizer and runs them. Exits non-zero on any failure.
+# UndefinedBehaviorSanitizer and runs them, with the fuzz targets' replay of
+# their regressions and seeds (fuzz/). Exits non-zero on any failure.
 #   scripts/test.sh [--no-sanitize]
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ for core in $(blas_cores); do
 done
 
 if [ "${1:-}" != "--no-sanitize" ]; then
-  echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+  echo "== unit tests and fuzz replays under AddressSanitizer + UndefinedBehaviorSanitizer =="
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBOVW_SANITIZE=ON >/dev/null
   cmake --build build-asan -j "$JOBS"
   # Check forks a child per test; each child reports its own leaks. Leaks
@@ -37,6 +38,6 @@ if [ "${1:-}" != "--no-sanitize" ]; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     LSAN_OPTIONS=suppressions=$PWD/../tests/lsan.supp \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest -L unit --output-on-failure -j "$JOBS")
+    ctest -L 'unit|fuzz-replay' --output-on-failure -j "$JOBS")
 fi
 echo "== all tests passed =="
