@@ -160,10 +160,11 @@ static int read_meta(const cJSON *root, const char *path, bovw_nn_spec **spec,
   return bovw_nn_spec_parse(spec_text->valuestring, name, spec, err);
 }
 
-/* Checks the tensor entries against the net and copies their data in. */
+/* Checks the tensor entries against the net and, when copy is set, copies
+ * their data in (a net made with shapes_only is checked, not filled). */
 static int read_tensors(const cJSON *root, const char *path,
                         const unsigned char *data, uint64_t data_size,
-                        bovw_nn_net *net, bovw_error *err) {
+                        bovw_nn_net *net, int copy, bovw_error *err) {
   const size_t n = bovw_nn_net_num_params(net);
   span *spans = malloc((n ? n : 1) * sizeof *spans);
   if (!spans) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
@@ -248,7 +249,7 @@ static int read_tensors(const cJSON *root, const char *path,
                         (unsigned long long)data_size, (unsigned long long)at);
     goto done;
   }
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; copy && i < n; i++) {
     bovw_nn_param *p = bovw_nn_net_param(net, spans[i].param);
     floats_from_le(data + spans[i].begin, p->count, p->value);
   }
@@ -284,14 +285,19 @@ int bovw_nn_net_load(const char *path, int threads, bovw_nn_net **out,
                         path);
   }
   if (!rc) rc = read_meta(root, path, &spec, err);
-  if (!rc) {
-    bovw_nn_net_options opt = BOVW_NN_NET_OPTIONS_DEFAULT;
-    opt.threads = threads;
+  /* The tensors are checked against a net of shapes alone first: the
+   * weights are allocated only once the file is known to hold them all, so
+   * a spec asking for more than the file has costs no memory. */
+  bovw_nn_net_options opt = BOVW_NN_NET_OPTIONS_DEFAULT;
+  opt.threads = threads;
+  for (int pass = 0; pass < 2 && !rc; pass++) {
+    opt.shapes_only = pass == 0;
+    bovw_nn_net_free(net);
     rc = bovw_nn_net_new(spec, &opt, &net, err);
     if (rc) bovw_error_prefix(err, path);
+    if (!rc)
+      rc = read_tensors(root, path, bytes + 8 + hlen, size - 8 - hlen, net, pass, err);
   }
-  if (!rc)
-    rc = read_tensors(root, path, bytes + 8 + hlen, size - 8 - hlen, net, err);
   cJSON_Delete(root);
   bovw_nn_spec_free(spec);
   free(bytes);
