@@ -541,13 +541,20 @@ typedef struct bovw_nn_epoch {
 
 /* The record of a run. dead[e * num_relu + k] is the share of dead units
  * of relu layer relu_layers[k] after epoch e (bovw_nn_net_dead_relu on the
- * probe: the first min(batch, count) training samples, in evaluation mode). */
+ * probe: the first min(batch, count) training samples, in evaluation mode).
+ * grad_norm[e * num_weighted + k] is the L2 norm of the loss's gradient
+ * with respect to the weights of layer weighted_layers[k] (a conv or fc:
+ * its weight tensor, bias left out, weight decay not added), averaged over
+ * the batches of epoch e. */
 typedef struct bovw_nn_history {
   int num_epochs;
   bovw_nn_epoch *epochs;       /* owned */
   int num_relu;
   int *relu_layers;            /* owned */
   double *dead;                /* num_epochs x num_relu, owned */
+  int num_weighted;
+  int *weighted_layers;        /* owned */
+  double *grad_norm;           /* num_epochs x num_weighted, owned */
   double train_seconds;        /* all epochs */
   double images_per_second;    /* training samples of all epochs / their
                                   training time */
@@ -707,5 +714,41 @@ typedef struct bovw_nn_fold_summary {
  * leaves nothing. summary (may be NULL) receives the figures. */
 int bovw_nn_fold_run(const char *net_dir, const char *out_dir,
                      bovw_nn_fold_summary *summary, bovw_error *err);
+
+/* ---- looking inside a net (src/nn/features.c, activations.c) ------------------------ */
+
+/* The index of the last hidden layer: the layer whose output the last fc
+ * layer reads; -1 when the last fc is the first layer (or there is none). */
+int bovw_nn_net_last_hidden(const bovw_nn_net *self);
+
+typedef struct bovw_nn_features_summary {
+  size_t count, dim;        /* rows written, values per row */
+  int layer;                /* the layer they come from */
+  bovw_nn_kind kind;        /* its kind */
+} bovw_nn_features_summary;
+
+/* `bovw nn features`: opens the net folder net_dir (trained on encodings),
+ * loads encodings_dir (checked as bovw_nn_eval_run checks its encodings),
+ * normalises them with the net's statistics, runs them through the net in
+ * evaluation mode, batch norms not folded (the layer indices are the
+ * spec's), and writes the output of layer `layer` (< 0: the last hidden
+ * layer) for each row as the encodings folder out_dir: encodings.npy
+ * (count x the layer's output size), labels.npy and meta.json (params
+ * {"encoding": "nn-features", "net_weights_sha256", "layer", "of": the
+ * source's params}: what a classifier of the rows checks; "net", "source",
+ * the source's "classes"). tsv_path (may be NULL): the rows as text too,
+ * columns h0 .. h(dim-1), label, class. A net whose training diverged is
+ * refused. summary may be NULL. */
+int bovw_nn_features_run(const char *net_dir, const char *encodings_dir, int layer,
+                         int threads, const char *out_dir, const char *tsv_path,
+                         bovw_nn_features_summary *summary, bovw_error *err);
+
+/* The engine's own activation layer `kind` (relu, leakyrelu with `slope`,
+ * sigmoid) on n inputs x: y[i] = f(x[i]) by the layer's forward pass and
+ * dy[i] = f'(x[i]) by its backward pass (the gradient of sum y), as in
+ * training. At a kink the backward pass's convention holds (ReLU: 0 at
+ * x = 0; leaky ReLU: the slope). */
+int bovw_nn_activation_eval(bovw_nn_kind kind, double slope, const float *x, size_t n,
+                            float *y, float *dy, bovw_error *err);
 
 #endif

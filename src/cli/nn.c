@@ -89,6 +89,8 @@ static const char NN_HELP[] =
     "  eval NET_DIR ...       evaluate a net folder into a report\n"
     "  fold NET_DIR -o DIR    a net folder with batch norm folded into conv and fc\n"
     "  weights NET_DIR        a net folder's tensors as text\n"
+    "  features NET_DIR ...   a layer's outputs for encodings, as encodings\n"
+    "  activations -o TSV     the activation functions and their derivatives\n"
     "'bovw nn COMMAND --help' tells more.\n";
 
 enum { OPT_INPUT = 1000, OPT_CLASSES, OPT_MANIFEST, OPT_ENCODINGS, OPT_EPOCHS, OPT_BATCH,
@@ -426,6 +428,7 @@ int cmd_nn(int argc, char **argv) {
   cli_set_command("bovw nn");
   static const cli_subcommand subs[] = {
       {"summary", summary}, {"train", train}, {"eval", eval}, {"fold", fold},
-      {"weights", cmd_nn_weights}};
+      {"weights", cmd_nn_weights}, {"features", cmd_nn_features},
+      {"activations", cmd_nn_activations}};
   return cli_dispatch("nn", argc, argv, NN_HELP, subs, sizeof subs / sizeof subs[0]);
 }

@@ -78,6 +78,13 @@ static cJSON *history_to_json(const bovw_nn_history *h) {
       if (!v || !cJSON_AddItemToArray(dead, v)) dead = NULL;
     }
     if (!dead) break;
+    cJSON *norms = cJSON_AddArrayToObject(o, "grad_norm");
+    for (int k = 0; norms && k < h->num_weighted; k++) {
+      const double g = h->grad_norm[(size_t)e * h->num_weighted + k];
+      cJSON *v = isfinite(g) ? cJSON_CreateNumber(g) : cJSON_CreateNull();
+      if (!v || !cJSON_AddItemToArray(norms, v)) norms = NULL;
+    }
+    if (!norms) break;
     if (e == h->num_epochs - 1) return a;
   }
   if (a && h->num_epochs == 0) return a;
@@ -156,6 +163,10 @@ int bovw_nn_model_save(const bovw_nn_model *self, const char *spec_text,
     cJSON *layers = cJSON_CreateIntArray(history->relu_layers, history->num_relu);
     ok = layers && cJSON_AddItemToObject(meta, "relu_layers", layers);
     if (!ok) cJSON_Delete(layers);
+    cJSON *weighted = ok ? cJSON_CreateIntArray(history->weighted_layers, history->num_weighted)
+                         : NULL;
+    ok = weighted && cJSON_AddItemToObject(meta, "weighted_layers", weighted);
+    if (!ok) cJSON_Delete(weighted);
     cJSON *hist = ok ? history_to_json(history) : NULL;
     ok = ok && hist && cJSON_AddItemToObject(meta, "history", hist);
     if (!ok && hist) cJSON_Delete(hist);

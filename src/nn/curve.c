@@ -13,7 +13,12 @@ int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path, bovw_err
   bovw_atomic_file f = {0};
   int rc = bovw_atomic_open(&f, path, err);
   if (rc) return rc;
-  fputs("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n", f.fp);
+  /* Then per layer: the weight gradient's norm of each conv or fc, the
+   * dead share of each ReLU, named by layer index. */
+  fputs("epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds", f.fp);
+  for (int k = 0; k < h->num_weighted; k++) fprintf(f.fp, ",grad_norm_%d", h->weighted_layers[k]);
+  for (int k = 0; k < h->num_relu; k++) fprintf(f.fp, ",dead_relu_%d", h->relu_layers[k]);
+  fputc('\n', f.fp);
   for (int e = 0; e < h->num_epochs; e++) {
     const bovw_nn_epoch *p = &h->epochs[e];
     /* The loss of an epoch stopped by a non-finite batch means nothing: its
@@ -28,7 +33,19 @@ int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path, bovw_err
       fputs(",,", f.fp);
     else
       fprintf(f.fp, "%.9g,%.9g,", p->val_loss, p->val_acc);
-    fprintf(f.fp, "%.3f\n", p->seconds);
+    fprintf(f.fp, "%.3f", p->seconds);
+    /* A value that is not finite (a diverged epoch's) is left empty. */
+    for (int k = 0; k < h->num_weighted; k++) {
+      const double g = h->grad_norm[(size_t)e * h->num_weighted + k];
+      if (isfinite(g)) fprintf(f.fp, ",%.9g", g);
+      else fputc(',', f.fp);
+    }
+    for (int k = 0; k < h->num_relu; k++) {
+      const double d = h->dead[(size_t)e * h->num_relu + k];
+      if (isfinite(d)) fprintf(f.fp, ",%.9g", d);
+      else fputc(',', f.fp);
+    }
+    fputc('\n', f.fp);
   }
   return bovw_atomic_commit(&f, err);
 }

@@ -128,7 +128,25 @@ void bovw_nn_history_free(bovw_nn_history *self) {
   free(self->epochs);
   free(self->relu_layers);
   free(self->dead);
+  free(self->weighted_layers);
+  free(self->grad_norm);
   free(self);
+}
+
+/* A conv or fc layer's weight tensor (what weight decay applies to). */
+static int is_layer_weight(const bovw_nn_param *p) { return p->trainable && p->decay; }
+
+/* Adds the L2 norm of each layer weight's gradient (as the last backward
+ * left it) to sums, one per weighted layer, in parameter order. */
+static void add_grad_norms(bovw_nn_net *net, double *sums) {
+  int k = 0;
+  for (size_t i = 0; i < bovw_nn_net_num_params(net); i++) {
+    const bovw_nn_param *p = bovw_nn_net_param(net, i);
+    if (!is_layer_weight(p)) continue;
+    double sq = 0;
+    for (size_t j = 0; j < p->count; j++) sq += (double)p->grad[j] * p->grad[j];
+    sums[k++] += sqrt(sq);
+  }
 }
 
 static int history_new(bovw_nn_net *net, int epochs, bovw_nn_history **out, bovw_error *err) {
@@ -139,7 +157,15 @@ static int history_new(bovw_nn_net *net, int epochs, bovw_nn_history **out, bovw
   h->epochs = calloc((size_t)epochs, sizeof *h->epochs);
   h->relu_layers = calloc((size_t)h->num_relu + 1, sizeof *h->relu_layers);
   h->dead = calloc((size_t)epochs * (size_t)h->num_relu + 1, sizeof *h->dead);
-  if (!h->epochs || !h->relu_layers || !h->dead) {
+  /* The layers with a weight tensor, in order: those whose gradient norm
+   * the history follows. */
+  const size_t np = bovw_nn_net_num_params(net);
+  h->weighted_layers = calloc(np + 1, sizeof *h->weighted_layers);
+  for (size_t i = 0; h->weighted_layers && i < np; i++)
+    if (is_layer_weight(bovw_nn_net_param(net, i)))
+      h->weighted_layers[h->num_weighted++] = bovw_nn_net_param(net, i)->layer;
+  h->grad_norm = calloc((size_t)epochs * (size_t)h->num_weighted + 1, sizeof *h->grad_norm);
+  if (!h->epochs || !h->relu_layers || !h->dead || !h->weighted_layers || !h->grad_norm) {
     bovw_nn_history_free(h);
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
@@ -216,6 +242,7 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
     const double t0 = bovw_now();
     const double lr = bovw_nn_schedule_lr(&schedule, e);
     bovw_nn_train_stats stats = {0, 0, 0};
+    size_t batches = 0;
     bovw_nn_net_set_training(net, 1);
     /* A fresh shuffle of the previous order each epoch. */
     bovw_rng_shuffle(&order_rng, order, n, sizeof *order);
@@ -230,12 +257,18 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
         rc = bovw_nn_augment(x, (int)m, train->channels, train->height, train->width,
                              AUGMENT_PAD, fill, &augment_rng, err);
       if (!rc) rc = bovw_nn_train_step(net, sgd, x, y, (int)m, lr, &stats, err);
+      if (!rc) {
+        add_grad_norms(net, h->grad_norm + (size_t)e * h->num_weighted);
+        batches++;
+      }
       /* A non-finite loss stays so in the epoch's mean: the weights are lost. */
       if (!rc && !isfinite(stats.loss)) diverged_at = start / bs + 1;
       bovw_monitor_progress(monitor, what, start + m, n);
     }
     const double t1 = bovw_now();
     bovw_nn_epoch *ep = &h->epochs[e];
+    for (int k = 0; batches && k < h->num_weighted; k++)
+      h->grad_norm[(size_t)e * h->num_weighted + k] /= (double)batches;
     ep->epoch = e + 1;
     ep->lr = lr;
     ep->train_loss = stats.loss;

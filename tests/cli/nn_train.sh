@@ -39,7 +39,12 @@ cmp -s "$TMP/tiny.cfg" "$TMP/net/spec.cfg" && pass "spec.cfg is the spec as give
 expect_grep '"kind":[[:space:]]*"net"' "$TMP/net/meta.json" "meta.json is a net"
 expect_grep '"normalization":' "$TMP/net/meta.json" "meta.json keeps the normalisation"
 expect_grep '"history":' "$TMP/net/meta.json" "meta.json keeps the history"
-expect_eq "$(head -1 "$TMP/net/curve.csv")" "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds" "curve.csv header"
+# Then the weight gradient's norm of each conv and fc, the dead share of each ReLU.
+expect_eq "$(head -1 "$TMP/net/curve.csv")" \
+  "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds,grad_norm_0,grad_norm_4,grad_norm_9,dead_relu_2,dead_relu_6" \
+  "curve.csv header"
+expect_eq "$(awk -F, 'NR > 1 && ($8 <= 0 || $12 == "" || $12 < 0 || $12 > 1) {print}' "$TMP/net/curve.csv")" "" \
+  "curve.csv: gradient norms above 0, dead shares in [0, 1]"
 expect_eq "$(wc -l < "$TMP/net/curve.csv")" 21 "curve.csv has a line per epoch"
 expect_grep "<svg" "$TMP/net/curve.svg" "curve.svg is SVG"
 
