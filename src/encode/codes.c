@@ -1,6 +1,7 @@
 /* codes.c: a codes artifact (bovw compress) opened as encodings whose rows
  * are decoded a block at a time, so that train and eval read compressed
  * rows without ever holding the whole matrix as floats. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,13 +21,25 @@ static int open_quantiser(const char *dir, const cJSON *meta, bovw_pq **out, bov
   if (strcmp(method, "sign") && strcmp(method, "kmeans"))
     return bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: unknown quantiser method '%s'",
                           dir, method);
-  int rc = bovw_pq_new((size_t)bovw_meta_number(meta, "dim", 0), group, code_bits, m, out, err);
-  if (rc) return bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: %s", dir, err->message);
-  bovw_pq *pq = *out;
+  /* The centroids file is mapped first: the quantiser it must match is
+   * allocated only when meta.json's dimension is that of the file, never
+   * from meta.json's word alone. */
   char *qp = bovw_path_join(dir, "centroids.npy");
   bovw_npy *centroids = NULL;
-  rc = qp ? bovw_npy_map(qp, &centroids, err) : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  int rc = qp ? bovw_npy_map(qp, &centroids, err)
+              : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (!rc) rc = bovw_npy_expect(centroids, qp, BOVW_DTYPE_FLOAT32, 3, err);
+  const double dim = bovw_meta_number(meta, "dim", 0);
+  if (!rc && dim != (double)centroids->shape[0] * (double)centroids->shape[2])
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: dim %g, but centroids.npy is "
+                        "%lld sub-vectors of %lld", dir, dim, (long long)centroids->shape[0],
+                        (long long)centroids->shape[2]);
+  if (!rc && bovw_pq_new((size_t)dim, group, code_bits, m, out, err)) {
+    char why[BOVW_ERROR_MESSAGE_SIZE];  /* the message is rewritten in place */
+    snprintf(why, sizeof why, "%s", err->message);
+    rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: %s", dir, why);
+  }
+  bovw_pq *pq = *out;
   if (!rc && ((size_t)centroids->shape[0] != pq->subs || centroids->shape[1] != pq->k ||
               centroids->shape[2] != pq->group))
     rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s: not %zu x %d x %d centroids", qp, pq->subs,
