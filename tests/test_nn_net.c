@@ -219,6 +219,12 @@ START_TEST(test_spec_errors_name_the_line) {
   expect_spec_error("conv 8 3x3 bias=maybe\n", "my.cfg:1:", "expected one of no, yes");
   expect_spec_error("leakyrelu slope=1\n", "my.cfg:1:", "slope '1'");
   expect_spec_error("# nothing\n\n", "my.cfg", "no layers");
+  /* At most 1024 layers, whatever the file's length (docs/formats.md). */
+  static char many[1025 * 5 + 1];
+  for (int i = 0; i < 1025; i++) memcpy(many + 5 * i, "relu\n", 5);
+  expect_spec_error(many, "my.cfg:1025:", "more than 1024 layers");
+  many[1024 * 5] = '\0';
+  bovw_nn_spec_free(parse(many));
   /* Errors found when the net is made name the line too. */
   bovw_nn_spec *spec = parse("input 1x8x8\nrelu\nfc classes\nsoftmax\n");
   bovw_nn_net *net;

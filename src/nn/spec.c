@@ -66,7 +66,9 @@ static int is_window(bovw_nn_kind kind) {
   return bovw_nn_kind_dims(kind) != 0 && !is_conv(kind);
 }
 
-enum { MAX_SIZE = 65536, MAX_LINE = 1024, MAX_TOKENS = 16 };
+/* Limits that hold whatever the text (docs/formats.md): sizes, a line's
+ * length and words, and the layers of a spec. */
+enum { MAX_SIZE = 65536, MAX_LINE = 1024, MAX_TOKENS = 16, MAX_LAYERS = 1024 };
 
 const char *bovw_nn_kind_name(bovw_nn_kind kind) {
   if ((int)kind < 0 || kind >= BOVW_NN_NUM_KINDS) return "?";
@@ -434,6 +436,10 @@ int bovw_nn_spec_parse(const char *text, const char *name, bovw_nn_spec **out,
       spec->input_h = n == 2 ? 1 : v[n - 2];
       spec->input_w = v[n - 1];
       continue;
+    }
+    if (spec->num_layers == MAX_LAYERS) {
+      rc = fail(&p, "more than %d layers", MAX_LAYERS);
+      break;
     }
     if (spec->num_layers == capacity) {
       int grown_capacity = capacity ? 2 * capacity : 16;
