@@ -486,7 +486,7 @@ static int64_t trainable_count(bovw_nn_net *net) {
 
 /* Turns the source's meta.json (model->meta) into what the folded folder
  * keeps: the keys bovw_nn_model_save does not write (options, train,
- * encodings, timings) stay; the history and relu_layers go, their layer
+ * encodings, timings) stay; the history, relu_layers and weighted_layers go, their layer
  * indices being the source's; "spec" names the new spec.cfg; "fold" says
  * where the net comes from. */
 static int folded_meta(cJSON *meta, const char *net_dir, const char *out_abs,
@@ -512,7 +512,7 @@ static int folded_meta(cJSON *meta, const char *net_dir, const char *out_abs,
   size_t n = strlen(name);
   snprintf(new_name, sizeof new_name, "%s%s", name,
            n >= 7 && !strcmp(name + n - 7, "-folded") ? "" : "-folded");
-  const char *dropped[] = {"fold", "history", "relu_layers"};
+  const char *dropped[] = {"fold", "history", "relu_layers", "weighted_layers"};
   for (size_t k = 0; k < sizeof dropped / sizeof dropped[0]; k++)
     cJSON_DeleteItemFromObject(meta, dropped[k]);
 
