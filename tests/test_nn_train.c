@@ -735,7 +735,18 @@ START_TEST(test_curves_have_a_line_per_epoch) {
   const char *csv = test_path(dir, "curve.csv");
   ck_assert_int_eq(bovw_nn_curve_write_csv(h, csv, &err), 0);
   char *text = test_read_text(csv);
-  ck_assert(!strncmp(text, "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds\n", 55));
+  /* The epoch's figures, then a gradient norm per conv or fc layer and a
+   * dead share per ReLU layer, named by layer index. */
+  char header[512] = "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds";
+  for (int k = 0; k < h->num_weighted; k++)
+    snprintf(header + strlen(header), sizeof header - strlen(header), ",grad_norm_%d",
+             h->weighted_layers[k]);
+  for (int k = 0; k < h->num_relu; k++)
+    snprintf(header + strlen(header), sizeof header - strlen(header), ",dead_relu_%d",
+             h->relu_layers[k]);
+  strcat(header, "\n");
+  ck_assert_int_gt(h->num_weighted, 0);
+  ck_assert_msg(!strncmp(text, header, strlen(header)), "header: %.200s", text);
   int lines = 0;
   for (char *p = text; *p; p++) lines += *p == '\n';
   ck_assert_int_eq(lines, 1 + h->num_epochs);
