@@ -67,6 +67,12 @@ int bovw_shards_check(const int *index, const int *count, char *const *names, si
 
 /* Lookups that return a default when the key is missing or of another type. */
 double bovw_meta_number(const cJSON *obj, const char *key, double fallback);
+/* The number under key when it is a whole number in [min, max], else
+ * fallback (missing, not a number, a fraction, out of range): how a reader
+ * takes a count or a size from a file, without converting a double that no
+ * integer type holds. */
+long long bovw_meta_whole(const cJSON *obj, const char *key, long long min, long long max,
+                          long long fallback);
 const char *bovw_meta_string(const cJSON *obj, const char *key,
                              const char *fallback);
 

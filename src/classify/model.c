@@ -1,6 +1,7 @@
 /* model.c: scoring with a model, and the model artifact. */
 #define _GNU_SOURCE
 #include <cblas.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,8 +123,8 @@ int bovw_model_open(const char *dir, bovw_model **out, bovw_error *err) {
   if (!m) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   int rc = bovw_meta_read(dir, "model", &m->meta, err);
   if (!rc) {
-    m->num_classes = (size_t)bovw_meta_number(m->meta, "num_classes", 0);
-    m->dim = (size_t)bovw_meta_number(m->meta, "dim", 0);
+    m->num_classes = (size_t)bovw_meta_whole(m->meta, "num_classes", 1, INT_MAX, 0);
+    m->dim = (size_t)bovw_meta_whole(m->meta, "dim", 1, INT_MAX, 0);
     const cJSON *names = cJSON_GetObjectItem(m->meta, "classes");
     if (!m->num_classes || !m->dim || cJSON_GetArraySize(names) != (int)m->num_classes)
       rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: bad classes or dim", dir);

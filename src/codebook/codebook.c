@@ -1,5 +1,6 @@
 /* codebook.c: building, writing and reading a codebook artifact. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,15 +368,15 @@ int bovw_codebook_open(const char *dir, bovw_codebook **out, bovw_error *err) {
     if (rc) bovw_error_prefix(err, dir);
   }
   if (!rc) {
-    self->k = (int)bovw_meta_number(self->meta, "k", 0);
-    self->dim = (int)bovw_meta_number(self->meta, "dim", 0);
+    self->k = (int)bovw_meta_whole(self->meta, "k", 1, INT_MAX, 0);
+    self->dim = (int)bovw_meta_whole(self->meta, "dim", 1, INT_MAX, 0);
     self->rootsift = cJSON_IsTrue(cJSON_GetObjectItem(tr, "rootsift"));
     self->augment_xy = cJSON_IsTrue(cJSON_GetObjectItem(tr, "augment_xy"));
     if (self->k < 1 || self->dim < 1)
       rc = bovw_error_set(err, BOVW_ERR_FORMAT, "%s/meta.json: bad k or dim", dir);
   }
   if (!rc) rc = bovw_npy_load_f32(dir, "centers.npy", self->k, self->dim, &self->centers, err);
-  int pca_dim = (int)bovw_meta_number(tr, "pca_dim", 0);
+  int pca_dim = (int)bovw_meta_whole(tr, "pca_dim", 0, INT_MAX, 0);
   int raw_dim = bovw_extract_params_dim(&self->features);
   if (!rc && pca_dim > 0) {
     if (!(self->pca = calloc(1, sizeof *self->pca))) {

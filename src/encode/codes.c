@@ -1,6 +1,7 @@
 /* codes.c: a codes artifact (bovw compress) opened as encodings whose rows
  * are decoded a block at a time, so that train and eval read compressed
  * rows without ever holding the whole matrix as floats. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,8 @@
  * centroids.npy (checked against the settings). */
 static int open_quantiser(const char *dir, const cJSON *meta, bovw_pq **out, bovw_error *err) {
   const cJSON *params = cJSON_GetObjectItem(meta, "params");
-  const int group = (int)bovw_meta_number(params, "group", 0);
-  const int code_bits = (int)bovw_meta_number(params, "code_bits", 0);
+  const int group = (int)bovw_meta_whole(params, "group", 0, INT_MAX, 0);
+  const int code_bits = (int)bovw_meta_whole(params, "code_bits", 0, INT_MAX, 0);
   const char *method = bovw_meta_string(params, "method", "?");
   bovw_pq_method m = !strcmp(method, "sign") ? BOVW_PQ_SIGN : BOVW_PQ_KMEANS;
   if (strcmp(method, "sign") && strcmp(method, "kmeans"))

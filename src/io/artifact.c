@@ -220,6 +220,14 @@ double bovw_meta_number(const cJSON *obj, const char *key, double fallback) {
   return cJSON_IsNumber(v) ? v->valuedouble : fallback;
 }
 
+long long bovw_meta_whole(const cJSON *obj, const char *key, long long min, long long max,
+                          long long fallback) {
+  double v = bovw_meta_number(obj, key, NAN);
+  /* Compared as doubles first: only then is the conversion defined. */
+  if (!(v >= (double)min && v <= (double)max) || v != floor(v)) return fallback;
+  return (long long)v;
+}
+
 const char *bovw_meta_string(const cJSON *obj, const char *key,
                              const char *fallback) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

@@ -4,6 +4,7 @@
  * a trained net needs: its normalisation, its classes, the identity of the
  * encodings it was trained on, its batch norms folded. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,11 +219,11 @@ int bovw_nn_model_open(const char *dir, int threads, bovw_nn_model **out, bovw_e
   if (!rc) {
     const cJSON *input = cJSON_GetObjectItem(self->meta, "input");
     const bovw_nn_spec *spec = bovw_nn_net_spec(self->net);
-    const int c = (int)bovw_meta_number(input, "channels", 0),
-              d = (int)bovw_meta_number(input, "depth", 1),
-              h = (int)bovw_meta_number(input, "height", 0),
-              w = (int)bovw_meta_number(input, "width", 0),
-              dims = (int)bovw_meta_number(input, "dims", 2);
+    const int c = (int)bovw_meta_whole(input, "channels", 1, INT_MAX, 0),
+              d = (int)bovw_meta_whole(input, "depth", 1, INT_MAX, 1),
+              h = (int)bovw_meta_whole(input, "height", 1, INT_MAX, 0),
+              w = (int)bovw_meta_whole(input, "width", 1, INT_MAX, 0),
+              dims = (int)bovw_meta_whole(input, "dims", 1, 3, 2);
     if (c != spec->input_c || d != spec->input_d || h != spec->input_h ||
         w != spec->input_w || dims != spec->input_dims) {
       char said[64], weights[64];
