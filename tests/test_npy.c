@@ -157,6 +157,10 @@ START_TEST(test_headers_that_lie_are_refused) {
   expect_refused(lying_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, }", 8),
                  "npy header");
   expect_refused(lying_file("[1, 2]", 8), "not a dict");
+  /* Data the stages would read through a misaligned float pointer (a header
+   * of 10 + 58 + 1 bytes; NumPy pads to 64). */
+  expect_refused(lying_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2,),  }", 8),
+                 "not aligned for float32");
   /* Header length beyond the end of the file. */
   test_write(test_path(dir, "lie.npy"), "\x93NUMPY\x01\x00\xff\x7f{}", 12);
   expect_refused(test_path(dir, "lie.npy"), "longer than the file");

@@ -213,6 +213,13 @@ int bovw_npy_parse(const void *bytes, size_t n, const char *name, bovw_npy *self
                           "%s: npy shape needs %" PRIu64
                           " bytes of data but the file holds %zu",
                           name, count * item, n - data_start);
+  /* The stages read the data through typed pointers (an int64 offset, a
+   * float32 row): it must be aligned for its type, as NumPy's writers
+   * always align it (to 64 bytes, 16 in old versions). */
+  if ((uintptr_t)(b + data_start) % item)
+    return bovw_error_set(err, BOVW_ERR_FORMAT,
+                          "%s: npy data not aligned for %s (a header of %zu bytes)", name,
+                          bovw_dtype_name(self->dtype), data_start);
   self->count = (int64_t)count;
   self->data = b + data_start;
   return BOVW_OK;
