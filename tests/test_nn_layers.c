@@ -454,6 +454,87 @@ START_TEST(test_batchnorm_gradients_match_finite_differences) {
 }
 END_TEST
 
+/* ---- batch norm, rectifier and max pool: one block in training ------------------ */
+
+START_TEST(test_bn_block_gradients_match_finite_differences) {
+  /* 2x2 windows as the shipped nets have them; 2x2 windows 3 apart leave
+   * gaps, whose input gradient is batch norm's mean terms alone. */
+  const char *specs[] = {"input 3x6x6\nbn\nrelu\nmaxpool 2\n",
+                         "input 2x5x5\nbn\nleakyrelu slope=0.1\nmaxpool 2 stride=3\n"};
+  for (int s = 0; s < 2; s++) {
+    bovw_nn_net *net = make_net(specs[s], 0, 2);
+    set_params_uniform(net, 4);
+    size_t n = 3 * bovw_nn_net_input_size(net);
+    float *x = spaced_values(n, 6);
+    bovw_nn_gradcheck_options opt = BOVW_NN_GRADCHECK_OPTIONS_DEFAULT;
+    opt.per_tensor = 0;
+    bovw_nn_gradcheck_result r;
+    bovw_error err = {0};
+    ck_assert_msg(bovw_nn_gradcheck(net, x, 3, &opt, &r, &err) == 0, "%s", err.message);
+    /* A kink (a sign or a window's choice changing within a step) is
+     * reported, not compared; every other element must agree. */
+    ck_assert_msg(r.failed == 0, "%s: %zu of %zu gradients off; worst %s: analytic %g, numeric %g",
+                  specs[s], r.failed, r.checked, r.worst, r.worst_analytic, r.worst_numeric);
+    ck_assert_uint_gt(r.checked, 2 * r.kinks);
+    free(x);
+    bovw_nn_net_free(net);
+  }
+}
+END_TEST
+
+/* The block against the same three layers run one by one (a dropout of 0,
+ * the identity, between the rectifier and the pool keeps them apart): the
+ * same outputs, value for value; the gradients differ only by the order of
+ * batch norm's two backward sums, in double over m terms (relative error
+ * about m 2^-53, 1e-14 here), so after the one rounding to float each
+ * value is equal or one float ulp (2^-23 relative) apart, plus what
+ * cancellation in dy - mean(dy) - xhat mean(dy xhat) makes of that 1e-14:
+ * at most 1e-12 of the largest value. */
+static void expect_close(const float *a, const float *b, size_t n, const char *what) {
+  double top = 0;
+  for (size_t i = 0; i < n; i++) top = fmax(top, fabs(a[i]));
+  for (size_t i = 0; i < n; i++) {
+    const double tol = ldexp(fmax(fabs(a[i]), fabs(b[i])), -23) + 1e-12 * top;
+    ck_assert_msg(fabs((double)a[i] - b[i]) <= tol, "%s[%zu]: %.9g and %.9g", what, i, a[i],
+                  b[i]);
+  }
+}
+
+START_TEST(test_bn_block_equals_the_layers_one_by_one) {
+  const char *fused = "input 4x8x8\nbn\nrelu\nmaxpool 2\nflatten\nfc 3\n";
+  const char *apart = "input 4x8x8\nbn\nrelu\ndropout 0\nmaxpool 2\nflatten\nfc 3\n";
+  for (int threads = 1; threads <= 2; threads++) {
+    bovw_nn_net *a = make_net(fused, 0, threads), *b = make_net(apart, 0, threads);
+    set_params_uniform(a, 4);
+    set_params_uniform(b, 4);
+    const int batch = 5;
+    const size_t n = batch * bovw_nn_net_input_size(a), out = batch * 3;
+    float *x = uniform_values(n, 8), *r = uniform_values(out, 9);
+    const float *ya, *yb, *ga, *gb;
+    bovw_error err = {0};
+    ck_assert_int_eq(bovw_nn_net_forward(a, x, batch, &ya, &err), 0);
+    ck_assert_int_eq(bovw_nn_net_forward(b, x, batch, &yb, &err), 0);
+    ck_assert_mem_eq(ya, yb, out * sizeof *ya);
+    ck_assert_int_eq(bovw_nn_net_backward(a, r, &ga, &err), 0);
+    ck_assert_int_eq(bovw_nn_net_backward(b, r, &gb, &err), 0);
+    expect_close(ga, gb, n, "input gradient");
+    const char *names[][2] = {{"0.weight", "0.weight"}, {"0.bias", "0.bias"},
+                              {"4.weight", "5.weight"}, {"0.running_mean", "0.running_mean"},
+                              {"0.running_var", "0.running_var"}};
+    for (int k = 0; k < 5; k++) {
+      bovw_nn_param *p = bovw_nn_net_find_param(a, names[k][0]);
+      bovw_nn_param *q = bovw_nn_net_find_param(b, names[k][1]);
+      ck_assert_mem_eq(p->value, q->value, p->count * sizeof(float));
+      if (p->grad) expect_close(p->grad, q->grad, p->count, names[k][0]);
+    }
+    free(x);
+    free(r);
+    bovw_nn_net_free(a);
+    bovw_nn_net_free(b);
+  }
+}
+END_TEST
+
 /* ---- dropout --------------------------------------------------------------------- */
 
 START_TEST(test_dropout_drops_p_and_scales_the_rest) {
@@ -560,6 +641,8 @@ int main(void) {
   tcase_add_test(tc, test_batchnorm_training_normalises_each_channel);
   tcase_add_test(tc, test_batchnorm_evaluation_uses_running_values);
   tcase_add_test(tc, test_batchnorm_gradients_match_finite_differences);
+  tcase_add_test(tc, test_bn_block_gradients_match_finite_differences);
+  tcase_add_test(tc, test_bn_block_equals_the_layers_one_by_one);
   tcase_add_test(tc, test_dropout_drops_p_and_scales_the_rest);
   tcase_add_test(tc, test_dropout_gradients_match_finite_differences);
   tcase_add_test(tc, test_softmax_cross_entropy_by_hand);

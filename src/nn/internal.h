@@ -104,6 +104,23 @@ typedef struct nn_argmax_state {
 int nn_argmax_reserve(nn_layer *self, int batch, int threads, bovw_error *err);
 void nn_argmax_release(nn_layer *self);
 uint64_t nn_argmax_branches(const nn_layer *self, const float *in, int batch, uint64_t hash);
+/* Max pooling of one channel plane of a 2-D max pool: dst and arg get the
+ * window maxima and their indices in the plane (the first of equals). */
+void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_t *arg);
+
+/* A batch norm, a ReLU or leaky ReLU and a max pool whose windows do not
+ * overlap, one after the other (layer_bn.c): in training the net runs them
+ * as one block, in two passes over the batch norm's input. Forward writes
+ * the pool's output and choices, and the outputs of the batch norm and the
+ * rectifier only where bn_out and act_out are not NULL; backward takes the
+ * pool's output gradient and gives the batch norm's parameter gradients and
+ * din (when not NULL). */
+int nn_bn_block_fits(const nn_layer *bn, const nn_layer *act, const nn_layer *pool);
+void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
+                         const float *in, float *bn_out, float *act_out, float *out, int batch);
+void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *pool,
+                          const nn_ctx *ctx, const float *in, const float *out,
+                          const float *dout, float *din, int batch);
 
 /* Declares parameter k of a layer in setup. */
 void nn_declare_param(nn_layer *self, int k, const char *what, int ndim,
@@ -162,8 +179,16 @@ void nn_net_set_frozen(bovw_nn_net *net, int frozen);
 int nn_net_copy_params(bovw_nn_net *dst, const bovw_nn_net *src, bovw_error *err);
 int nn_net_threads(const bovw_nn_net *net);
 /* The output of layer i in the last forward (batch x its output size), and
- * that batch (0: no forward yet). */
+ * that batch (0: no forward yet). After a forward in training, the outputs
+ * of a batch norm and a rectifier that ran as a block with the max pool
+ * after them are not kept (unless the net is frozen, for the gradient
+ * check). */
 const float *nn_net_output(const bovw_nn_net *net, int i);
 int nn_net_batch(const bovw_nn_net *net);
+/* Wall seconds layer i spent in forward and in backward passes since the
+ * net was made or the last reset (bench/nn_layers.c's profile); a block of
+ * batch norm, rectifier and max pool counts under its batch norm. */
+void nn_net_layer_seconds(const bovw_nn_net *net, int i, double *forward, double *backward);
+void nn_net_reset_seconds(bovw_nn_net *net);
 
 #endif

@@ -8,6 +8,7 @@
  * with the unbiased variance m / (m - 1) var (m values per channel).
  * Evaluation uses the running statistics. Channels run in parallel. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "nn/internal.h"
@@ -18,7 +19,10 @@
 typedef struct bn_state {
   float *xhat;        /* batch x C x H x W: the normalised input of training */
   size_t capacity;
-  double *inv_std;    /* per channel, of the last training forward */
+  double *mean, *inv_std;  /* per channel, of the last training forward */
+  float *plane;       /* per thread, one channel plane: the fused block's
+                         rectified values before pooling */
+  int threads;        /* planes made */
 } bn_state;
 
 static int bn_setup(nn_layer *self, bovw_error *err) {
@@ -50,12 +54,18 @@ static void bn_init(nn_layer *self, bovw_rng *rng) {
 }
 
 static int bn_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
-  (void)threads;
   bn_state *st = self->state;
   if (!st) {
     if (!(st = self->state = calloc(1, sizeof *st)) ||
+        !(st->mean = calloc((size_t)self->in_c, sizeof *st->mean)) ||
         !(st->inv_std = calloc((size_t)self->in_c, sizeof *st->inv_std)))
       return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  }
+  if (st->threads < threads) {
+    float *grown = realloc(st->plane, (size_t)threads * nn_in_area(self) * sizeof *grown);
+    if (!grown) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    st->plane = grown;
+    st->threads = threads;
   }
   return nn_grow(&st->xhat, &st->capacity, (size_t)batch * nn_in_size(self), err);
 }
@@ -64,10 +74,59 @@ static void bn_release(nn_layer *self) {
   bn_state *st = self->state;
   if (st) {
     free(st->xhat);
+    free(st->mean);
     free(st->inv_std);
+    free(st->plane);
   }
   free(st);
   self->state = NULL;
+}
+
+/* The mean and 1 / sqrt(var + eps) that normalise channel c: in training
+ * the batch's (kept in the state for backward; the running statistics
+ * updated unless frozen), in evaluation the running ones. */
+static void channel_statistics(nn_layer *self, const nn_ctx *ctx, const float *in, int batch,
+                               int c, double *mean_out, double *inv_std_out) {
+  bn_state *st = self->state;
+  const size_t area = nn_in_area(self), sample = (size_t)self->in_c * area;
+  const double m = (double)batch * (double)area, eps = self->spec.eps;
+  const double momentum = self->spec.momentum;
+  float *running_mean = self->params[2].value, *running_var = self->params[3].value;
+  double mean, inv_std;
+  if (ctx->training) {
+    /* One pass for both sums, of the values shifted by the channel's
+     * first one (the shifted-data variance). The subtraction that follows
+     * loses about (shift - mean)^2 / var ulps of a double: float inputs a
+     * thousand deviations from their mean would still lose nothing a
+     * float can hold. */
+    const double shift = in[c * area];
+    double sum = 0, sq = 0;
+    for (int b = 0; b < batch; b++) {
+      const float *x = in + b * sample + c * area;
+#pragma omp simd reduction(+ : sum, sq)
+      for (size_t i = 0; i < area; i++) {
+        double d = x[i] - shift;
+        sum += d;
+        sq += d * d;
+      }
+    }
+    mean = shift + sum / m;
+    double var = (sq - sum * sum / m) / m;
+    if (var < 0) var = 0;
+    inv_std = 1.0 / sqrt(var + eps);
+    st->mean[c] = mean;
+    st->inv_std[c] = inv_std;
+    if (!ctx->frozen) {
+      double unbiased = m > 1 ? var * m / (m - 1) : var;
+      running_mean[c] = (float)((1 - momentum) * running_mean[c] + momentum * mean);
+      running_var[c] = (float)((1 - momentum) * running_var[c] + momentum * unbiased);
+    }
+  } else {
+    mean = running_mean[c];
+    inv_std = 1.0 / sqrt((double)running_var[c] + eps);
+  }
+  *mean_out = mean;
+  *inv_std_out = inv_std;
 }
 
 /* The loops below walk one channel's plane of one sample at a time
@@ -78,44 +137,11 @@ static void bn_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
   bn_state *st = self->state;
   const int C = self->in_c;
   const size_t area = nn_in_area(self), sample = (size_t)C * area;
-  const double m = (double)batch * (double)area, eps = self->spec.eps;
-  const double momentum = self->spec.momentum;
   const float *gamma = self->params[0].value, *beta = self->params[1].value;
-  float *running_mean = self->params[2].value, *running_var = self->params[3].value;
 #pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
   for (int c = 0; c < C; c++) {
     double mean, inv_std;
-    if (ctx->training) {
-      /* One pass for both sums, of the values shifted by the channel's
-       * first one (the shifted-data variance). The subtraction that follows
-       * loses about (shift - mean)^2 / var ulps of a double: float inputs a
-       * thousand deviations from their mean would still lose nothing a
-       * float can hold. */
-      const double shift = in[c * area];
-      double sum = 0, sq = 0;
-      for (int b = 0; b < batch; b++) {
-        const float *x = in + b * sample + c * area;
-#pragma omp simd reduction(+ : sum, sq)
-        for (size_t i = 0; i < area; i++) {
-          double d = x[i] - shift;
-          sum += d;
-          sq += d * d;
-        }
-      }
-      mean = shift + sum / m;
-      double var = (sq - sum * sum / m) / m;
-      if (var < 0) var = 0;
-      inv_std = 1.0 / sqrt(var + eps);
-      st->inv_std[c] = inv_std;
-      if (!ctx->frozen) {
-        double unbiased = m > 1 ? var * m / (m - 1) : var;
-        running_mean[c] = (float)((1 - momentum) * running_mean[c] + momentum * mean);
-        running_var[c] = (float)((1 - momentum) * running_var[c] + momentum * unbiased);
-      }
-    } else {
-      mean = running_mean[c];
-      inv_std = 1.0 / sqrt((double)running_var[c] + eps);
-    }
+    channel_statistics(self, ctx, in, batch, c, &mean, &inv_std);
     /* In double up to one rounding per output: fewer roundings, less noise
      * for the gradient checker's difference quotients. */
     const double g = gamma[c], beta_c = beta[c];
@@ -196,6 +222,122 @@ static void bn_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
       } else {
 #pragma omp simd
         for (size_t i = 0; i < area; i++) dx[i] = (float)(g * dy[i]);
+      }
+    }
+  }
+}
+
+/* ---- batch norm, rectifier and max pool as one block ---------------------
+ *
+ * In training the three layers are two passes over the batch norm's input
+ * instead of seven: the channel's statistics, then per sample plane the
+ * normalised, rectified values (into a plane that stays in the core's
+ * cache) pooled straight away. Backward needs only the pooled outputs, the
+ * chosen positions and the batch norm's input: the gradient reaching the
+ * batch norm is zero except at the chosen positions (the windows do not
+ * overlap), where it is the pool's gradient gated by the rectifier (the
+ * pooled value is above 0 exactly when the normalised one was), so the two
+ * sums of the batch norm's backward run over a quarter of the values (for
+ * 2x2 windows), and dx is one pass. The outputs and the input gradient are
+ * those of the three layers run one after the other, value for value; only
+ * the order of the batch norm's two backward sums (in double) differs. */
+
+int nn_bn_block_fits(const nn_layer *bn, const nn_layer *act, const nn_layer *pool) {
+  const bovw_nn_kind a = act->spec.kind, p = pool->spec.kind;
+  return bn->spec.kind == BOVW_NN_BATCHNORM && bn->in_d == 1 &&
+         (a == BOVW_NN_RELU || a == BOVW_NN_LEAKYRELU) &&
+         (p == BOVW_NN_MAXPOOL || p == BOVW_NN_MAXPOOL1D) &&
+         pool->spec.stride_h >= pool->spec.kernel_h && pool->spec.stride_w >= pool->spec.kernel_w;
+}
+
+static float block_slope(const nn_layer *act) {
+  return act->spec.kind == BOVW_NN_LEAKYRELU ? (float)act->spec.slope : 0.0f;
+}
+
+void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
+                         const float *in, float *bn_out, float *act_out, float *out, int batch) {
+  bn_state *st = bn->state;
+  int32_t *argmax = ((nn_argmax_state *)pool->state)->argmax;
+  const int C = bn->in_c;
+  const size_t area = nn_in_area(bn), sample = (size_t)C * area;
+  const size_t out_area = nn_out_area(pool), out_sample = (size_t)C * out_area;
+  const float *gamma = bn->params[0].value, *beta = bn->params[1].value;
+  const float slope = block_slope(act);
+#pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
+  for (int c = 0; c < C; c++) {
+    double mean, inv_std;
+    channel_statistics(bn, ctx, in, batch, c, &mean, &inv_std);
+    const double g = gamma[c], beta_c = beta[c];
+    float *scratch = st->plane + (size_t)omp_get_thread_num() * area;
+    for (int b = 0; b < batch; b++) {
+      const size_t at = b * sample + c * area;
+      const float *x = in + at;
+      float *y = bn_out ? bn_out + at : NULL, *r = act_out ? act_out + at : scratch;
+      /* The expressions of bn_forward and rectifier_forward, rounded where
+       * they round. */
+#pragma omp simd
+      for (size_t i = 0; i < area; i++) {
+        const float v = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+        const float positive = v > 0 ? v : 0.0f;
+        r[i] = positive + slope * (v - positive);
+      }
+      if (y)
+        for (size_t i = 0; i < area; i++) y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+      const size_t o = b * out_sample + c * out_area;
+      nn_maxpool_plane(pool, r, out + o, argmax + o);
+    }
+  }
+}
+
+void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *pool,
+                          const nn_ctx *ctx, const float *in, const float *out,
+                          const float *dout, float *din, int batch) {
+  bn_state *st = bn->state;
+  const int32_t *argmax = ((const nn_argmax_state *)pool->state)->argmax;
+  const int C = bn->in_c;
+  const size_t area = nn_in_area(bn), sample = (size_t)C * area;
+  const size_t out_area = nn_out_area(pool), out_sample = (size_t)C * out_area;
+  const double m = (double)batch * (double)area;
+  const float *gamma = bn->params[0].value;
+  float *dgamma = bn->params[0].grad, *dbeta = bn->params[1].grad;
+  const float slope = block_slope(act);
+#pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
+  for (int c = 0; c < C; c++) {
+    const double mean = st->mean[c], inv_std = st->inv_std[c];
+    double sum_dy = 0, sum_dy_xhat = 0;
+    for (int b = 0; b < batch; b++) {
+      const float *x = in + b * sample + c * area;
+      const size_t o = b * out_sample + c * out_area;
+#pragma omp simd reduction(+ : sum_dy, sum_dy_xhat)
+      for (size_t k = 0; k < out_area; k++) {
+        const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
+        const float xhat = (float)((x[argmax[o + k]] - mean) * inv_std);
+        sum_dy += dy;
+        sum_dy_xhat += (double)dy * xhat;
+      }
+    }
+    dgamma[c] = (float)sum_dy_xhat;
+    dbeta[c] = (float)sum_dy;
+    if (!din) continue;
+    /* dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)): dy = 0
+     * everywhere, then the chosen positions again with their dy. */
+    const double g = gamma[c] * inv_std;
+    const double mean_dy = sum_dy / m, mean_dy_xhat = sum_dy_xhat / m;
+    for (int b = 0; b < batch; b++) {
+      const size_t at = b * sample + c * area;
+      const float *x = in + at;
+      float *dx = din + at;
+#pragma omp simd
+      for (size_t i = 0; i < area; i++) {
+        const float xhat = (float)((x[i] - mean) * inv_std);
+        dx[i] = (float)(g * (0.0 - mean_dy - xhat * mean_dy_xhat));
+      }
+      const size_t o = b * out_sample + c * out_area;
+      for (size_t k = 0; k < out_area; k++) {
+        const int32_t a = argmax[o + k];
+        const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
+        const float xhat = (float)((x[a] - mean) * inv_std);
+        dx[a] = (float)(g * (dy - mean_dy - xhat * mean_dy_xhat));
       }
     }
   }

@@ -47,34 +47,63 @@ void nn_argmax_release(nn_layer *self) {
   self->state = NULL;
 }
 
+void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_t *arg) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  const int W = self->in_w, OH = self->out_h, OW = self->out_w;
+  if (l->kernel_h == 2 && l->kernel_w == 2 && l->stride_h == 2 && l->stride_w == 2) {
+    /* The common window, unrolled in the same order (the first of equals
+     * wins): a loop the compiler vectorises. */
+    for (int y = 0; y < OH; y++) {
+      const float *r0 = src + (size_t)2 * y * W, *r1 = r0 + W;
+      float *d = dst + (size_t)y * OW;
+      int32_t *a = arg + (size_t)y * OW;
+      const int32_t at = 2 * y * W;
+#pragma omp simd
+      for (int x = 0; x < OW; x++) {
+        float top = r0[2 * x];
+        int32_t best = at + 2 * x;
+        const int b1 = r0[2 * x + 1] > top;
+        best = b1 ? at + 2 * x + 1 : best;
+        top = b1 ? r0[2 * x + 1] : top;
+        const int b2 = r1[2 * x] > top;
+        best = b2 ? at + W + 2 * x : best;
+        top = b2 ? r1[2 * x] : top;
+        const int b3 = r1[2 * x + 1] > top;
+        best = b3 ? at + W + 2 * x + 1 : best;
+        top = b3 ? r1[2 * x + 1] : top;
+        d[x] = top;
+        a[x] = best;
+      }
+    }
+    return;
+  }
+  for (int y = 0; y < OH; y++)
+    for (int x = 0; x < OW; x++) {
+      int best = (y * l->stride_h) * W + x * l->stride_w;
+      float top = src[best];
+      for (int i = 0; i < l->kernel_h; i++)
+        for (int j = 0; j < l->kernel_w; j++) {
+          int at = (y * l->stride_h + i) * W + x * l->stride_w + j;
+          /* Selects, not a branch: which input wins is a coin toss the
+           * branch predictor would lose. The first of equals wins. */
+          int better = src[at] > top;
+          best = better ? at : best;
+          top = better ? src[at] : top;
+        }
+      dst[y * OW + x] = top;
+      arg[y * OW + x] = best;
+    }
+}
+
 static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                             float *out, int batch) {
-  const bovw_nn_layer_spec *l = &self->spec;
   int32_t *argmax = ((nn_argmax_state *)self->state)->argmax;
-  const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
+  const size_t in_plane = nn_in_area(self), out_plane = nn_out_area(self);
   const long planes = (long)batch * self->in_c;
 #pragma omp parallel for num_threads(ctx->threads) if (planes * (long)nn_in_area(self) >= PARALLEL_MIN) schedule(static)
-  for (long p = 0; p < planes; p++) {
-    const float *src = in + (size_t)p * H * W;
-    float *dst = out + (size_t)p * OH * OW;
-    int32_t *arg = argmax + (size_t)p * OH * OW;
-    for (int y = 0; y < OH; y++)
-      for (int x = 0; x < OW; x++) {
-        int best = (y * l->stride_h) * W + x * l->stride_w;
-        float top = src[best];
-        for (int i = 0; i < l->kernel_h; i++)
-          for (int j = 0; j < l->kernel_w; j++) {
-            int at = (y * l->stride_h + i) * W + x * l->stride_w + j;
-            /* Selects, not a branch: which input wins is a coin toss the
-             * branch predictor would lose. The first of equals wins. */
-            int better = src[at] > top;
-            best = better ? at : best;
-            top = better ? src[at] : top;
-          }
-        dst[y * OW + x] = top;
-        arg[y * OW + x] = best;
-      }
-  }
+  for (long p = 0; p < planes; p++)
+    nn_maxpool_plane(self, in + (size_t)p * in_plane, out + (size_t)p * out_plane,
+                     argmax + (size_t)p * out_plane);
 }
 
 static void maxpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,

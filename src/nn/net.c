@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/runtime.h"
 #include "nn/internal.h"
 
 struct bovw_nn_net {
@@ -22,6 +23,7 @@ struct bovw_nn_net {
   float *grads[2];
   int batch;               /* of the last forward (0: none yet) */
   int batch_training;      /* its mode */
+  double *seconds;         /* per layer: forward, backward, summed since made */
 };
 
 static uint64_t noise_seed(uint64_t seed) { return seed ^ 0x6a09e667f3bcc908ULL; }
@@ -160,6 +162,8 @@ int bovw_nn_net_new(const bovw_nn_spec *spec, const bovw_nn_net_options *opt,
   self->threads = nn_threads_resolve(opt->threads);
   int rc = resolve_spec(self->spec, opt, err);
   if (!rc) rc = build_layers(self, opt->shapes_only, err);
+  if (!rc && !(self->seconds = calloc(2 * (size_t)self->num_layers + 2, sizeof *self->seconds)))
+    rc = bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   if (rc) {
     bovw_nn_net_free(self);
     return rc;
@@ -189,6 +193,7 @@ void bovw_nn_net_free(bovw_nn_net *self) {
   free(self->grads[0]);
   free(self->grads[1]);
   free(self->layers);
+  free(self->seconds);
   bovw_nn_spec_free(self->spec);
   free(self);
 }
@@ -225,6 +230,13 @@ int bovw_nn_net_training(const bovw_nn_net *self) { return self->training; }
 
 void bovw_nn_net_set_threads(bovw_nn_net *self, int threads) {
   self->threads = nn_threads_resolve(threads);
+}
+
+/* Layers i, i + 1, i + 2 are a batch norm, a rectifier and a max pool that
+ * run as one block in training (layer_bn.c). */
+static int is_block(const bovw_nn_net *self, int i) {
+  return i + 2 < self->num_layers &&
+         nn_bn_block_fits(&self->layers[i], &self->layers[i + 1], &self->layers[i + 2]);
 }
 
 /* Buffers for `batch` samples, layer scratch for the thread count. */
@@ -276,7 +288,20 @@ int bovw_nn_net_forward(bovw_nn_net *self, const float *input, int batch,
   nn_ctx ctx = {self->training, self->threads, self->frozen, &self->noise};
   for (int i = 0; i < self->num_layers; i++) {
     nn_layer *l = &self->layers[i];
+    const double start = bovw_now();
+    if (self->training && is_block(self, i)) {
+      /* The outputs inside the block are kept only for the gradient check,
+       * which compares the branches they took. */
+      float *bn_out = self->frozen ? self->acts[i + 1] : NULL;
+      float *act_out = self->frozen ? self->acts[i + 2] : NULL;
+      nn_bn_block_forward(l, l + 1, l + 2, &ctx, self->acts[i], bn_out, act_out,
+                          self->acts[i + 3], batch);
+      self->seconds[2 * i] += bovw_now() - start;
+      i += 2;
+      continue;
+    }
     l->ops->forward(l, &ctx, self->acts[i], self->acts[i + 1], batch);
+    self->seconds[2 * i] += bovw_now() - start;
   }
   self->batch = batch;
   self->batch_training = self->training;
@@ -304,8 +329,20 @@ int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
   }
   for (int i = self->num_layers - 1, k = 0; i >= 0; i--, k ^= 1) {
     nn_layer *l = &self->layers[i];
+    const double start = bovw_now();
+    if (self->training && i >= 2 && is_block(self, i - 2)) {
+      i -= 2;
+      l -= 2;
+      din = i == 0 && !grad_input ? NULL : self->grads[k];
+      nn_bn_block_backward(l, l + 1, l + 2, &ctx, self->acts[i], self->acts[i + 3], dout, din,
+                           batch);
+      self->seconds[2 * i + 1] += bovw_now() - start;
+      dout = din;
+      continue;
+    }
     din = i == 0 && !grad_input ? NULL : self->grads[k];
     l->ops->backward(l, &ctx, self->acts[i], self->acts[i + 1], dout, din, batch);
+    self->seconds[2 * i + 1] += bovw_now() - start;
     dout = din;
   }
   if (grad_input) *grad_input = din;
@@ -320,6 +357,15 @@ void nn_net_set_frozen(bovw_nn_net *net, int frozen) { net->frozen = frozen; }
 int nn_net_threads(const bovw_nn_net *net) { return net->threads; }
 const float *nn_net_output(const bovw_nn_net *net, int i) { return net->acts[i + 1]; }
 int nn_net_batch(const bovw_nn_net *net) { return net->batch; }
+
+void nn_net_layer_seconds(const bovw_nn_net *net, int i, double *forward, double *backward) {
+  *forward = net->seconds[2 * i];
+  *backward = net->seconds[2 * i + 1];
+}
+
+void nn_net_reset_seconds(bovw_nn_net *net) {
+  memset(net->seconds, 0, 2 * (size_t)net->num_layers * sizeof *net->seconds);
+}
 
 uint64_t nn_net_branches(const bovw_nn_net *net) {
   uint64_t hash = 0;
