@@ -9,6 +9,7 @@
  * ranking -x.t / |t| ranks 1 - x.t / (|x| |t|). */
 #define _GNU_SOURCE
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -168,12 +169,11 @@ int bovw_knn_save(const bovw_model *m, const char *dir, bovw_error *err) {
 }
 
 int bovw_knn_open(bovw_model *m, const char *dir, bovw_error *err) {
-  const double count = bovw_meta_number(m->meta, "train_count", 0);
-  const double k = bovw_meta_number(m->meta, "neighbors", 0);
+  const long long count = bovw_meta_whole(m->meta, "train_count", 1, INT_MAX, 0);
+  const long long k = bovw_meta_whole(m->meta, "neighbors", 1, INT_MAX, 0);
   const char *metric = bovw_meta_string(m->meta, "knn_metric", "");
   m->knn = 1;
-  if (!(count >= 1) || count != floor(count) || !(k >= 1) || k > count || k != floor(k) ||
-      bovw_knn_metric_parse(metric, &m->knn_metric))
+  if (!count || !k || k > count || bovw_knn_metric_parse(metric, &m->knn_metric))
     return bovw_error_set(err, BOVW_ERR_FORMAT,
                           "%s/meta.json: bad train_count, neighbors or knn_metric", dir);
   m->train_count = (size_t)count;

@@ -223,8 +223,9 @@ double bovw_meta_number(const cJSON *obj, const char *key, double fallback) {
 long long bovw_meta_whole(const cJSON *obj, const char *key, long long min, long long max,
                           long long fallback) {
   double v = bovw_meta_number(obj, key, NAN);
-  /* Compared as doubles first: only then is the conversion defined. */
-  if (!(v >= (double)min && v <= (double)max) || v != floor(v)) return fallback;
+  /* Compared as doubles first, against max + 1 (exact where max itself may
+   * round up, as LLONG_MAX does): only then is the conversion defined. */
+  if (!(v >= (double)min && v < (double)max + 1.0) || v != floor(v)) return fallback;
   return (long long)v;
 }
 
