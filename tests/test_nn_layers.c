@@ -178,7 +178,8 @@ START_TEST(test_conv_forward_is_cross_correlation) {
     const float *w = bovw_nn_net_find_param(net, "0.weight")->value;
     bovw_nn_param *bp = bovw_nn_net_find_param(net, "0.bias");
     ck_assert_int_eq(bp != NULL, t->bias);
-    const int batch = 3, OH = (t->H + 2 * t->PH - t->KH) / t->SH + 1,
+    /* 40 samples: groups of 2 and 3, each one product */
+    const int batch = 40, OH = (t->H + 2 * t->PH - t->KH) / t->SH + 1,
               OW = (t->W + 2 * t->PW - t->KW) / t->SW + 1;
     ck_assert_uint_eq(bovw_nn_net_output_size(net), (size_t)t->O * OH * OW);
     size_t in_size = (size_t)t->C * t->H * t->W;
@@ -220,6 +221,37 @@ START_TEST(test_conv_batch_larger_than_the_gradient_groups) {
                 r.worst_numeric);
   free(x);
   bovw_nn_net_free(net);
+}
+END_TEST
+
+/* 64 samples of 8x40x40: 16 groups of 4, each unrolled as two products of
+ * two samples (a sample's columns are 72 x 1600 floats). Outputs and every
+ * gradient are the same bytes at 1 and 2 threads. */
+START_TEST(test_conv_chunks_same_result_any_thread_count) {
+  const int batch = 64;
+  bovw_nn_net *net[2];
+  const float *y[2], *g[2];
+  float *x = NULL, *r = NULL;
+  bovw_error err = {0};
+  for (int k = 0; k < 2; k++) {
+    net[k] = make_net("input 8x40x40\nconv 6 3x3 pad=same\n", 0, k + 1);
+    set_params_uniform(net[k], 5);
+    const size_t n = batch * bovw_nn_net_input_size(net[k]);
+    if (!x) x = uniform_values(n, 12);
+    if (!r) r = uniform_values(batch * bovw_nn_net_output_size(net[k]), 13);
+    ck_assert_int_eq(bovw_nn_net_forward(net[k], x, batch, &y[k], &err), 0);
+    ck_assert_int_eq(bovw_nn_net_backward(net[k], r, &g[k], &err), 0);
+  }
+  ck_assert_mem_eq(y[0], y[1], batch * bovw_nn_net_output_size(net[0]) * sizeof(float));
+  ck_assert_mem_eq(g[0], g[1], batch * bovw_nn_net_input_size(net[0]) * sizeof(float));
+  for (size_t p = 0; p < bovw_nn_net_num_params(net[0]); p++) {
+    const bovw_nn_param *a = bovw_nn_net_param(net[0], p), *b = bovw_nn_net_param(net[1], p);
+    ck_assert_mem_eq(a->grad, b->grad, a->count * sizeof(float));
+  }
+  free(x);
+  free(r);
+  bovw_nn_net_free(net[0]);
+  bovw_nn_net_free(net[1]);
 }
 END_TEST
 
@@ -631,6 +663,7 @@ int main(void) {
   tcase_add_test(tc, test_conv_forward_is_cross_correlation);
   tcase_add_test(tc, test_conv_gradients_match_finite_differences);
   tcase_add_test(tc, test_conv_batch_larger_than_the_gradient_groups);
+  tcase_add_test(tc, test_conv_chunks_same_result_any_thread_count);
   tcase_add_test(tc, test_conv_output_size_and_params_follow_the_formulas);
   tcase_add_test(tc, test_conv_refuses_kernels_that_do_not_fit);
   tcase_add_test(tc, test_pools_forward_by_hand);

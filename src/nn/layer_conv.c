@@ -2,13 +2,18 @@
  * every deep-learning library), with stride, zero or replicate padding and
  * an optional bias. Weight layout C_out x C_in x K_h x K_w.
  *
- * Each sample is unrolled with im2col into a (C_in K_h K_w) x (H_out W_out)
- * matrix, so that the convolution is one product with the weights
- * (Chellapilla, Puri, Simard, "High performance convolutional neural
- * networks for document processing", 2006). Samples run in parallel
- * (OpenMP), each product on one OpenBLAS thread. The weight gradient is
- * summed over fixed groups of samples and the groups are added in order, so
- * the result does not depend on the number of threads. */
+ * Samples are unrolled with im2col side by side into a (C_in K_h K_w) x
+ * (samples H_out W_out) matrix, so that the convolution of several samples
+ * is one product with the weights (Chellapilla, Puri, Simard, "High
+ * performance convolutional neural networks for document processing",
+ * 2006). The batch is cut into at most GROUPS groups of consecutive samples
+ * and a group into chunks of at most CHUNK_FLOATS unrolled values (both set
+ * by the shapes and the batch size alone); a chunk is one product on one
+ * OpenBLAS thread, groups run in parallel (OpenMP). The product's result is
+ * copied to its samples with the bias added in the same pass; backward
+ * gathers the output gradient the same way, summing the bias gradient as it
+ * goes. The weight gradient is summed per group and the groups are added in
+ * order, so the result does not depend on the number of threads. */
 #include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -18,13 +23,20 @@
 
 /* The batch is cut into at most this many groups for the weight gradient. */
 enum { GROUPS = 16 };
+/* A chunk's unrolled samples stay under this many floats (1 MB), to stay
+ * in a core's cache with the product's other operands. */
+enum { CHUNK_FLOATS = 1 << 18 };
 /* Below this many multiply-adds per pass a parallel region costs more than
  * it saves (threads waiting at the barrier). */
 #define PARALLEL_MIN_MACS (1L << 17)
 
 typedef struct conv_state {
   int threads;           /* per-thread buffers made */
-  float **col, **dcol;   /* per thread: K x N */
+  int chunk;             /* samples they hold */
+  float **col;           /* per thread: K x chunk N, unrolled input, then
+                            its gradient */
+  float **prod;          /* per thread: C_out x chunk N, a chunk's output or
+                            output gradient */
   float *partial;        /* GROUPS x (C_out K + C_out) */
 } conv_state;
 
@@ -78,30 +90,43 @@ static int is_pointwise(const nn_layer *self) {
 static void free_buffers(conv_state *st) {
   for (int t = 0; t < st->threads; t++) {
     free(st->col[t]);
-    free(st->dcol[t]);
+    free(st->prod[t]);
   }
   free(st->col);
-  free(st->dcol);
+  free(st->prod);
   free(st->partial);
   memset(st, 0, sizeof *st);
 }
 
+static int num_groups(int batch) { return batch < GROUPS ? batch : GROUPS; }
+
+/* Samples per product: a group's, or fewer when their unrolled columns
+ * would pass CHUNK_FLOATS (at least one). Shapes and batch alone set it. */
+static int chunk_samples(const nn_layer *self, int batch) {
+  const int groups = num_groups(batch);
+  const int group = (batch + groups - 1) / groups;
+  const size_t per_sample = col_rows(self) * col_cols(self);
+  const size_t fit = per_sample ? CHUNK_FLOATS / per_sample : (size_t)group;
+  return fit < 1 ? 1 : fit < (size_t)group ? (int)fit : group;
+}
+
 static int conv_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
-  (void)batch;
   conv_state *st = self->state;
   if (!st && !(st = self->state = calloc(1, sizeof *st)))
     return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  if (st->threads == threads) return BOVW_OK;
+  const int chunk = chunk_samples(self, batch);
+  if (st->threads == threads && st->chunk >= chunk) return BOVW_OK;
   free_buffers(st);
-  size_t k = col_rows(self), n = col_cols(self), c = (size_t)self->out_c;
+  size_t k = col_rows(self), n = col_cols(self) * (size_t)chunk, c = (size_t)self->out_c;
   st->col = calloc((size_t)threads, sizeof *st->col);
-  st->dcol = calloc((size_t)threads, sizeof *st->dcol);
+  st->prod = calloc((size_t)threads, sizeof *st->prod);
   st->partial = malloc(GROUPS * (c * k + c) * sizeof *st->partial);
-  int ok = st->col && st->dcol && st->partial;
+  int ok = st->col && st->prod && st->partial;
   st->threads = ok ? threads : 0;
+  st->chunk = chunk;
   for (int t = 0; ok && t < threads; t++)
     ok = (st->col[t] = malloc(k * n * sizeof(float))) &&
-         (st->dcol[t] = malloc(k * n * sizeof(float)));
+         (st->prod[t] = malloc(c * n * sizeof(float)));
   if (!ok) {
     free_buffers(st);
     return bovw_error_set(err, BOVW_ERR_NOMEM,
@@ -134,19 +159,21 @@ static void inside_span(int pad, int j, int stride, int in_w, int out_w,
   *hi = h;
 }
 
-/* col[(c K_h + i) K_w + j][y W_out + x] = in[c][y s_h - p_h + i][x s_w - p_w + j],
+/* col[(c K_h + i) K_w + j][y W_out + x] = in[c][y s_h - p_h + i][x s_w - p_w + j]
+ * (rows ld floats apart, for samples side by side),
  * outside the image 0 (zeros) or the nearest edge pixel (replicate). Each
  * output row is three spans (left border, inside, right border), so the
  * inside is copied without a test per pixel. */
-static void im2col(const nn_layer *self, const float *in, float *col) {
+static void im2col(const nn_layer *self, const float *in, float *col, size_t ld) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const int sh = l->stride_h, sw = l->stride_w;
-  float *dst = col;
+  size_t row = 0;
   for (int c = 0; c < self->in_c; c++) {
     const float *plane = in + (size_t)c * H * W;
     for (int i = 0; i < l->kernel_h; i++)
-      for (int j = 0; j < l->kernel_w; j++) {
+      for (int j = 0; j < l->kernel_w; j++, row++) {
+        float *dst = col + row * ld;
         int lo, hi;
         inside_span(self->pad_left, j, sw, W, OW, &lo, &hi);
         const int shift = j - self->pad_left;
@@ -171,16 +198,17 @@ static void im2col(const nn_layer *self, const float *in, float *col) {
 }
 
 /* The adjoint of im2col: din = sum of the columns back at their pixels. */
-static void col2im(const nn_layer *self, const float *col, float *din) {
+static void col2im(const nn_layer *self, const float *col, size_t ld, float *din) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const int sh = l->stride_h, sw = l->stride_w;
   memset(din, 0, nn_in_size(self) * sizeof *din);
-  const float *src = col;
+  size_t row = 0;
   for (int c = 0; c < self->in_c; c++) {
     float *plane = din + (size_t)c * H * W;
     for (int i = 0; i < l->kernel_h; i++)
-      for (int j = 0; j < l->kernel_w; j++) {
+      for (int j = 0; j < l->kernel_w; j++, row++) {
+        const float *src = col + row * ld;
         int lo, hi;
         inside_span(self->pad_left, j, sw, W, OW, &lo, &hi);
         const int shift = j - self->pad_left;
@@ -205,6 +233,22 @@ static void col2im(const nn_layer *self, const float *col, float *din) {
   }
 }
 
+/* out_b[c] = prod[c][s N ..] + bias[c] for the samples of a chunk: the
+ * product's columns back to NCHW, the bias added on the way (in place when
+ * prod is out, for one sample). */
+static void scatter_with_bias(const float *prod, int samples, int C, int N, const float *bias,
+                              float *out) {
+  const size_t ld = (size_t)samples * N;
+  for (int s = 0; s < samples; s++)
+    for (int c = 0; c < C; c++) {
+      const float *from = prod + (size_t)c * ld + (size_t)s * N;
+      float *to = out + ((size_t)s * C + c) * N;
+      const float bc = bias ? bias[c] : 0.0f;
+#pragma omp simd
+      for (int n = 0; n < N; n++) to[n] = from[n] + bc;
+    }
+}
+
 static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                          float *out, int batch) {
   conv_state *st = self->state;
@@ -213,27 +257,29 @@ static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const float *w = self->params[0].value;
   const float *bias = self->num_params > 1 ? self->params[1].value : NULL;
   const int pointwise = is_pointwise(self);
-  const int parallel = batch > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
+  const int groups = num_groups(batch), chunk = pointwise ? 1 : chunk_samples(self, batch);
+  const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
   nn_blas_threads(1);
 #pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static)
-  for (int b = 0; b < batch; b++) {
-    const float *col = in + (size_t)b * in_size;
-    if (!pointwise) {
-      float *buf = st->col[omp_get_thread_num()];
-      im2col(self, col, buf);
-      col = buf;
-    }
-    float *o = out + (size_t)b * out_size;
-    /* out_b (C_out x N) = W (C_out x K) col (K x N) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, N, K, 1.0f, w, K,
-                col, N, 0.0f, o, N);
-    if (bias)
-      for (int c = 0; c < C; c++) {
-        float *oc = o + (size_t)c * N;
-        const float bc = bias[c];
-#pragma omp simd
-        for (int n = 0; n < N; n++) oc[n] += bc;
+  for (int g = 0; g < groups; g++) {
+    const int t = omp_get_thread_num();
+    const int last = (int)((long)(g + 1) * batch / groups);
+    for (int b = (int)((long)g * batch / groups); b < last; b += chunk) {
+      const int samples = last - b < chunk ? last - b : chunk;
+      const size_t ld = (size_t)samples * N;
+      const float *col = in + (size_t)b * in_size;
+      if (!pointwise) {
+        for (int s = 0; s < samples; s++)
+          im2col(self, in + (size_t)(b + s) * in_size, st->col[t] + (size_t)s * N, ld);
+        col = st->col[t];
       }
+      /* prod (C_out x samples N) = W (C_out x K) col (K x samples N); one
+       * sample's product is its output already */
+      float *o = out + (size_t)b * out_size, *prod = samples > 1 ? st->prod[t] : o;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)ld, K, 1.0f, w, K, col,
+                  (int)ld, 0.0f, prod, (int)ld);
+      if (samples > 1 || bias) scatter_with_bias(prod, samples, C, N, bias, o);
+    }
   }
 }
 
@@ -245,9 +291,10 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int K = (int)col_rows(self), N = (int)col_cols(self), C = self->out_c;
   const size_t in_size = nn_in_size(self), out_size = nn_out_size(self);
   const size_t group_size = (size_t)C * K + (size_t)C;
-  const int groups = batch < GROUPS ? batch : GROUPS;
+  const int groups = num_groups(batch);
   const int has_bias = self->num_params > 1;
   const int pointwise = is_pointwise(self);
+  const int chunk = pointwise ? 1 : chunk_samples(self, batch);
   const float *w = self->params[0].value;
   const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
   nn_blas_threads(1);
@@ -258,30 +305,49 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
     memset(db, 0, (size_t)C * sizeof *db);
     const int first = (int)((long)g * batch / groups);
     const int last = (int)((long)(g + 1) * batch / groups);
-    for (int b = first; b < last; b++) {
-      const float *col = in + (size_t)b * in_size;
+    for (int b = first; b < last; b += chunk) {
+      const int samples = last - b < chunk ? last - b : chunk;
+      const size_t ld = (size_t)samples * N;
+      /* The chunk's output gradient as C_out x samples N (one sample:
+       * as it is), its bias gradient summed on the way. */
       const float *d = dout + (size_t)b * out_size;
+      if (samples > 1) {
+        float *prod = st->prod[t];
+        for (int s = 0; s < samples; s++)
+          for (int c = 0; c < C; c++) {
+            const float *from = d + ((size_t)s * C + c) * N;
+            float *to = prod + (size_t)c * ld + (size_t)s * N;
+            memcpy(to, from, (size_t)N * sizeof *to);
+          }
+        d = prod;
+      }
+      if (has_bias)
+        for (int s = 0; s < samples; s++)
+          for (int c = 0; c < C; c++) {
+            const float *dc = dout + ((size_t)(b + s) * C + c) * N;
+            double sum = 0;
+#pragma omp simd reduction(+ : sum)
+            for (int n = 0; n < N; n++) sum += dc[n];
+            db[c] += (float)sum;
+          }
+      const float *col = in + (size_t)b * in_size;
       if (!pointwise) {
-        im2col(self, col, st->col[t]);
+        for (int s = 0; s < samples; s++)
+          im2col(self, in + (size_t)(b + s) * in_size, st->col[t] + (size_t)s * N, ld);
         col = st->col[t];
       }
-      /* dW (C_out x K) += dout_b (C_out x N) col^T (N x K) */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, K, N, 1.0f, d, N,
-                  col, N, b == first ? 0.0f : 1.0f, dw, K);
-      if (has_bias)
-        for (int c = 0; c < C; c++) {
-          const float *dc = d + (size_t)c * N;
-          double sum = 0;
-#pragma omp simd reduction(+ : sum)
-          for (int n = 0; n < N; n++) sum += dc[n];
-          db[c] += (float)sum;
-        }
+      /* dW (C_out x K) += dout (C_out x samples N) col^T (samples N x K) */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, C, K, (int)ld, 1.0f, d, (int)ld,
+                  col, (int)ld, b == first ? 0.0f : 1.0f, dw, K);
       if (din) {
-        /* dcol (K x N) = W^T (K x C_out) dout_b (C_out x N) */
-        float *dcol = pointwise ? din + (size_t)b * in_size : st->dcol[t];
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, C, 1.0f, w,
-                    K, d, N, 0.0f, dcol, N);
-        if (!pointwise) col2im(self, dcol, din + (size_t)b * in_size);
+        /* dcol (K x samples N) = W^T (K x C_out) dout (C_out x samples N),
+         * into the unrolled input's buffer (done with), then folded back */
+        float *dcol = pointwise ? din + (size_t)b * in_size : st->col[t];
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, (int)ld, C, 1.0f, w, K, d,
+                    (int)ld, 0.0f, dcol, (int)ld);
+        if (!pointwise)
+          for (int s = 0; s < samples; s++)
+            col2im(self, dcol + (size_t)s * N, ld, din + (size_t)(b + s) * in_size);
       }
     }
   }
