@@ -207,6 +207,7 @@ START_TEST(test_spec_errors_name_the_line) {
   expect_spec_error("conv 32 3x3 stride=0\n", "my.cfg:1:", "stride '0'");
   expect_spec_error("conv 32 3x3 pad=sideways\n", "my.cfg:1:", "pad=sideways");
   expect_spec_error("relu\nmaxpool 2 strid=2\n", "my.cfg:2:", "no option 'strid'");
+  expect_spec_error("conv 8 5x5 =2x1\n", "my.cfg:1:", "no option ''");  /* once a hang */
   expect_spec_error("dropout 1.5\n", "my.cfg:1:", "dropout probability '1.5'");
   expect_spec_error("relu 3\n", "my.cfg:1:", "takes no arguments");
   expect_spec_error("relu slope=0.1\n", "my.cfg:1:", "takes no options");

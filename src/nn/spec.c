@@ -217,8 +217,8 @@ static int parse_choice(parser *p, const char *key, const char *value,
 
 static int option_allowed(bovw_nn_kind kind, const char *key) {
   const char *list = KIND_OPTIONS[kind];
-  if (!list) return 0;
   size_t n = strlen(key);
+  if (!list || !n) return 0; /* "" would match everywhere, and never advance */
   for (const char *s = list; (s = strstr(s, key)); s += n)
     if ((s == list || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0')) return 1;
   return 0;
