@@ -3,8 +3,12 @@
 # figures).
 #
 #   bench/nn.sh [BUILD_DIR] [OUT_DIR] [--speed-epochs 2] [--epochs "1 5 15"]
-#               [--threads "1 2"] [--no-torch] [--no-accuracy] [--augment]
+#               [--threads "1 2"] [--no-torch] [--no-accuracy] [--no-layers]
+#               [--augment]
 #
+# First the yardstick: BUILD_DIR/sgemm, OpenBLAS's sgemm on 2048 x 2048
+# matrices, gives this machine's float32 peak at each thread count; every
+# GFLOP/s below is also given as a share of it.
 # Imports Fashion-MNIST's IDX files (dataset-fashion-mnist) into OUT_DIR
 # once. Speed, for each thread count: `bovw nn train models/fmnist-cnn.cfg`
 # for --speed-epochs epochs; seconds per epoch (the median of the epochs'
@@ -12,7 +16,11 @@
 # 3x the forward FLOPs of `bovw nn summary`: forward, and backward to the
 # inputs and to the weights), then `bovw nn eval` on the 10,000 test images
 # (inference images/s, from its report). Then PyTorch (bench/nn_torch.py,
-# same net, batch, optimiser) for as many epochs. Accuracy: separate 2-thread
+# same net, batch, optimiser) for as many epochs, right after, so that both
+# are measured in the same run. Then, unless --no-layers, BUILD_DIR/nn_layers
+# at each thread count: a training step's time per layer on data in memory,
+# each product's GFLOP/s, and the whole step's against the peak (a block of
+# batch norm, ReLU and max pool counts under its batch norm). Accuracy: separate 2-thread
 # runs of 1, 5 and 15 epochs (each its own cosine schedule) of the CNN, and
 # 15 epochs of models/mlp.cfg, evaluated on the test set; --augment trains
 # the CNN of the accuracy runs with random crops and flips (the speed runs
@@ -20,7 +28,7 @@
 # Prints Markdown tables for bench/RESULTS.md.
 set -eu
 ARGS="$*"
-SPEED_EPOCHS=2 EPOCHS="1 5 15" THREADS="1 2" TORCH=1 ACCURACY=1 AUGMENT=
+SPEED_EPOCHS=2 EPOCHS="1 5 15" THREADS="1 2" TORCH=1 ACCURACY=1 LAYERS=1 AUGMENT=
 POS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -29,8 +37,9 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --no-torch) TORCH=0; shift ;;
     --no-accuracy) ACCURACY=0; shift ;;
+    --no-layers) LAYERS=0; shift ;;
     --augment) AUGMENT=--augment; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) POS+=("$1"); shift ;;
   esac
 done
@@ -61,16 +70,21 @@ for part in train:train t10k:test; do
 done
 TRAIN=$OUT/dataset/train/train.tsv TEST=$OUT/dataset/test/test.tsv
 FLOPS=$("$BOVW" nn summary "$MODELS/fmnist-cnn.cfg" | sed -n 's/^per sample: \([0-9]*\) FLOPs.*/\1/p')
+say "sgemm peak at $THREADS thread(s)"
+# shellcheck disable=SC2086
+"$BUILD/sgemm" $THREADS > "$OUT/sgemm.txt"
+peak() { awk -v t="$1" '$3 == t && $5 == "2048x2048x2048" {print $7}' "$OUT/sgemm.txt"; }
 
 echo "## Neural networks on Fashion-MNIST ($(date +%Y-%m-%d))"
 echo
 echo "Command: \`bench/nn.sh $ARGS\` ($(machine))."
 echo "models/fmnist-cnn.cfg ($FLOPS forward FLOPs per image), 60,000 training images, batch 64,"
 echo "SGD momentum 0.9, lr 0.05 cosine, weight decay 5e-4; seconds per epoch: median over"
-echo "$SPEED_EPOCHS epochs. Inference: the 10,000 test images."
+echo "$SPEED_EPOCHS epochs. Inference: the 10,000 test images. Peak: OpenBLAS sgemm on 2048 x 2048"
+echo "matrices ($(for t in $THREADS; do printf '%s GFLOP/s at %s thread(s); ' "$(peak "$t")" "$t"; done | sed 's/; $//'))."
 echo
-echo "| engine | threads | seconds / epoch | training images/s | training GFLOP/s | inference images/s |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| engine | threads | seconds / epoch | training images/s | training GFLOP/s | share of sgemm peak | inference images/s |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for t in $THREADS; do
   say "bovw, $t thread(s), $SPEED_EPOCHS epochs"
   rm -rf "$OUT/speed"
@@ -79,19 +93,32 @@ for t in $THREADS; do
   s=$(tail -n +2 "$OUT/speed/curve.csv" | awk -F, '{print $NF}' | median)
   "$BOVW" nn eval "$OUT/speed" --manifest "$TEST" -o "$OUT/speed-report" -j "$t" >/dev/null
   inf=$(json "$OUT/speed-report/report.json" run.images_per_second)
-  awk -v t="$t" -v s="$s" -v f="$FLOPS" -v i="$inf" 'BEGIN {
-    printf "| bovw | %d | %.1f | %.0f | %.1f | %.0f |\n", t, s, 60000 / s, 3 * f * 60000 / s / 1e9, i }'
+  awk -v t="$t" -v s="$s" -v f="$FLOPS" -v i="$inf" -v p="$(peak "$t")" 'BEGIN {
+    g = 3 * f * 60000 / s / 1e9
+    printf "| bovw | %d | %.1f | %.0f | %.1f | %.1f%% | %.0f |\n", t, s, 60000 / s, g, 100 * g / p, i }'
   if [ "$TORCH" = 1 ]; then
     say "PyTorch, $t thread(s), $SPEED_EPOCHS epochs"
     "$PY" "$HERE/nn_torch.py" cnn "$SPEED_EPOCHS" "$t" > "$OUT/torch.txt"
     s=$(grep '^epoch' "$OUT/torch.txt" | awk '{print $3}' | median)
     inf=$(awk '/^inference/ {print $2}' "$OUT/torch.txt")
     v=$("$PY" -c 'import torch; print(torch.__version__)')
-    awk -v t="$t" -v s="$s" -v f="$FLOPS" -v i="$inf" -v v="$v" 'BEGIN {
-      printf "| PyTorch %s | %d | %.1f | %.0f | %.1f | %.0f |\n", v, t, s, 60000 / s, 3 * f * 60000 / s / 1e9, i }'
+    awk -v t="$t" -v s="$s" -v f="$FLOPS" -v i="$inf" -v v="$v" -v p="$(peak "$t")" 'BEGIN {
+      g = 3 * f * 60000 / s / 1e9
+      printf "| PyTorch %s | %d | %.1f | %.0f | %.1f | %.1f%% | %.0f |\n", v, t, s, 60000 / s, g, 100 * g / p, i }'
   fi
 done
 rm -rf "$OUT/speed" "$OUT/speed-report"
+
+if [ "$LAYERS" = 1 ]; then
+  for t in $THREADS; do
+    say "per-layer profile, $t thread(s)"
+    echo
+    echo "Per layer, $t thread(s): \`$BUILD/nn_layers models/fmnist-cnn.cfg -j $t --peak $(peak "$t")\`"
+    echo "(100 training steps of batch 64 on data in memory; milliseconds per batch)."
+    echo
+    "$BUILD/nn_layers" "$MODELS/fmnist-cnn.cfg" -j "$t" --peak "$(peak "$t")"
+  done
+fi
 
 if [ "$ACCURACY" = 1 ]; then
   echo
