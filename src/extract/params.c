@@ -1,8 +1,10 @@
 /* params.c: extraction parameters: defaults, validation, JSON, comparison. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bovw/artifact.h"
 #include "bovw/extract.h"
 
 static const char *const COLOR_NAMES[] = {"gray", "rgb", "hsv", "opponent"};
@@ -109,8 +111,10 @@ int bovw_extract_params_from_json(const cJSON *json, bovw_extract_params *p,
                             "extraction parameters lack \"%s\"", numbers[i]);
     v[i] = item->valuedouble;
   }
-  p->step = (int)v[0];
-  p->max_side = (int)v[1];
+  /* Whole numbers in int's range, else 0 and -1, which the check below
+   * refuses. */
+  p->step = (int)bovw_meta_whole(json, "step", INT_MIN, INT_MAX, 0);
+  p->max_side = (int)bovw_meta_whole(json, "max_side", INT_MIN, INT_MAX, -1);
   /* Absent from features made before the option existed: they never
    * enlarged. */
   item = cJSON_GetObjectItemCaseSensitive(json, "min_side");
