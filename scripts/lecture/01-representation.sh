@@ -19,23 +19,8 @@
 # under the test points), polar-SHAPE.svg (the points in (theta, rho)) and
 # hidden-SHAPE.svg (the test points in the MLP's last hidden layer).
 set -eu
-me=01-representation.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=1 SEED=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads) [ $# -ge 2 ] || usage "$1 needs a value"; J=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || usage "$1 needs a value"; SEED=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/01-representation}
-BOVW=${BOVW:-build/bovw}
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+. "$(dirname "$0")/lib.sh"
+lecture_args 1 -- "$@"
 
 # Points per class (training and test), grid points a side, MLP epochs.
 if [ "$QUICK" = 1 ]; then N=100 GRID=40 EPOCHS=150; else N=300 GRID=120 EPOCHS=200; fi
@@ -61,12 +46,10 @@ regions() {
   paste <(cut -f1,2 "$3/points.tsv") <(cut -f5 "$2/predictions.tsv") \
     | sed '1s/.*/x1\tx2\tclass/' > "$OUT/$1-grid.tsv"
 }
-# accuracy REPORT_DIR: report.json's accuracy, as a percentage.
-accuracy() {
-  awk -F'[:,]' '/^\t"accuracy":/ {printf "%.2f", 100 * $2; exit}' "$1/report.json"
-}
 # row SHAPE SYSTEM FEATURES TEST_REPORT GRID_REPORT
-row() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(accuracy "$4")" "$(accuracy "$5")"; }
+row() {
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(report_accuracy "$4")" "$(report_accuracy "$5")"
+}
 
 printf 'shape\tsystem\tfeatures\ttest_accuracy\tgrid_agreement\n' > "$OUT/results.tsv.new"
 for shape in rings spirals; do
@@ -94,14 +77,13 @@ for shape in rings spirals; do
     --tsv "$OUT/$shape-hidden.tsv" -j "$J" -q
   "$BOVW" train "$d/hidden-train" -o "$d/linear-hidden" --solver liblinear-l2-dual -j "$J" -q > /dev/null
   "$BOVW" eval "$d/linear-hidden" "$d/hidden-test" -o "$d/linear-hidden-test" -j "$J" -q > /dev/null
-  printf '%s\tlinear\tmlp-hidden\t%s\t\n' "$shape" "$(accuracy "$d/linear-hidden-test")" \
+  printf '%s\tlinear\tmlp-hidden\t%s\t\n' "$shape" "$(report_accuracy "$d/linear-hidden-test")" \
     >> "$OUT/results.tsv.new"
 done
 mv "$OUT/results.tsv.new" "$OUT/results.tsv"
 
 # The pictures (bovw plot): regions under the test points, the points in
 # polar coordinates, the hidden layer.
-plot_ok=1
 for shape in rings spirals; do
   pts=$OUT/$shape/xy/test/points.tsv
   for s in linear-xy linear-polar mlp-xy; do
@@ -110,15 +92,15 @@ for shape in rings spirals; do
       linear-polar) what="linear SVM on (rho, theta)" ;;
       mlp-xy) what="MLP (ReLU) on (x1, x2)" ;;
     esac
-    "$BOVW" plot points "$pts" -o "$OUT/regions-$shape-$s.svg" --x x1 --y x2 --class class \
-      --regions "$OUT/$shape-$s-grid.tsv" --title "$shape: $what" > /dev/null || plot_ok=0
+    plot points "$pts" -o "$OUT/regions-$shape-$s.svg" --x x1 --y x2 --class class \
+      --regions "$OUT/$shape-$s-grid.tsv" --title "$shape: $what"
   done
-  "$BOVW" plot points "$pts" -o "$OUT/polar-$shape.svg" --x theta --y rho --class class \
-    --title "$shape in polar coordinates" --x-title "theta (radians)" --y-title rho > /dev/null || plot_ok=0
-  "$BOVW" plot points "$OUT/$shape-hidden.tsv" -o "$OUT/hidden-$shape.svg" --x h0 --y h1 \
-    --class class --title "$shape: the MLP's last hidden layer" > /dev/null || plot_ok=0
+  plot points "$pts" -o "$OUT/polar-$shape.svg" --x theta --y rho --class class \
+    --title "$shape in polar coordinates" --x-title "theta (radians)" --y-title rho
+  plot points "$OUT/$shape-hidden.tsv" -o "$OUT/hidden-$shape.svg" --x h0 --y h1 \
+    --class class --title "$shape: the MLP's last hidden layer"
 done
-[ "$plot_ok" = 1 ] || echo "$me: some pictures could not be drawn (bovw plot)" >&2
+plots_checked
 
 # results.md: the table and what it shows.
 get() { awk -F'\t' -v s="$1" -v y="$2" -v f="$3" '$1 == s && $2 == y && $3 == f {print $4}' "$OUT/results.tsv"; }
@@ -138,6 +120,6 @@ get() { awk -F'\t' -v s="$1" -v y="$2" -v f="$3" '$1 == s && $2 == y && $3 == f 
   echo "linear SVM on the last hidden layer's two numbers reaches $(get rings linear mlp-hidden)% and $(get spirals linear mlp-hidden)%."
   echo
   echo "$N training and $N test points per class (noise 0.2, seed $SEED), a ${GRID}x${GRID} grid;"
-  echo "the MLP trained $EPOCHS epochs; $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s in all."
+  echo "the MLP trained $EPOCHS epochs; $(elapsed "$T0") in all."
 } > "$OUT/results.md"
 echo "$OUT/results.tsv, $OUT/results.md and the pictures in $OUT"

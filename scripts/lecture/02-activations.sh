@@ -19,31 +19,14 @@
 # the pictures: activations.svg, derivatives.svg, grad-norm-by-layer.svg,
 # grad-norms-ACT.svg, dead-relu.svg, accuracy.svg.
 set -eu
-me=02-activations.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=1 SEED=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads) [ $# -ge 2 ] || usage "$1 needs a value"; J=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || usage "$1 needs a value"; SEED=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/02-activations}
-BOVW=${BOVW:-build/bovw}
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+. "$(dirname "$0")/lib.sh"
+lecture_args 1 -- "$@"
 
 if [ "$QUICK" = 1 ]; then N=100 EPOCHS=20; else N=300 EPOCHS=100; fi
 DEPTH=10 WIDTH=32
 ACTS="sigmoid relu leakyrelu"
 T0=$(date +%s.%N)
 mkdir -p "$OUT"
-plot_ok=1
-plot() { "$BOVW" plot "$@" > /dev/null || plot_ok=0; }
 
 # The functions and their derivatives, from the layers' own passes.
 "$BOVW" nn activations --from -6 --to 6 -o "$OUT/activations.tsv"
@@ -93,7 +76,7 @@ for act in $ACTS; do
     dead=$((dead + n_dead)) units=$((units + n_units))
     worst=$(awk -v a="$worst" -v b="$n_dead" -v u="$n_units" 'BEGIN {print (b / u > a ? b / u : a)}')
   done
-  awk -F, -v act="$act" -v OFS='\t' -v test="$(awk -F'[:,]' '/^\t"accuracy":/ {print $2; exit}' "$net-test/report.json")" \
+  awk -F, -v act="$act" -v OFS='\t' -v test="$(json_number accuracy "$net-test/report.json")" \
       -v worst="$worst" -v dead="$dead" -v units="$units" '
     NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^grad_norm_/) { if (!first) first = i; last = i }; next }
     { acc = $4; g0 = $first; gl = $last }
@@ -118,7 +101,7 @@ plot lines "$OUT/dead-relu.tsv" -o "$OUT/dead-relu.svg" --x epoch --y dead --ser
   --title "ReLU: share of dead units per layer" --y-title "dead share (probe of training samples)"
 plot lines "$OUT/accuracy.tsv" -o "$OUT/accuracy.svg" --x epoch --y train_accuracy \
   --series activation --title "Training accuracy of the deep MLP" --y-title "accuracy (fraction)"
-[ "$plot_ok" = 1 ] || echo "$me: some pictures could not be drawn (bovw plot)" >&2
+plots_checked
 
 get() { awk -F'\t' -v a="$1" -v c="$2" 'NR == 1 {for (i = 1; i <= NF; i++) k[$i] = i; next}
   $1 == a {print $k[c]}' "$OUT/results.tsv"; }
@@ -138,6 +121,6 @@ get() { awk -F'\t' -v a="$1" -v c="$2" 'NR == 1 {for (i = 1; i <= NF; i++) k[$i]
   echo "$(get sigmoid test_accuracy)% with sigmoids."
   echo
   echo "$DEPTH hidden layers of $WIDTH units, spirals of $N training and $N test points per class,"
-  echo "$EPOCHS epochs (batch 32, lr 0.05, cosine), seed $SEED; $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s in all."
+  echo "$EPOCHS epochs (batch 32, lr 0.05, cosine), seed $SEED; $(elapsed "$T0") in all."
 } > "$OUT/results.md"
 echo "$OUT/results.tsv, $OUT/results.md and the pictures in $OUT"

@@ -24,24 +24,8 @@
 #    much the fc layer's rows look like an edge detector: OUT_DIR/training.tsv.
 # results.md has both tables and what they show.
 set -eu
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-. "$HERE/lib.sh"
-me=03-fc-vs-conv.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=2 SEED=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads) [ $# -ge 2 ] || usage "$1 needs a value"; J=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || usage "$1 needs a value"; SEED=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/03-fc-vs-conv}
-BOVW=${BOVW:-build/bovw}
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+lecture_args 2 -- "$@"
 mkdir -p "$OUT/specs"
 t0=$(date +%s.%N)
 
@@ -137,11 +121,6 @@ params() { total_of "$1" | cut -f1; }
 } > "$OUT/training.tsv"
 
 # ---- results.md ---------------------------------------------------------------
-md_table() {
-  awk -F'\t' 'NR == 1 {h = "|"; s = "|"; for (i = 1; i <= NF; i++) {h = h " " $i " |"; s = s " --- |"}
-                       print h; print s; next}
-              {r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r}' "$1"
-}
 r224=$(awk -F'\t' '$1 == 224' "$OUT/results.tsv")
 fcp=$(echo "$r224" | cut -f2) fcm=$(echo "$r224" | cut -f3)
 {

@@ -24,27 +24,10 @@
 # score the whole test set (`bovw nn eval --no-fold` for the net as trained):
 # accuracy and images per second in OUT_DIR/fold.tsv. results.md has both.
 set -eu
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-. "$HERE/lib.sh"
-. "$HERE/lecture/fmnist.sh"
-me=04-batchnorm.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=2 SEED=0 IMAGES=
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads) [ $# -ge 2 ] || usage "$1 needs a value"; J=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || usage "$1 needs a value"; SEED=$2; shift 2 ;;
-    --images) [ $# -ge 2 ] || usage "$1 needs a value"; IMAGES=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/04-batchnorm}
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/scripts/lecture/fmnist.sh"
+lecture_args 2 --images IMAGES -- "$@"
 IMAGES=${IMAGES:-$(dirname "$OUT")/fashion-mnist}
-BOVW=${BOVW:-build/bovw}
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
 if [ "$QUICK" = 1 ]; then
   TRAIN_N=100 TEST_N=20 FOLD_N=20 EPOCHS=3 RATES="0.03 1"
 else
@@ -55,8 +38,8 @@ fmnist_images "$IMAGES"
 fmnist_subset "$IMAGES" "$OUT/dataset" "$TRAIN_N" "$TEST_N"
 fmnist_subset "$IMAGES" "$OUT/fold-dataset" "$TRAIN_N" "$FOLD_N"
 mkdir -p "$OUT/specs"
-cp "$HERE/../models/fmnist-cnn.cfg" "$OUT/specs/bn.cfg"
-{ echo "# models/fmnist-cnn.cfg without its batch norms"; grep -v '^bn' "$HERE/../models/fmnist-cnn.cfg"; } \
+cp "$ROOT/models/fmnist-cnn.cfg" "$OUT/specs/bn.cfg"
+{ echo "# models/fmnist-cnn.cfg without its batch norms"; grep -v '^bn' "$ROOT/models/fmnist-cnn.cfg"; } \
   > "$OUT/specs/no-bn.cfg"
 
 # ---- the ladder -------------------------------------------------------------------
@@ -90,8 +73,9 @@ best=$(awk -F'\t' 'NR > 1 && $2 != "diverged" && (b == "" || $2 + 0 > best + 0) 
 [ -n "$best" ] || { echo "$me: every batch-norm run diverged: nothing to fold" >&2; exit 1; }
 rm -rf "$OUT/folded" "$OUT/fold-report" "$OUT/unfolded-report"
 "$BOVW" nn fold "$OUT/bn-$best" -o "$OUT/folded"
-# field REPORT KEY: a number of report.json's run (or the report itself).
-field() { grep -o "\"$2\":[[:space:]]*[0-9.e+-]*" "$1/report.json" | head -1 | awk '{print $2}'; }
+# field REPORT KEY: the first number under KEY in report.json (the report's own,
+# else its run's).
+field() { json_number "$2" "$1/report.json"; }
 "$BOVW" nn eval "$OUT/bn-$best" --no-fold --manifest "$OUT/fold-dataset/test.tsv" \
   -o "$OUT/unfolded-report" -j "$J" -q
 "$BOVW" nn eval "$OUT/folded" --manifest "$OUT/fold-dataset/test.tsv" -o "$OUT/fold-report" -j "$J" -q
@@ -107,11 +91,6 @@ layers() { "$BOVW" nn summary "$1" | awk '$1 ~ /^[0-9]+$/ {n++} / bn / {b++} END
 } > "$OUT/fold.tsv"
 
 # ---- results.md ---------------------------------------------------------------------
-md_table() {
-  awk -F'\t' 'NR == 1 {h = "|"; s = "|"; for (i = 1; i <= NF; i++) {h = h " " $i " |"; s = s " --- |"}
-                       print h; print s; next}
-              {r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r}' "$1"
-}
 {
   echo "# Batch norm allows higher learning rates"
   echo

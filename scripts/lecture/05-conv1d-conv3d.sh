@@ -24,25 +24,8 @@
 # pictures accuracy-1d.svg and accuracy-3d.svg; the data, specs, nets and
 # reports under OUT_DIR/work.
 set -eu
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-me=05-conv1d-conv3d.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=2 SEED=0
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads) [ $# -ge 2 ] || usage "$1 needs a value"; J=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || usage "$1 needs a value"; SEED=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/05-conv1d-conv3d}
-BOVW=${BOVW:-build/bovw}
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+. "$(dirname "$0")/lib.sh"
+lecture_args 2 -- "$@"
 
 if [ "$QUICK" = 1 ]; then
   N=100 TEST_N=50 EPOCHS=8
@@ -83,9 +66,11 @@ globalavgpool
 fc classes
 softmax
 EOF
-cat > "$W/specs/conv2d-one-frame.cfg" <<'EOF'
-# a 2-D CNN on frame 4 of each clip alone
-input 1x16x16
+# conv2d_spec NAME COMMENT INPUT: the two 2-D baselines, one net on
+# different inputs.
+conv2d_spec() {
+  { printf '# %s\ninput %s\n' "$2" "$3"
+    cat <<'EOF'
 conv 8 3x3 pad=same
 bn
 relu
@@ -97,20 +82,10 @@ globalavgpool
 fc classes
 softmax
 EOF
-cat > "$W/specs/conv2d-frames-as-channels.cfg" <<'EOF'
-# a 2-D CNN that takes the 8 frames as 8 channels
-input 8x16x16
-conv 8 3x3 pad=same
-bn
-relu
-maxpool 2
-conv 16 3x3 pad=same
-bn
-relu
-globalavgpool
-fc classes
-softmax
-EOF
+  } > "$W/specs/$1.cfg"
+}
+conv2d_spec conv2d-one-frame "a 2-D CNN on frame 4 of each clip alone" 1x16x16
+conv2d_spec conv2d-frames-as-channels "a 2-D CNN that takes the 8 frames as 8 channels" 8x16x16
 cat > "$W/specs/conv3d.cfg" <<'EOF'
 # a 3-D CNN: 3x3x3 filters slide over time as over space
 input 1x8x16x16
@@ -125,9 +100,6 @@ globalavgpool
 fc classes
 softmax
 EOF
-
-# A JSON number of a bovw file (cJSON writes `"key":<tab>value`).
-json_number() { sed -n "s/^[[:space:]]*\"$1\":[[:space:]]*\([-0-9.e+]*\),\{0,1\}\$/\1/p" "$2" | head -1; }
 
 printf 'experiment\tnet\tinput\tparams\tMACs\tepochs\ttrain_seconds\ttest_accuracy\n' \
   > "$OUT/results.tsv.tmp"
@@ -184,5 +156,4 @@ acc() { awk -F'\t' -v n="$1" '$2 == n {printf "%.1f%%", 100 * $8}' "$OUT/results
   echo "$N training and $TEST_N test samples per class, seed $SEED."
 } > "$OUT/results.md.tmp"
 mv "$OUT/results.md.tmp" "$OUT/results.md"
-awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "'"$me"': %.1f s -> ", b - a}'
-echo "$OUT"
+echo "$me: $(elapsed "$t0") -> $OUT"

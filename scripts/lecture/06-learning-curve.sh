@@ -36,32 +36,10 @@
 # system leads, results.md the crossover, learning-curve.svg the curves (log
 # x), compare/ the reports side by side (`bovw compare --curve`).
 set -eu
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-. "$HERE/lib.sh"
-. "$HERE/lecture/fmnist.sh"
-me=06-learning-curve.sh
-usage() { echo "$me: $*; see --help" >&2; exit 2; }
-OUT= QUICK=0 J=2 SEED=0 IMAGES= SIZES= TEST_N= DEMO=
-while [ $# -gt 0 ]; do
-  case $1 in
-    --quick) QUICK=1; shift ;;
-    -j|--threads|--seed|--images|--sizes|--test-per-class|--reuse-demo)
-      [ $# -ge 2 ] || usage "$1 needs a value"
-      case $1 in
-        -j|--threads) J=$2 ;; --seed) SEED=$2 ;; --images) IMAGES=$2 ;; --sizes) SIZES=$2 ;;
-        --test-per-class) TEST_N=$2 ;; --reuse-demo) DEMO=$2 ;;
-      esac
-      shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) usage "unknown option $1" ;;
-    *) [ -z "$OUT" ] || usage "unexpected argument $1"; OUT=$1; shift ;;
-  esac
-done
-OUT=${OUT:-runs/lecture/06-learning-curve}
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/scripts/lecture/fmnist.sh"
+lecture_args 2 --images IMAGES --sizes SIZES --test-per-class TEST_N --reuse-demo DEMO -- "$@"
 IMAGES=${IMAGES:-$(dirname "$OUT")/fashion-mnist}
-BOVW=${BOVW:-build/bovw}
-export BOVW
-[ -x "$BOVW" ] || { echo "$me: $BOVW not built" >&2; exit 1; }
 # The demo's BoVW recipe; --quick extracts two scales on a coarser grid.
 EXTRACT="--min-side 56 --sizes 4,6,8 --step 2"
 if [ "$QUICK" = 1 ]; then
@@ -77,8 +55,6 @@ t0=$(date +%s.%N)
 fmnist_images "$IMAGES"
 echo "== test set: $([ -n "$TEST_N" ] && echo "the first $TEST_N" || echo all) test images of each class"
 
-accuracy() { grep -o '"accuracy":[[:space:]]*[0-9.e+-]*' "$1/report.json" | head -1 |
-             awk '{printf "%.2f", 100 * $2}'; }
 mkdir -p "$OUT"
 printf 'images_per_class\tbovw\tcnn\tmlp\tleader\n' > "$OUT/results.tsv.new"
 FIRST= REPORTS=() NAMES=()
@@ -96,13 +72,13 @@ for n in "${NS[@]}"; do
     SHARED=()
     [ -z "$FIRST" ] || SHARED=(--test-features "$FIRST/bovw/features/test")
     echo "== BoVW, $n images a class"
-    "$HERE/pipeline.sh" --dataset "$d/dataset" "$d/bovw" --encoding fisher --words 32 \
+    "$ROOT/scripts/pipeline.sh" --dataset "$d/dataset" "$d/bovw" --encoding fisher --words 32 \
       --codebook-opts "--pca 48" --extract-opts "$EXTRACT" --encode-opts "--pyramid 1x1,2x2" \
       --solver sdca --train-opts "--epochs 10" "${SHARED[@]}" -j "$J" > "$d/bovw.log"
     [ -n "$FIRST" ] || FIRST=$d
     epochs=$(awk -v n="$n" -v cap="$CAP" 'BEGIN {e = int(3000 / n); if (e > cap) e = cap; if (e < 15) e = 15; print e}')
     for s in cnn:fmnist-cnn mlp:mlp; do
-      name=${s%%:*} spec=$HERE/../models/${s##*:}.cfg
+      name=${s%%:*} spec=$ROOT/models/${s##*:}.cfg
       echo "== $name, $n images a class, $epochs epochs"
       run_stage "train $name@$n" "$d/$name" "$BOVW" nn train "$spec" --manifest "$d/dataset/train.tsv" \
         -o "$d/$name" --epochs "$epochs" --seed "$SEED" -j "$J" -q
@@ -111,7 +87,7 @@ for n in "${NS[@]}"; do
     done
     R_BOVW=$d/bovw/report R_CNN=$d/cnn-report R_MLP=$d/mlp-report
   fi
-  a=$(accuracy "$R_BOVW") b=$(accuracy "$R_CNN") c=$(accuracy "$R_MLP")
+  a=$(report_accuracy "$R_BOVW") b=$(report_accuracy "$R_CNN") c=$(report_accuracy "$R_MLP")
   lead=$(awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {l = "bovw"; m = a
            if (b > m) {l = "cnn"; m = b}; if (c > m) l = "mlp"; print l}')
   printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$a" "$b" "$c" "$lead" >> "$OUT/results.tsv.new"
@@ -130,11 +106,6 @@ title="Fashion-MNIST: test accuracy against training images per class"
 # The reports side by side, as the demo's compare does.
 "$BOVW" compare "${REPORTS[@]}" --names "$(IFS=,; echo "${NAMES[*]}")" --curve -o "$OUT/compare" > /dev/null
 
-md_table() {
-  awk -F'\t' 'NR == 1 {h = "|"; s = "|"; for (i = 1; i <= NF; i++) {h = h " " $i " |"; s = s " --- |"}
-                       print h; print s; next}
-              {r = "|"; for (i = 1; i <= NF; i++) r = r " " $i " |"; print r}' "$1"
-}
 {
   echo "# Where learning overtakes"
   echo

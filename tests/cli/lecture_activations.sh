@@ -4,28 +4,22 @@
 # gradient orders of magnitude below its last's, the ReLU net's does not;
 # ReLU units die, leaky ReLU units do not. Then `bovw nn activations`: the
 # table's values are the functions', and bad options are usage errors.
-. "$(dirname "$0")/../support/cli-lib.sh"
-: "${BOVW_SOURCE_DIR:?set BOVW_SOURCE_DIR to the repository}"
-export BOVW
+. "$(dirname "$0")/../support/lecture-lib.sh"
 
-expect_exit 0 "the quick experiment runs" "$BOVW_SOURCE_DIR/scripts/lecture/02-activations.sh" \
-  "$TMP/l" --quick -j 1
+lecture 02-activations "$TMP/l" --quick -j 1
 R=$TMP/l/results.tsv
 expect_eq "$(cut -f1 "$R" | tr '\n' ' ')" "activation sigmoid relu leakyrelu " "a row per activation"
 # get ACT COLUMN
 get() { awk -F'\t' -v a="$1" -v c="$2" 'NR == 1 {for (i = 1; i <= NF; i++) k[$i] = i; next}
   $1 == a {print $k[c]}' "$R"; }
-check() {
-  if awk -v x="$2" "BEGIN {exit !($3)}"; then pass "$1 ($2)"; else fail "$1: $2"; fi
-}
-check "sigmoid: the first layer's gradient vanishes (first / last)" \
+expect_that "sigmoid: the first layer's gradient vanishes (first / last)" \
   "$(get sigmoid first_over_last)" "x > 0 && x < 1e-3"
-check "relu: it does not" "$(get relu first_over_last)" "x > 1e-2"
-check "leaky relu: it does not" "$(get leakyrelu first_over_last)" "x > 1e-2"
-check "relu: some units are dead" "$(get relu dead_worst_layer)" "x > 0"
-check "leaky relu: no unit is dead" "$(get leakyrelu dead_all_layers)" "x == 0"
-check "sigmoid: the deep net learns nothing (train accuracy %)" "$(get sigmoid train_accuracy)" "x <= 60"
-check "leaky relu: it learns (train accuracy %)" "$(get leakyrelu train_accuracy)" "x >= 70"
+expect_that "relu: it does not" "$(get relu first_over_last)" "x > 1e-2"
+expect_that "leaky relu: it does not" "$(get leakyrelu first_over_last)" "x > 1e-2"
+expect_that "relu: some units are dead" "$(get relu dead_worst_layer)" "x > 0"
+expect_that "leaky relu: no unit is dead" "$(get leakyrelu dead_all_layers)" "x == 0"
+expect_that "sigmoid: the deep net learns nothing (train accuracy %)" "$(get sigmoid train_accuracy)" "x <= 60"
+expect_that "leaky relu: it learns (train accuracy %)" "$(get leakyrelu train_accuracy)" "x >= 70"
 # The engine's ReLU probe over epochs, one row per epoch and ReLU layer.
 expect_eq "$(tail -n +2 "$TMP/l/dead-relu.tsv" | wc -l)" 200 "dead-relu.tsv: 20 epochs x 10 layers"
 expect_grep "vanish\|1/4" "$TMP/l/results.md" "results.md says what the table shows"

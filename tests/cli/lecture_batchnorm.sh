@@ -5,27 +5,15 @@
 # refuses the net) where the one with batch norm trains well above chance;
 # the folded net scores exactly as the net it was folded from, run with its
 # batch norms as layers (nn eval --no-fold).
-. "$(dirname "$0")/../support/cli-lib.sh"
-: "${BOVW_SOURCE_DIR:?set BOVW_SOURCE_DIR to the source tree}"
-FM=/usr/share/datasets/fashion-mnist
-IMAGES=$BOVW_SOURCE_DIR/runs/fashion-mnist/images
-if [ ! -f "$IMAGES/train/train.tsv" ] || [ ! -f "$IMAGES/test/test.tsv" ]; then
-  [ -f "$FM/train-images-idx3-ubyte.gz" ] || {
-    echo "skipped: no Fashion-MNIST in $FM (apt-get install dataset-fashion-mnist)"; exit 77; }
-  IMAGES=$TMP/images  # imported here: slower
-fi
+. "$(dirname "$0")/../support/lecture-lib.sh"
+fmnist_images_or_skip
 
-expect_exit 0 "the quick experiment runs" "$BOVW_SOURCE_DIR/scripts/lecture/04-batchnorm.sh" "$TMP/lec" \
-  --quick -j 2 --images "$IMAGES"
+lecture 04-batchnorm "$TMP/lec" --quick -j 2 --images "$IMAGES"
 O=$TMP/lec
-for f in results.tsv results.md fold.tsv batchnorm.svg; do
-  [ -s "$O/$f" ] && pass "it wrote $f" || fail "no $f"
-done
+expect_written "$O" results.tsv results.md fold.tsv batchnorm.svg
 row=$(awk -F'\t' '$1 == 1' "$O/results.tsv")
 expect_eq "$(echo "$row" | cut -f3)" diverged "without batch norm the net diverges at a rate of 1"
-bn=$(echo "$row" | cut -f2)
-awk -v a="$bn" 'BEGIN {exit !(a + 0 > 30)}' && pass "with batch norm it trains ($bn%, chance 10%)" ||
-  fail "with batch norm: $bn%"
+expect_that "with batch norm it trains (chance 10%)" "$(echo "$row" | cut -f2)" "x > 30" %
 expect_grep '"diverged":[[:space:]]*true' "$O/no-bn-1/meta.json" "meta.json says it diverged"
 expect_grep ',diverged,' "$O/no-bn-1/curve.csv" "curve.csv too"
 expect_grep '"diverged":[[:space:]]*false' "$O/bn-1/meta.json" "the normalised run did not"

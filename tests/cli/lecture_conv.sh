@@ -3,14 +3,11 @@
 # (scripts/lecture/05-conv1d-conv3d.sh --quick): the conv1d net beats the MLP
 # on waves of random phase, conv3d beats the one-frame baseline, which stays
 # near chance; and bad inputs to 1-D and 3-D nets are refused in one line.
-. "$(dirname "$0")/../support/cli-lib.sh"
-SRC=${BOVW_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/../support/lecture-lib.sh"
 
 OUT=$TMP/lecture
-expect_exit 0 "the quick experiment runs" env BOVW="$BOVW" bash "$SRC/scripts/lecture/05-conv1d-conv3d.sh" "$OUT" --quick -j 1
-for f in results.tsv results.md curves-1d.tsv curves-3d.tsv accuracy-1d.svg accuracy-3d.svg; do
-  if [ -s "$OUT/$f" ]; then pass "it wrote $f"; else fail "no $f"; fi
-done
+lecture 05-conv1d-conv3d "$OUT" --quick -j 1
+expect_written "$OUT" results.tsv results.md curves-1d.tsv curves-3d.tsv accuracy-1d.svg accuracy-3d.svg
 expect_eq "$(awk 'NR > 1' "$OUT/results.tsv" | wc -l | tr -d ' ')" 5 "five nets in the table"
 acc() { awk -F'\t' -v n="$1" '$2 == n {print $8}' "$OUT/results.tsv"; }
 # at least: a > b + margin

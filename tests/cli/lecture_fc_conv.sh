@@ -6,14 +6,11 @@
 # of [-1 1] and tells them apart, while the fc layer's rows stay as spread
 # as drawn. `bovw dataset edges` is seeded and the same at any thread count;
 # `bovw nn weights` refuses a name the net does not have.
-. "$(dirname "$0")/../support/cli-lib.sh"
-: "${BOVW_SOURCE_DIR:?set BOVW_SOURCE_DIR to the source tree}"
+. "$(dirname "$0")/../support/lecture-lib.sh"
 
-expect_exit 0 "the quick experiment runs" "$BOVW_SOURCE_DIR/scripts/lecture/03-fc-vs-conv.sh" "$TMP/lec" --quick -j 2
+lecture 03-fc-vs-conv "$TMP/lec" --quick -j 2
 O=$TMP/lec
-for f in results.tsv results.md training.tsv fc-vs-conv.svg; do
-  [ -s "$O/$f" ] && pass "it wrote $f" || fail "no $f"
-done
+expect_written "$O" results.tsv results.md training.tsv fc-vs-conv.svg
 row=$(awk -F'\t' '$1 == 224' "$O/results.tsv")
 expect_eq "$(echo "$row" | cut -f2)" "$((224 * 224 * 224 * 223))" "the fc layer at 224 x 224 has H W H (W-1) weights"
 expect_eq "$(echo "$row" | cut -f3)" "$((224 * 224 * 224 * 223))" "and as many multiply-adds"
@@ -24,14 +21,11 @@ expect_grep "5.01e+09 FLOPs" "$O/results.md" "results.md gives the fc layer's FL
 conv=$(awk -F'\t' '$1 == "conv 1x2"' "$O/training.tsv")
 fc=$(awk -F'\t' '$1 == "fc 756"' "$O/training.tsv")
 cosine=$(echo "$conv" | cut -f7)
-awk -v c="$cosine" 'BEGIN {exit !(c > 0.99 || c < -0.99)}' && pass "the learned kernel is +-[-1 1] (cosine $cosine)" ||
-  fail "the learned kernel $(echo "$conv" | cut -f6) is not +-[-1 1] (cosine $cosine)"
-acc=$(echo "$conv" | cut -f5)
-awk -v a="$acc" 'BEGIN {exit !(a >= 90)}' && pass "the convolution tells the edges apart ($acc%)" ||
-  fail "the convolution's accuracy is $acc%"
-share=$(echo "$fc" | cut -f8) init=$(echo "$fc" | cut -f9)
-awk -v s="$share" 'BEGIN {exit !(s < 0.1)}' && pass "the fc layer's rows are no local detectors ($share)" ||
-  fail "the fc layer's rows put $share of their weight on a pair of neighbours"
+expect_that "the learned kernel [$(echo "$conv" | cut -f6)] is +-[-1 1] (cosine with it)" "$cosine" \
+  "x > 0.99 || x < -0.99"
+expect_that "the convolution tells the edges apart" "$(echo "$conv" | cut -f5)" "x >= 90" %
+expect_that "the fc layer's rows are no local detectors (share of a row's weight on its best pair of neighbours)" \
+  "$(echo "$fc" | cut -f8)" "x < 0.1"
 expect_eq "$(echo "$fc" | cut -f2)" $((784 * 756 + 756 * 2 + 2)) "the fc net's parameters"
 expect_eq "$(echo "$conv" | cut -f2)" 6 "the conv net's parameters"
 

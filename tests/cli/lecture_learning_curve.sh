@@ -3,22 +3,12 @@
 # Fashion-MNIST (5 and 20 training images a class): with a handful of
 # images the hand-made representation (BoVW) is ahead of the CNN, every
 # system does better with more images, and the table names the leader.
-. "$(dirname "$0")/../support/cli-lib.sh"
-: "${BOVW_SOURCE_DIR:?set BOVW_SOURCE_DIR to the source tree}"
-FM=/usr/share/datasets/fashion-mnist
-IMAGES=$BOVW_SOURCE_DIR/runs/fashion-mnist/images
-if [ ! -f "$IMAGES/train/train.tsv" ] || [ ! -f "$IMAGES/test/test.tsv" ]; then
-  [ -f "$FM/train-images-idx3-ubyte.gz" ] || {
-    echo "skipped: no Fashion-MNIST in $FM (apt-get install dataset-fashion-mnist)"; exit 77; }
-  IMAGES=$TMP/images  # imported here: slower
-fi
+. "$(dirname "$0")/../support/lecture-lib.sh"
+fmnist_images_or_skip
 
-expect_exit 0 "the quick experiment runs" "$BOVW_SOURCE_DIR/scripts/lecture/06-learning-curve.sh" "$TMP/lec" \
-  --quick -j 2 --images "$IMAGES"
+lecture 06-learning-curve "$TMP/lec" --quick -j 2 --images "$IMAGES"
 O=$TMP/lec
-for f in results.tsv results.md learning-curve.svg compare/compare.md; do
-  [ -s "$O/$f" ] && pass "it wrote $f" || fail "no $f"
-done
+expect_written "$O" results.tsv results.md learning-curve.svg compare/compare.md
 expect_eq "$(cut -f1 "$O/results.tsv" | tr '\n' ' ')" "images_per_class 5 20 " "one row per size"
 five=$(awk -F'\t' '$1 == 5' "$O/results.tsv") twenty=$(awk -F'\t' '$1 == 20' "$O/results.tsv")
 awk -v b="$(echo "$five" | cut -f2)" -v c="$(echo "$five" | cut -f3)" 'BEGIN {exit !(b + 0 > c + 0)}' &&

@@ -5,28 +5,21 @@
 # layer linearly separable. Then `bovw dataset toy` itself: the same seed
 # gives the same bytes, another shape's points are refused by a model, bad
 # options are usage errors.
-. "$(dirname "$0")/../support/cli-lib.sh"
-: "${BOVW_SOURCE_DIR:?set BOVW_SOURCE_DIR to the repository}"
-export BOVW
+. "$(dirname "$0")/../support/lecture-lib.sh"
 
-expect_exit 0 "the quick experiment runs" "$BOVW_SOURCE_DIR/scripts/lecture/01-representation.sh" \
-  "$TMP/l" --quick -j 1
+lecture 01-representation "$TMP/l" --quick -j 1
 R=$TMP/l/results.tsv
 expect_eq "$(head -1 "$R")" "$(printf 'shape\tsystem\tfeatures\ttest_accuracy\tgrid_agreement')" \
   "results.tsv header"
 expect_eq "$(tail -n +2 "$R" | wc -l)" 8 "results.tsv: four rows a shape"
 # acc SHAPE SYSTEM FEATURES: the test accuracy (%) of a row.
 acc() { awk -F'\t' -v s="$1" -v y="$2" -v f="$3" '$1 == s && $2 == y && $3 == f {print $4}' "$R"; }
-# check WHAT CONDITION (awk, on x)
-check() {
-  if awk -v x="$2" "BEGIN {exit !($3)}"; then pass "$1 ($2%)"; else fail "$1: $2%"; fi
-}
-check "rings, linear on (x1, x2): near chance" "$(acc rings linear xy)" "x >= 25 && x <= 70"
-check "rings, linear on (rho, theta): far above" "$(acc rings linear polar)" "x >= 90"
-check "rings, MLP on (x1, x2): far above" "$(acc rings mlp xy)" "x >= 90"
-check "rings, linear on the MLP's hidden layer: separable" "$(acc rings linear mlp-hidden)" "x >= 90"
-check "spirals, linear on (x1, x2): far from solved" "$(acc spirals linear xy)" "x <= 75"
-check "spirals, MLP on (x1, x2): far above" "$(acc spirals mlp xy)" "x >= 85"
+expect_that "rings, linear on (x1, x2): near chance" "$(acc rings linear xy)" "x >= 25 && x <= 70" %
+expect_that "rings, linear on (rho, theta): far above" "$(acc rings linear polar)" "x >= 90" %
+expect_that "rings, MLP on (x1, x2): far above" "$(acc rings mlp xy)" "x >= 90" %
+expect_that "rings, linear on the MLP's hidden layer: separable" "$(acc rings linear mlp-hidden)" "x >= 90" %
+expect_that "spirals, linear on (x1, x2): far from solved" "$(acc spirals linear xy)" "x <= 75" %
+expect_that "spirals, MLP on (x1, x2): far above" "$(acc spirals mlp xy)" "x >= 85" %
 expect_grep "near chance" "$TMP/l/results.md" "results.md says what the table shows"
 # The grid's predictions, one per grid point (40 x 40 in the quick run).
 expect_eq "$(tail -n +2 "$TMP/l/rings-mlp-xy-grid.tsv" | wc -l)" 1600 "a region label per grid point"
