@@ -2,7 +2,7 @@
  * (bovw_encodings_open_any: train, eval, nn train and nn eval open it).
  * Input: meta.json, encodings.npy, labels.npy, codes.npy, centroids.npy,
  * cut as fuzz.h says. Rows of what it accepts are read (decoded, for codes)
- * as the solvers read them. */
+ * as the solvers read them; the settings `encode --like` takes are read too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(buf);
   }
   bovw_encodings_free(enc);
+  /* What `encode --like` and `encode --pixels --like` read of the folder. */
+  bovw_encode_params params;
+  char *codebook = NULL;
+  bovw_encode_params_like(dir, &params, &codebook, &err);
+  free(codebook);
+  bovw_pixels_params pixels;
+  bovw_pixels_params_like(dir, &pixels, &err);
   fuzz_end();
   return 0;
 }

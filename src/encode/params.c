@@ -1,9 +1,11 @@
 /* params.c: encoding parameters: defaults, parsing, checks, JSON. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bovw/artifact.h"
 #include "bovw/encode.h"
 
 static const char *const ENCODINGS[] = {"hist", "vlad", "fisher"};
@@ -203,15 +205,18 @@ int bovw_encode_params_from_json(const cJSON *json, bovw_encode_params *p, bovw_
   const char *kmap = cJSON_GetStringValue(cJSON_GetObjectItem(json, "kernel_map"));
   if (!kmap || bovw_kernel_map_parse(kmap, &p->kernel_map))
     return bovw_error_set(err, BOVW_ERR_FORMAT, "encoding parameters: bad kernel map");
-  p->ann_checks = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "ann_checks"));
-  p->ann_trees = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "ann_trees"));
+  /* Whole numbers in int's range; anything else becomes -1, which the
+   * check below refuses. */
+  p->ann_checks = (int)bovw_meta_whole(json, "ann_checks", INT_MIN, INT_MAX, -1);
+  p->ann_trees = (int)bovw_meta_whole(json, "ann_trees", INT_MIN, INT_MAX, -1);
   /* Absent from encodings written before pre-ranking existed: defaults. */
   const cJSON *dims = cJSON_GetObjectItem(json, "prerank_dims");
   const cJSON *candidates = cJSON_GetObjectItem(json, "prerank_candidates");
-  if (cJSON_IsNumber(dims)) p->prerank_dims = (int)dims->valuedouble;
-  if (cJSON_IsNumber(candidates)) p->prerank_candidates = (int)candidates->valuedouble;
+  if (dims) p->prerank_dims = (int)bovw_meta_whole(json, "prerank_dims", INT_MIN, INT_MAX, -1);
+  if (candidates)
+    p->prerank_candidates = (int)bovw_meta_whole(json, "prerank_candidates", INT_MIN, INT_MAX, -1);
   p->power_alpha = cJSON_GetNumberValue(cJSON_GetObjectItem(json, "power_alpha"));
-  p->kernel_order = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(json, "kernel_order"));
+  p->kernel_order = (int)bovw_meta_whole(json, "kernel_order", INT_MIN, INT_MAX, -1);
   p->kernel_gamma = cJSON_GetNumberValue(cJSON_GetObjectItem(json, "kernel_gamma"));
   const char *why = bovw_encode_params_check(p);
   if (why) return bovw_error_set(err, BOVW_ERR_FORMAT, "encoding parameters: %s", why);

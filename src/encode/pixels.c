@@ -3,6 +3,7 @@
  * what train, eval and the networks make of the images without descriptors
  * or a codebook. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -54,8 +55,8 @@ int bovw_pixels_params_like(const char *encodings_dir, bovw_pixels_params *p,
     rc = bovw_error_set(err, BOVW_ERR_MISMATCH, "%s holds %s encodings, not pixels",
                         encodings_dir, enc);
   } else {
-    p->width = (int)bovw_meta_number(j, "width", 0);
-    p->height = (int)bovw_meta_number(j, "height", 0);
+    p->width = (int)bovw_meta_whole(j, "width", INT_MIN, INT_MAX, 0);
+    p->height = (int)bovw_meta_whole(j, "height", INT_MIN, INT_MAX, 0);
     p->channels = !strcmp(color, "rgb") ? 3 : !strcmp(color, "gray") ? 1 : 0;
     p->standardize = cJSON_IsTrue(cJSON_GetObjectItem(j, "standardize"));
     const char *bad = bovw_pixels_params_check(p);
