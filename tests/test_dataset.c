@@ -419,6 +419,34 @@ START_TEST(test_idx_import_writes_a_scannable_folder) {
 }
 END_TEST
 
+/* A file that cannot be written stops the parallel import with that file's
+ * error (the first failure, whichever thread met it), and leaves no
+ * meta.json: the folder is not taken for a finished import. */
+START_TEST(test_idx_import_stops_at_a_file_it_cannot_write) {
+  uint8_t pixels[40 * 2 * 2] = {0}, labels[40] = {0};
+  uint32_t idims[3] = {40, 2, 2}, ldims[1] = {40};
+  const char *ip = test_path(dir, "w-img.idx"), *lp = test_path(dir, "w-lab.idx");
+  write_idx(ip, 0, 3, idims, pixels, sizeof pixels);
+  write_idx(lp, 0, 1, ldims, labels, sizeof labels);
+  bovw_idx *im, *lb;
+  bovw_error err;
+  ck_assert_msg(bovw_idx_read(ip, &im, &err) == 0, "%s", err.message);
+  ck_assert_msg(bovw_idx_read(lp, &lb, &err) == 0, "%s", err.message);
+  char root[4096];
+  snprintf(root, sizeof root, "%s/blocked", dir);
+  /* Image 17's file is taken by a folder of that name. */
+  ck_assert_int_eq(bovw_mkdir_p(test_path(root, "0/17.png/inside"), &err), 0);
+  for (int threads = 1; threads <= 2; threads++) {
+    err.message[0] = '\0';
+    ck_assert_int_ne(bovw_idx_import(im, lb, NULL, 0, root, threads, NULL, &err), 0);
+    ck_assert_msg(strstr(err.message, "17.png"), "%s", err.message);
+    ck_assert_int_ne(access(test_path(root, "meta.json"), F_OK), 0);
+  }
+  bovw_idx_free(im);
+  bovw_idx_free(lb);
+}
+END_TEST
+
 /* Dimensions are claims: a product that wraps around 2^64 is refused, and a
  * few bytes promising 64 GB are refused as truncated, plain or gzip, without
  * the 64 GB being allocated first (under ASan such an allocation aborts). */
@@ -817,6 +845,7 @@ int main(void) {
   tcase_add_test(tc, test_dataset_artifact_manifests_resolve_against_the_root);
   tcase_add_test(tc, test_idx_import_writes_a_scannable_folder);
   tcase_add_test(tc, test_idx_errors_are_clear);
+  tcase_add_test(tc, test_idx_import_stops_at_a_file_it_cannot_write);
   tcase_add_test(tc, test_idx_dimensions_cannot_outgrow_the_file);
   tcase_add_test(tc, test_augment_shift_moves_a_pattern_by_whole_pixels);
   tcase_add_test(tc, test_augment_rotation_turns_clockwise_about_the_centre);

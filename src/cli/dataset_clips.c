@@ -27,6 +27,7 @@ static const char CLIPS_HELP[] =
     "      --noise S             deviation of the pixel noise (default 0.2)\n"
     "      --frame K             write only frame K (from 0) of each clip\n"
     "      --seed S              which clips (default 0)\n"
+    "  -q, --quiet               accepted; there is no progress to hide\n"
     "  -h, --help                this help\n";
 
 static const char SIGNALS_HELP[] =
@@ -43,28 +44,82 @@ static const char SIGNALS_HELP[] =
     "      --max-period P        longest period in samples (default 32)\n"
     "      --noise S             deviation of the noise (default 0.5)\n"
     "      --seed S              which signals (default 0)\n"
+    "  -q, --quiet               accepted; there is no progress to hide\n"
     "  -h, --help                this help\n";
 
 enum { OPT_N = 1000, OPT_TEST_N, OPT_FRAMES, OPT_SIZE, OPT_SQUARE, OPT_SPEED, OPT_NOISE,
        OPT_FRAME, OPT_SEED, OPT_LENGTH, OPT_MIN_PERIOD, OPT_MAX_PERIOD };
 
-/* The counts and seed both commands take; CLI_OK when c is not one. */
-static int parse_common(int c, size_t *n, size_t *test_n, double *noise, uint64_t *seed,
-                        int *handled) {
+/* The options both commands take, first in each table. */
+#define COMMON_OPTIONS                                                              \
+  {"output", required_argument, 0, 'o'}, {"n", required_argument, 0, OPT_N},       \
+      {"test-n", required_argument, 0, OPT_TEST_N},                                \
+      {"noise", required_argument, 0, OPT_NOISE}, {"seed", required_argument, 0, OPT_SEED}, \
+      {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}
+
+/* What one command is: its help, its options, where the common ones go,
+ * and a parser of its own (c, one of its options, into o). */
+typedef struct command {
+  const char *help;
+  const struct option *options;
+  size_t *n, *test_n;
+  double *noise;
+  uint64_t *seed;
+  int (*own)(int c, void *o);
+  void *o;
+} command;
+
+/* The command line of either command: options into q, the folder into
+ * *out_dir. Returns CLI_OK to go on, or the status to exit with (*done set:
+ * --help printed, or a usage error). */
+static int parse(int argc, char **argv, const command *q, const char **out_dir, int *done) {
+  int c, rc = CLI_OK;
+  long v;
+  *done = 1;
+  opterr = 0;
+  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:qh", q->options, NULL)) != -1) {
+    switch (c) {
+      case 'o': *out_dir = optarg; break;
+      case OPT_N:
+        if (!(rc = cli_parse_long("--n", optarg, 1, 10000000, &v))) *q->n = (size_t)v;
+        break;
+      case OPT_TEST_N:
+        if (!(rc = cli_parse_long("--test-n", optarg, 1, 10000000, &v))) *q->test_n = (size_t)v;
+        break;
+      case OPT_NOISE: rc = cli_parse_double("--noise", optarg, 0, 10, q->noise); break;
+      case OPT_SEED: rc = cli_parse_seed("--seed", optarg, q->seed); break;
+      case 'q': break;
+      case 'h': case ':': case '?': return cli_option_end(c, argv, q->help);
+      default: rc = q->own(c, q->o);
+    }
+  }
+  if (rc) return rc;
+  if (optind != argc) return cli_usage("unexpected argument '%s'", argv[optind]);
+  if (!*out_dir) return cli_usage("no output folder: -o DIR is required");
+  *done = 0;
+  return CLI_OK;
+}
+
+static int clips_option(int c, void *options) {
+  bovw_clips_options *o = options;
   long v;
   int rc = CLI_OK;
-  *handled = 1;
   switch (c) {
-    case OPT_N:
-      if (!(rc = cli_parse_long("--n", optarg, 1, 10000000, &v))) *n = (size_t)v;
+    case OPT_FRAMES:
+      if (!(rc = cli_parse_long("--frames", optarg, 2, 1024, &v))) o->frames = (int)v;
       break;
-    case OPT_TEST_N:
-      if (!(rc = cli_parse_long("--test-n", optarg, 1, 10000000, &v))) *test_n = (size_t)v;
+    case OPT_SIZE:
+      if (!(rc = cli_parse_long("--size", optarg, 2, 1024, &v))) o->size = (int)v;
       break;
-    case OPT_NOISE: rc = cli_parse_double("--noise", optarg, 0, 10, noise); break;
-    case OPT_SEED: rc = cli_parse_seed("--seed", optarg, seed); break;
-    case 'q': break;
-    default: *handled = 0;
+    case OPT_SQUARE:
+      if (!(rc = cli_parse_long("--square", optarg, 1, 1023, &v))) o->square = (int)v;
+      break;
+    case OPT_SPEED:
+      if (!(rc = cli_parse_long("--speed", optarg, 1, 1023, &v))) o->speed = (int)v;
+      break;
+    case OPT_FRAME:
+      if (!(rc = cli_parse_long("--frame", optarg, 0, 1023, &v))) o->frame = (int)v;
+      break;
   }
   return rc;
 }
@@ -72,43 +127,15 @@ static int parse_common(int c, size_t *n, size_t *test_n, double *noise, uint64_
 int cmd_dataset_clips(int argc, char **argv) {
   cli_set_command("bovw dataset clips");
   static const struct option options[] = {
-      {"output", required_argument, 0, 'o'}, {"n", required_argument, 0, OPT_N},
-      {"test-n", required_argument, 0, OPT_TEST_N}, {"frames", required_argument, 0, OPT_FRAMES},
+      COMMON_OPTIONS, {"frames", required_argument, 0, OPT_FRAMES},
       {"size", required_argument, 0, OPT_SIZE}, {"square", required_argument, 0, OPT_SQUARE},
-      {"speed", required_argument, 0, OPT_SPEED}, {"noise", required_argument, 0, OPT_NOISE},
-      {"frame", required_argument, 0, OPT_FRAME}, {"seed", required_argument, 0, OPT_SEED},
-      {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"speed", required_argument, 0, OPT_SPEED}, {"frame", required_argument, 0, OPT_FRAME},
+      {0, 0, 0, 0}};
   bovw_clips_options o = BOVW_CLIPS_OPTIONS_DEFAULT;
+  const command q = {CLIPS_HELP, options, &o.n, &o.test_n, &o.noise, &o.seed, clips_option, &o};
   const char *out_dir = NULL;
-  int c, rc = CLI_OK, handled;
-  long v;
-  opterr = 0;
-  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:qh", options, NULL)) != -1) {
-    rc = parse_common(c, &o.n, &o.test_n, &o.noise, &o.seed, &handled);
-    if (handled) continue;
-    switch (c) {
-      case 'o': out_dir = optarg; break;
-      case OPT_FRAMES:
-        if (!(rc = cli_parse_long("--frames", optarg, 2, 1024, &v))) o.frames = (int)v;
-        break;
-      case OPT_SIZE:
-        if (!(rc = cli_parse_long("--size", optarg, 2, 1024, &v))) o.size = (int)v;
-        break;
-      case OPT_SQUARE:
-        if (!(rc = cli_parse_long("--square", optarg, 1, 1023, &v))) o.square = (int)v;
-        break;
-      case OPT_SPEED:
-        if (!(rc = cli_parse_long("--speed", optarg, 1, 1023, &v))) o.speed = (int)v;
-        break;
-      case OPT_FRAME:
-        if (!(rc = cli_parse_long("--frame", optarg, 0, 1023, &v))) o.frame = (int)v;
-        break;
-      default: return cli_option_end(c, argv, CLIPS_HELP);
-    }
-  }
-  if (rc) return rc;
-  if (optind != argc) return cli_usage("unexpected argument '%s'", argv[optind]);
-  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+  int done, rc = parse(argc, argv, &q, &out_dir, &done);
+  if (done) return rc;
   const char *bad = bovw_clips_options_check(&o);
   if (bad) return cli_usage("%s", bad);
   bovw_error err = {0};
@@ -120,40 +147,36 @@ int cmd_dataset_clips(int argc, char **argv) {
   return CLI_OK;
 }
 
+static int signals_option(int c, void *options) {
+  bovw_signals_options *o = options;
+  long v;
+  int rc = CLI_OK;
+  switch (c) {
+    case OPT_LENGTH:
+      if (!(rc = cli_parse_long("--length", optarg, 2, 1 << 20, &v))) o->length = (int)v;
+      break;
+    case OPT_MIN_PERIOD:
+      rc = cli_parse_double("--min-period", optarg, 2, 1e6, &o->min_period);
+      break;
+    case OPT_MAX_PERIOD:
+      rc = cli_parse_double("--max-period", optarg, 2, 1e6, &o->max_period);
+      break;
+  }
+  return rc;
+}
+
 int cmd_dataset_signals(int argc, char **argv) {
   cli_set_command("bovw dataset signals");
   static const struct option options[] = {
-      {"output", required_argument, 0, 'o'}, {"n", required_argument, 0, OPT_N},
-      {"test-n", required_argument, 0, OPT_TEST_N}, {"length", required_argument, 0, OPT_LENGTH},
+      COMMON_OPTIONS, {"length", required_argument, 0, OPT_LENGTH},
       {"min-period", required_argument, 0, OPT_MIN_PERIOD},
-      {"max-period", required_argument, 0, OPT_MAX_PERIOD},
-      {"noise", required_argument, 0, OPT_NOISE}, {"seed", required_argument, 0, OPT_SEED},
-      {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+      {"max-period", required_argument, 0, OPT_MAX_PERIOD}, {0, 0, 0, 0}};
   bovw_signals_options o = BOVW_SIGNALS_OPTIONS_DEFAULT;
+  const command q = {SIGNALS_HELP, options, &o.n, &o.test_n, &o.noise, &o.seed, signals_option,
+                     &o};
   const char *out_dir = NULL;
-  int c, rc = CLI_OK, handled;
-  long v;
-  opterr = 0;
-  while (rc == CLI_OK && (c = getopt_long(argc, argv, ":o:qh", options, NULL)) != -1) {
-    rc = parse_common(c, &o.n, &o.test_n, &o.noise, &o.seed, &handled);
-    if (handled) continue;
-    switch (c) {
-      case 'o': out_dir = optarg; break;
-      case OPT_LENGTH:
-        if (!(rc = cli_parse_long("--length", optarg, 2, 1 << 20, &v))) o.length = (int)v;
-        break;
-      case OPT_MIN_PERIOD:
-        rc = cli_parse_double("--min-period", optarg, 2, 1e6, &o.min_period);
-        break;
-      case OPT_MAX_PERIOD:
-        rc = cli_parse_double("--max-period", optarg, 2, 1e6, &o.max_period);
-        break;
-      default: return cli_option_end(c, argv, SIGNALS_HELP);
-    }
-  }
-  if (rc) return rc;
-  if (optind != argc) return cli_usage("unexpected argument '%s'", argv[optind]);
-  if (!out_dir) return cli_usage("no output folder: -o DIR is required");
+  int done, rc = parse(argc, argv, &q, &out_dir, &done);
+  if (done) return rc;
   const char *bad = bovw_signals_options_check(&o);
   if (bad) return cli_usage("%s", bad);
   bovw_error err = {0};

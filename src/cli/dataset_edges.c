@@ -40,13 +40,16 @@ static int parse_range(const char *option, const char *text, double *lo, double 
   return CLI_OK;
 }
 
-/* "HxW" or "N" into two sizes. */
+/* "HxW" or "N" into two sizes; nothing may follow ("8x", "8abc"). */
 static int parse_size(const char *text, int *h, int *w) {
   char extra;
-  int n = sscanf(text, "%dx%d%c", h, w, &extra);
-  if (n == 1) *w = *h;
-  if ((n != 1 && n != 2) || *h < 2 || *w < 2 || *h > 4096 || *w > 4096)
-    return cli_usage("--size: '%s' is not HxW (from 2x2 to 4096x4096)", text);
+  int ok = sscanf(text, "%dx%d%c", h, w, &extra) == 2;
+  if (!ok && sscanf(text, "%d%c", h, &extra) == 1) {
+    *w = *h;
+    ok = 1;
+  }
+  if (!ok || *h < 2 || *w < 2 || *h > 4096 || *w > 4096)
+    return cli_usage("--size: '%s' is not HxW or N (from 2x2 to 4096x4096)", text);
   return CLI_OK;
 }
 

@@ -311,14 +311,8 @@ int bovw_dataset_augment(const char *manifest_path, const char *dir,
     for (size_t s = 0; s < n; s++) {
       if (failed) continue;
       bovw_error mine;
-      if (augment_source(&p, options, s, monitor, &done, &why[s], &mine)) {
-#pragma omp critical(bovw_first_error)
-        if (!failed) {
-          failed = 1;
-          if (err) *err = mine;
-          rc = mine.code;
-        }
-      }
+      if (augment_source(&p, options, s, monitor, &done, &why[s], &mine))
+        bovw_parallel_fail(&failed, &rc, err, mine.code, &mine);
     }
   }
   for (size_t s = 0; !rc && s < n; s++) {

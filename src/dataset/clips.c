@@ -53,13 +53,6 @@ size_t bovw_clips_dim(const bovw_clips_options *o) {
 
 size_t bovw_signals_dim(const bovw_signals_options *o) { return (size_t)o->length; }
 
-/* A standard normal deviate (Box-Muller; 1 - u keeps the logarithm's
- * argument in (0, 1]). */
-static double normal(bovw_rng *rng) {
-  const double u1 = 1.0 - bovw_rng_uniform(rng), u2 = bovw_rng_uniform(rng);
-  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
 /* The stream of sample j of class label in split: its own seed, mixed from
  * all four by splitmix64's finaliser so that neighbours are unrelated. */
 static void sample_stream(bovw_rng *rng, uint64_t seed, int split, int label, size_t j) {
@@ -91,7 +84,7 @@ void bovw_clips_draw(const bovw_clips_options *o, int split, int label, size_t j
       for (int c = 0; c < S; c++) {
         /* Inside the square, wrapping around the edges. */
         const int in = (r - y + S) % S < o->square && (c - x + S) % S < o->square;
-        const double v = in + o->noise * normal(&rng);
+        const double v = in + o->noise * bovw_rng_normal(&rng);
         if (keep) frame[r * S + c] = (float)v;
       }
     if (keep) frame += (size_t)S * S;
@@ -110,7 +103,7 @@ void bovw_signals_draw(const bovw_signals_options *o, int split, int label, size
     const double wave = label == 0   ? sin(2 * M_PI * u)
                         : label == 1 ? (u < 0.5 ? 1.0 : -1.0)
                                      : 2 * u - 1;
-    out[t] = (float)(wave + o->noise * normal(&rng));
+    out[t] = (float)(wave + o->noise * bovw_rng_normal(&rng));
   }
 }
 

@@ -60,13 +60,6 @@ const char *bovw_edges_options_check(const bovw_edges_options *o) {
   return NULL;
 }
 
-/* A standard normal draw (Box and Muller, 1958). */
-static double normal(bovw_rng *rng) {
-  const double u = 1.0 - bovw_rng_uniform(rng); /* in (0, 1]: log is finite */
-  const double v = bovw_rng_uniform(rng);
-  return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
-}
-
 int bovw_edges_draw(const bovw_edges_options *o, int vertical, size_t j, uint8_t *pixels) {
   bovw_rng rng;
   bovw_rng_seed(&rng, (o->seed ^ IMAGE_STREAM) + 0x9e3779b97f4a7c15ULL * (2 * (uint64_t)j +
@@ -83,7 +76,7 @@ int bovw_edges_draw(const bovw_edges_options *o, int vertical, size_t j, uint8_t
   for (int y = 0; y < o->height; y++)
     for (int x = 0; x < o->width; x++) {
       const int after = (vertical ? x : y) >= step;
-      double v = b + (after ? s : -s) / 2 + o->noise * normal(&rng);
+      double v = b + (after ? s : -s) / 2 + o->noise * bovw_rng_normal(&rng);
       v = round(v * 255);
       pixels[(size_t)y * o->width + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
@@ -167,14 +160,7 @@ int bovw_dataset_edges(const char *root, const bovw_edges_options *o,
         r = bovw_png_write(path, img, o->width, o->height, 1, &local);
       }
       free(path);
-      if (r) {
-#pragma omp critical(bovw_first_error)
-        if (!failed) {
-          failed = 1;
-          if (err) *err = local;
-          rc = r;
-        }
-      }
+      if (r) bovw_parallel_fail(&failed, &rc, err, r, &local);
       bovw_monitor_tick(monitor, "edges", &done, n, 500);
     }
     free(img);

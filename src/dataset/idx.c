@@ -217,14 +217,7 @@ int bovw_idx_import(const bovw_idx *images, const bovw_idx *labels,
     int r = path ? bovw_png_write(path, images->data + i * pixels, w, h, 1, &local)
                  : bovw_error_set(&local, BOVW_ERR_NOMEM, "out of memory");
     free(path);
-    if (r) {
-#pragma omp critical(bovw_first_error)
-      if (!failed) {
-        failed = 1;
-        if (err) *err = local;
-        rc = r;
-      }
-    }
+    if (r) bovw_parallel_fail(&failed, &rc, err, r, &local);
     bovw_monitor_tick(monitor, "import", &done, n, 1000);
   }
   for (size_t c = 0; c < num_classes; c++) free(folders[c]);

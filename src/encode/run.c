@@ -87,14 +87,7 @@ int bovw_encode_run(const char *features_dir, const char *codebook_dir,
                                   (size_t)(off[i + 1] - off[i]), sizes[2 * i], sizes[2 * i + 1],
                                   v + row * dim, &voting, &local);
       voting_total += voting;
-      if (r) {
-#pragma omp critical(bovw_first_error)
-        if (!failed) {
-          failed = 1;
-          rc = r;
-          if (err) *err = local;
-        }
-      }
+      if (r) bovw_parallel_fail(&failed, &rc, err, r, &local);
       bovw_monitor_tick(monitor, "encode", &done, m, 16);
     }
     bovw_blas_threads_pop(saved);

@@ -32,6 +32,16 @@ void bovw_blas_threads_pop(int saved) {
   if (openblas_get_num_threads() != saved) openblas_set_num_threads(saved);
 }
 
+void bovw_parallel_fail(volatile int *failed, int *rc, bovw_error *err, int status,
+                        const bovw_error *local) {
+#pragma omp critical(bovw_first_error)
+  if (!*failed) {
+    *failed = 1;
+    *rc = status;
+    if (err) *err = *local;
+  }
+}
+
 /* Block sizes: large enough that each call runs near the kernel's full
  * speed, small enough that 2 to 8 threads find work. Rows when there are
  * many, else columns. */

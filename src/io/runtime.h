@@ -8,12 +8,22 @@
 #include <cblas.h>
 #include <stddef.h>
 
+#include "bovw/error.h"
+
 /* Seconds on a monotonic clock, for durations. */
 double bovw_now(void);
 
 /* A thread count as every option means it: > 0 is itself, <= 0 is all the
  * cores OpenMP may use. */
 int bovw_threads_resolve(int threads);
+
+/* The first failure of a parallel loop. An iteration that fails with
+ * status (not 0) and its message in *local calls this: the first call sets
+ * *failed, *rc = status and *err = *local (err may be NULL), later ones are
+ * dropped, all in one critical section; iterations skip their work once
+ * *failed is set. */
+void bovw_parallel_fail(volatile int *failed, int *rc, bovw_error *err, int status,
+                        const bovw_error *local);
 
 /* OpenBLAS's thread count is one global setting. A scope sets it for a
  * stretch of code and gives the previous one back:

@@ -42,6 +42,23 @@ expect_exit 1 "a 3-D layer on a 2-D input" "$BOVW" nn summary "$TMP/flat.cfg" --
 expect_grep "a 3-D layer on a 2-D input 1x28x28" "$TMP/err" "the refusal says which axes"
 one_line "a 3-D layer on a 2-D input"
 
+# The generators' command lines: their options reach meta.json; each
+# refuses the other's options, and a missing folder or value.
+expect_exit 0 "clips with every option" "$BOVW" dataset clips -o "$TMP/c" --n 3 --test-n 2 --frames 3 \
+  --size 10 --square 2 --speed 2 --frame 1 --noise 0.1 --seed 4 -q
+expect_grep '"input":[[:space:]]*"1x10x10"' "$TMP/c/train/meta.json" "one frame of 10x10 a row"
+expect_grep '"speed":[[:space:]]*2,' "$TMP/c/train/meta.json" "the speed recorded"
+expect_grep '"seed":[[:space:]]*4' "$TMP/c/test/meta.json" "the seed recorded"
+expect_exit 0 "signals with every option" "$BOVW" dataset signals -o "$TMP/s" --n 2 --test-n 1 \
+  --length 40 --min-period 4 --max-period 9.5 --noise 0.3 --seed 2
+expect_grep '"input":[[:space:]]*"1x40"' "$TMP/s/test/meta.json" "rows of 40 samples"
+expect_grep '"max_period":[[:space:]]*9.5,' "$TMP/s/test/meta.json" "the longest period recorded"
+expect_exit 2 "signals have no frames" "$BOVW" dataset signals -o "$TMP/x" --frames 3
+expect_exit 2 "clips have no length" "$BOVW" dataset clips -o "$TMP/x" --length 3
+expect_exit 2 "clips need a folder" "$BOVW" dataset clips
+expect_exit 2 "a count needs a value" "$BOVW" dataset signals -o "$TMP/x" --n
+expect_exit 2 "a square as large as the frame" "$BOVW" dataset clips -o "$TMP/x" --size 8 --square 8
+
 # The summary speaks in the net's axes.
 expect_exit 0 "summary of a 3-D net" "$BOVW" nn summary "$W/nets/conv3d"
 expect_grep "input 1x8x16x16" "$TMP/out" "the input as CxDxHxW"

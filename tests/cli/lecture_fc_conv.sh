@@ -43,6 +43,11 @@ expect_exit 0 "another seed" "$BOVW" dataset edges -o "$TMP/e3" --per-class 20 -
 if cmp -s "$TMP/e2/0_vertical/00.png" "$TMP/e3/0_vertical/00.png"; then fail "another seed, the same image"; else
   pass "another seed, other images"; fi
 expect_exit 2 "a size of one row" "$BOVW" dataset edges -o "$TMP/x" --size 1x8
+expect_exit 2 "a size with text after it" "$BOVW" dataset edges -o "$TMP/x" --size 8abc
+expect_exit 2 "a size without its width" "$BOVW" dataset edges -o "$TMP/x" --size 8x
+expect_exit 0 "a square size as one number" "$BOVW" dataset edges -o "$TMP/sq" --size 6 --per-class 1 -q
+expect_grep '"height":[[:space:]]*6,' "$TMP/sq/meta.json" "6 rows"
+expect_grep '"width":[[:space:]]*6,' "$TMP/sq/meta.json" "and 6 columns"
 expect_exit 2 "a contrast range upside down" "$BOVW" dataset edges -o "$TMP/x" --contrast 0.5,0.1
 expect_exit 2 "no output" "$BOVW" dataset edges
 
