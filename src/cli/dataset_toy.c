@@ -25,6 +25,7 @@ static const char TOY_HELP[] =
     "      --grid G              also DIR/grid: G x G points over the square the\n"
     "                            points live in, labelled with the class of the\n"
     "                            nearest noise-free curve (default 0: none)\n"
+    "  -q, --quiet               accepted; there is no progress to hide\n"
     "  -h, --help                this help\n";
 
 int cmd_dataset_toy(int argc, char **argv) {

@@ -14,9 +14,10 @@
 static const char EVAL_HELP[] =
     "Usage: bovw eval MODEL_DIR ENCODING_DIR [MODEL_DIR ENCODING_DIR ...]\n"
     "                 -o REPORT_DIR [--weights W,W,...] [-j N] [-q]\n"
-    "Scores the encodings with the model and writes report.json, report.md and\n"
-    "confusion.svg: accuracy, mean per-class accuracy, top-5, per-class\n"
-    "precision and recall, the confusion matrix. ENCODING_DIR may be a codes\n"
+    "Scores the encodings with the model and writes report.json, report.md,\n"
+    "confusion.svg and predictions.tsv: accuracy, mean per-class accuracy,\n"
+    "top-5, per-class precision and recall, the confusion matrix, each test\n"
+    "row's true and predicted class. ENCODING_DIR may be a codes\n"
     "folder (bovw compress), decoded a block of rows at a time.\n"
     "With several MODEL_DIR ENCODING_DIR pairs (systems trained on different\n"
     "encodings of the same images, e.g. gray and colour), their scores are\n"

@@ -24,7 +24,7 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "one-vs-rest linear SVMs (VLFeat, liblinear) on encodings"},
     {"eval", cmd_eval, "a model on encodings: accuracy, per-class, confusion matrix"},
     {"predict", cmd_predict, "classify image files with a model and its codebook"},
-    {"nn", cmd_nn, "neural networks (MLP, CNN): summary, train, eval"},
+    {"nn", cmd_nn, "neural networks: summary, train, eval, fold, weights, features"},
     {"compare", cmd_compare, "reports side by side: tables, pictures, learning curves"},
     {"plot", cmd_plot, "SVG charts of tab-separated tables: lines, points over regions"},
     {"compress", cmd_compress, "encodings into product-quantised codes (1 byte a sub-vector)"},

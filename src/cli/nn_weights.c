@@ -14,7 +14,8 @@ static const char WEIGHTS_HELP[] =
     "Prints the tensors of the net in NET_DIR (weights.safetensors), or only\n"
     "those named, as tab-separated lines under the header 'name shape values':\n"
     "the name (\"<layer index>.weight\", \".bias\", \".running_mean\", ...), the\n"
-    "shape in PyTorch's order (conv C_out x C_in x K_h x K_w, fc out x in) and\n"
+    "shape in PyTorch's order (conv C_out x C_in x K_h x K_w, conv1d\n"
+    "C_out x C_in x K, conv3d C_out x C_in x K_d x K_h x K_w, fc out x in) and\n"
     "the values in C order, comma-separated, each read back to the same float.\n\n"
     "  -h, --help            this help\n";
 
