@@ -304,12 +304,15 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train, const bovw_nn_dat
     h->images_per_second = training_time > 0 ? trained_samples / training_time : 0;
     if (ep->diverged) { /* no probe of lost weights */
       for (int k = 0; k < h->num_relu; k++) h->dead[(size_t)e * h->num_relu + k] = NAN;
+      /* A loss is never below 0; fabs keeps glibc from printing a NaN's
+       * sign bit ("-nan"). */
       if (diverged_at)
         bovw_monitor_warning(monitor, "the training loss became %g at batch %zu of epoch %d: "
-                             "stopped there (diverged; lr %g)", stats.loss, diverged_at, e + 1, lr);
+                             "stopped there (diverged; lr %g)", fabs(stats.loss), diverged_at,
+                             e + 1, lr);
       else
         bovw_monitor_warning(monitor, "the validation loss became %g after epoch %d: stopped "
-                             "there (diverged; lr %g)", ep->val_loss, e + 1, lr);
+                             "there (diverged; lr %g)", fabs(ep->val_loss), e + 1, lr);
     }
     if (on_epoch) on_epoch(ctx, h);
     if (ep->diverged) break;

@@ -22,7 +22,7 @@ expect_exit 1 "nn eval refuses a net that diverged" "$BOVW" nn eval "$O/no-bn-1"
 expect_grep "diverged" "$TMP/err" "saying why"
 expect_exit 0 "nn train says so on stderr" "$BOVW" nn train "$O/specs/no-bn.cfg" \
   --manifest "$O/dataset/train.tsv" -o "$TMP/net" --epochs 2 --lr 1 --schedule constant -j 2
-expect_grep "warning: the training loss became .* stopped there (diverged" "$TMP/err" "a warning"
+expect_grep "warning: the training loss became \\(nan\\|inf\\) at batch [0-9]* of epoch 1: stopped there (diverged" "$TMP/err" "a warning (nan, not -nan)"
 expect_grep "diverged in epoch 1" "$TMP/out" "and its summary line"
 
 unfolded=$(awk -F'\t' '$1 == "unfolded"' "$O/fold.tsv") folded=$(awk -F'\t' '$1 == "folded"' "$O/fold.tsv")
