@@ -586,8 +586,11 @@ int bovw_nn_train(bovw_nn_net *net, const bovw_nn_data *train,
 
 /* ---- learning curves ------------------------------------------------------------- */
 
-/* curve.csv: a header line "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds"
- * and one line per epoch (val_* empty without validation), atomically. */
+/* curve.csv: a header line "epoch,lr,train_loss,train_acc,val_loss,val_acc,seconds",
+ * then grad_norm_L per entry of weighted_layers and dead_relu_L per entry of
+ * relu_layers, and one line per epoch (val_* empty without validation, a
+ * value that is not finite empty, the loss of a diverged epoch "diverged"),
+ * atomically. */
 int bovw_nn_curve_write_csv(const bovw_nn_history *h, const char *path,
                             bovw_error *err);
 /* curve.svg: loss (left) and accuracy (right) against the epoch, training
