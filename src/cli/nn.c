@@ -247,6 +247,11 @@ static void print_epoch(void *ctx, const bovw_nn_history *h) {
   if (p->quiet) return;
   const bovw_nn_epoch *e = &h->epochs[h->num_epochs - 1];
   cli_progress_end(p->progress);
+  if (e->diverged) { /* the warning said how; the figures of lost weights mean nothing */
+    fprintf(stderr, "%s: epoch %d/%d lr %.4g diverged\n", cli_command(), e->epoch, p->epochs,
+            e->lr);
+    return;
+  }
   fprintf(stderr, "%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%%", cli_command(), e->epoch,
           p->epochs, e->lr, e->train_loss, 100 * e->train_acc);
   if (!isnan(e->val_loss))
@@ -340,12 +345,14 @@ static int train(int argc, char **argv) {
   printf("%zu classes, %zu training images", s.num_classes, s.train_count);
   if (s.skipped) printf(" (%zu skipped)", s.skipped);
   if (s.val_count) printf(", %zu held out", s.val_count);
-  printf(", %" PRId64 " parameters, %d epochs: ", s.params, s.last.epoch);
+  printf(", %" PRId64 " parameters, %d epoch%s: ", s.params, s.last.epoch,
+         s.last.epoch == 1 ? "" : "s");
   if (s.last.diverged)
     printf("diverged in epoch %d (a loss that was not finite), stopped there", s.last.epoch);
   else
     printf("train accuracy %.2f%%", 100 * s.last.train_acc);
-  if (!isnan(s.last.val_acc)) printf(", validation accuracy %.2f%%", 100 * s.last.val_acc);
+  if (!s.last.diverged && !isnan(s.last.val_acc))
+    printf(", validation accuracy %.2f%%", 100 * s.last.val_acc);
   printf(", %.1f s -> %s\n", s.seconds, out_dir);
   return CLI_OK;
 }

@@ -23,7 +23,8 @@ expect_grep "diverged" "$TMP/err" "saying why"
 expect_exit 0 "nn train says so on stderr" "$BOVW" nn train "$O/specs/no-bn.cfg" \
   --manifest "$O/dataset/train.tsv" -o "$TMP/net" --epochs 2 --lr 1 --schedule constant -j 2
 expect_grep "warning: the training loss became \\(nan\\|inf\\) at batch [0-9]* of epoch 1: stopped there (diverged" "$TMP/err" "a warning (nan, not -nan)"
-expect_grep "diverged in epoch 1" "$TMP/out" "and its summary line"
+expect_grep "epoch 1/2 lr 1 diverged$" "$TMP/err" "the epoch's line says so, without the lost net's figures"
+expect_grep ", 1 epoch: diverged in epoch 1" "$TMP/out" "and its summary line"
 
 unfolded=$(awk -F'\t' '$1 == "unfolded"' "$O/fold.tsv") folded=$(awk -F'\t' '$1 == "folded"' "$O/fold.tsv")
 expect_eq "$(echo "$folded" | cut -f6)" "$(echo "$unfolded" | cut -f6)" "the folded net's accuracy equals the unfolded one's"
