@@ -114,7 +114,8 @@ typedef struct sequences {
   size_t per_class[2];        /* train, test */
   size_t dim;
   const char *input;          /* the spec's input line for a row */
-  cJSON *params, *options;    /* borrowed */
+  uint64_t seed;
+  cJSON *params, *options;    /* made by write_sequences */
   void (*draw)(const void *o, int split, int label, size_t j, float *out);
   const void *o;
 } sequences;
@@ -167,13 +168,6 @@ static int write_split(const char *dir, const sequences *q, int split, bovw_erro
   return rc;
 }
 
-static int write_sequences(const char *dir, const sequences *q, bovw_error *err) {
-  int rc = q->params && q->options ? bovw_mkdir_p(dir, err)
-                                   : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
-  for (int split = 0; split < 2 && !rc; split++) rc = write_split(dir, q, split, err);
-  return rc;
-}
-
 static void draw_clip(const void *o, int split, int label, size_t j, float *out) {
   bovw_clips_draw(o, split, label, j, out);
 }
@@ -195,6 +189,22 @@ static cJSON *options_json(const cJSON *params, size_t n, size_t test_n, uint64_
   return NULL;
 }
 
+/* Writes both splits of q. params (the encoding and its geometry: what a
+ * net checks test rows against) is taken and deleted; made is 0 when it
+ * could not be completed (out of memory). */
+static int write_sequences(const char *dir, sequences *q, cJSON *params, int made,
+                           bovw_error *err) {
+  q->params = params;
+  q->options = made ? options_json(params, q->per_class[0], q->per_class[1], q->seed) : NULL;
+  int rc = q->options ? bovw_mkdir_p(dir, err)
+                      : bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  for (int split = 0; split < 2 && !rc; split++) rc = write_split(dir, q, split, err);
+  cJSON_Delete(q->params);
+  cJSON_Delete(q->options);
+  q->params = q->options = NULL;
+  return rc;
+}
+
 int bovw_clips_write(const char *dir, const bovw_clips_options *o, bovw_error *err) {
   const char *bad = bovw_clips_options_check(o);
   if (bad) return bovw_error_set(err, BOVW_ERR_INVALID, "%s", bad);
@@ -203,7 +213,7 @@ int bovw_clips_write(const char *dir, const bovw_clips_options *o, bovw_error *e
     snprintf(input, sizeof input, "1x%dx%d", o->size, o->size);
   else
     snprintf(input, sizeof input, "1x%dx%dx%d", o->frames, o->size, o->size);
-  /* What a net checks test clips against: everything but counts and seed. */
+  /* Everything but the counts and the seed. */
   cJSON *params = cJSON_CreateObject();
   int ok = params && cJSON_AddStringToObject(params, "encoding", "clips") &&
            cJSON_AddNumberToObject(params, "frames", o->frames) &&
@@ -212,13 +222,9 @@ int bovw_clips_write(const char *dir, const bovw_clips_options *o, bovw_error *e
            cJSON_AddNumberToObject(params, "speed", o->speed) &&
            cJSON_AddNumberToObject(params, "noise", o->noise) &&
            cJSON_AddNumberToObject(params, "frame", o->frame);
-  cJSON *options = ok ? options_json(params, o->n, o->test_n, o->seed) : NULL;
-  sequences q = {BOVW_CLIPS_CLASSES, CLIP_CLASSES, {o->n, o->test_n},
-                 bovw_clips_dim(o), input, ok ? params : NULL, options, draw_clip, o};
-  int rc = write_sequences(dir, &q, err);
-  cJSON_Delete(params);
-  cJSON_Delete(options);
-  return rc;
+  sequences q = {BOVW_CLIPS_CLASSES, CLIP_CLASSES, {o->n, o->test_n}, bovw_clips_dim(o), input,
+                 o->seed, NULL, NULL, draw_clip, o};
+  return write_sequences(dir, &q, params, ok, err);
 }
 
 int bovw_signals_write(const char *dir, const bovw_signals_options *o, bovw_error *err) {
@@ -232,11 +238,7 @@ int bovw_signals_write(const char *dir, const bovw_signals_options *o, bovw_erro
            cJSON_AddNumberToObject(params, "min_period", o->min_period) &&
            cJSON_AddNumberToObject(params, "max_period", o->max_period) &&
            cJSON_AddNumberToObject(params, "noise", o->noise);
-  cJSON *options = ok ? options_json(params, o->n, o->test_n, o->seed) : NULL;
-  sequences q = {BOVW_SIGNALS_CLASSES, SIGNAL_CLASSES, {o->n, o->test_n},
-                 bovw_signals_dim(o), input, ok ? params : NULL, options, draw_signal, o};
-  int rc = write_sequences(dir, &q, err);
-  cJSON_Delete(params);
-  cJSON_Delete(options);
-  return rc;
+  sequences q = {BOVW_SIGNALS_CLASSES, SIGNAL_CLASSES, {o->n, o->test_n}, bovw_signals_dim(o),
+                 input, o->seed, NULL, NULL, draw_signal, o};
+  return write_sequences(dir, &q, params, ok, err);
 }
