@@ -11,6 +11,7 @@
 
 #include "bovw/nn.h"
 #include "bovw/rng.h"
+#include "nn/internal.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -170,35 +171,39 @@ static const conv_case CONV_CASES[] = {
     {"input 1x5x5\nconv 2 5x5 pad=2 padmode=replicate bias=no\n", 1, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 0},
 };
 
+/* The outputs of batch samples of net (made from t->spec) against the
+ * direct sum; frees net. */
+static void expect_conv_forward(bovw_nn_net *net, const conv_case *t, int batch,
+                                uint64_t seed) {
+  set_params_uniform(net, 9);
+  const float *w = bovw_nn_net_find_param(net, "0.weight")->value;
+  bovw_nn_param *bp = bovw_nn_net_find_param(net, "0.bias");
+  ck_assert_int_eq(bp != NULL, t->bias);
+  const int OH = (t->H + 2 * t->PH - t->KH) / t->SH + 1,
+            OW = (t->W + 2 * t->PW - t->KW) / t->SW + 1;
+  ck_assert_uint_eq(bovw_nn_net_output_size(net), (size_t)t->O * OH * OW);
+  size_t in_size = (size_t)t->C * t->H * t->W;
+  float *x = uniform_values(batch * in_size, seed);
+  const float *y = forward(net, x, batch);
+  for (int b = 0; b < batch; b++)
+    for (int o = 0; o < t->O; o++)
+      for (int yy = 0; yy < OH; yy++)
+        for (int xx = 0; xx < OW; xx++) {
+          double want = conv_reference(x + b * in_size, w, bp ? bp->value : NULL, t->C, t->H,
+                                       t->W, t->KH, t->KW, t->SH, t->SW, t->PH, t->PW,
+                                       t->replicate, o, yy, xx);
+          float got = y[((size_t)(b * t->O + o) * OH + yy) * OW + xx];
+          ck_assert_msg(fabs(got - want) < 1e-5, "%s: out[%d][%d][%d][%d] = %g, want %g",
+                        t->spec, b, o, yy, xx, got, want);
+        }
+  free(x);
+  bovw_nn_net_free(net);
+}
+
 START_TEST(test_conv_forward_is_cross_correlation) {
-  for (size_t k = 0; k < sizeof CONV_CASES / sizeof CONV_CASES[0]; k++) {
-    const conv_case *t = &CONV_CASES[k];
-    bovw_nn_net *net = make_net(t->spec, 0, 2);
-    set_params_uniform(net, 9);
-    const float *w = bovw_nn_net_find_param(net, "0.weight")->value;
-    bovw_nn_param *bp = bovw_nn_net_find_param(net, "0.bias");
-    ck_assert_int_eq(bp != NULL, t->bias);
-    /* 40 samples: groups of 2 and 3, each one product */
-    const int batch = 40, OH = (t->H + 2 * t->PH - t->KH) / t->SH + 1,
-              OW = (t->W + 2 * t->PW - t->KW) / t->SW + 1;
-    ck_assert_uint_eq(bovw_nn_net_output_size(net), (size_t)t->O * OH * OW);
-    size_t in_size = (size_t)t->C * t->H * t->W;
-    float *x = uniform_values(batch * in_size, k);
-    const float *y = forward(net, x, batch);
-    for (int b = 0; b < batch; b++)
-      for (int o = 0; o < t->O; o++)
-        for (int yy = 0; yy < OH; yy++)
-          for (int xx = 0; xx < OW; xx++) {
-            double want = conv_reference(x + b * in_size, w, bp ? bp->value : NULL,
-                                         t->C, t->H, t->W, t->KH, t->KW, t->SH,
-                                         t->SW, t->PH, t->PW, t->replicate, o, yy, xx);
-            float got = y[((size_t)(b * t->O + o) * OH + yy) * OW + xx];
-            ck_assert_msg(fabs(got - want) < 1e-5, "%s: out[%d][%d][%d][%d] = %g, want %g",
-                          t->spec, b, o, yy, xx, got, want);
-          }
-    free(x);
-    bovw_nn_net_free(net);
-  }
+  /* 40 samples: groups of 2 and 3, each one product */
+  for (size_t k = 0; k < sizeof CONV_CASES / sizeof CONV_CASES[0]; k++)
+    expect_conv_forward(make_net(CONV_CASES[k].spec, 0, 2), &CONV_CASES[k], 40, k);
 }
 END_TEST
 
@@ -224,6 +229,30 @@ START_TEST(test_conv_batch_larger_than_the_gradient_groups) {
 }
 END_TEST
 
+/* One forward and backward pass of batch samples (parameters, inputs x and
+ * output gradients r made on the first call, the same for every net). */
+static void conv_pass(bovw_nn_net *net, int batch, float **x, float **r, const float **y,
+                      const float **g) {
+  bovw_error err = {0};
+  set_params_uniform(net, 5);
+  if (!*x) *x = uniform_values(batch * bovw_nn_net_input_size(net), 12);
+  if (!*r) *r = uniform_values(batch * bovw_nn_net_output_size(net), 13);
+  ck_assert_int_eq(bovw_nn_net_forward(net, *x, batch, y, &err), 0);
+  ck_assert_int_eq(bovw_nn_net_backward(net, *r, g, &err), 0);
+}
+
+/* Outputs, input gradients and parameter gradients of two passes: the
+ * same bytes. */
+static void expect_same_pass(bovw_nn_net *a, bovw_nn_net *b, const float *ya, const float *yb,
+                             const float *ga, const float *gb, int batch) {
+  ck_assert_mem_eq(ya, yb, batch * bovw_nn_net_output_size(a) * sizeof(float));
+  ck_assert_mem_eq(ga, gb, batch * bovw_nn_net_input_size(a) * sizeof(float));
+  for (size_t p = 0; p < bovw_nn_net_num_params(a); p++) {
+    const bovw_nn_param *pa = bovw_nn_net_param(a, p), *pb = bovw_nn_net_param(b, p);
+    ck_assert_mem_eq(pa->grad, pb->grad, pa->count * sizeof(float));
+  }
+}
+
 /* 64 samples of 8x40x40: 16 groups of 4, each unrolled as two products of
  * two samples (a sample's columns are 72 x 1600 floats). Outputs and every
  * gradient are the same bytes at 1 and 2 threads. */
@@ -232,26 +261,109 @@ START_TEST(test_conv_chunks_same_result_any_thread_count) {
   bovw_nn_net *net[2];
   const float *y[2], *g[2];
   float *x = NULL, *r = NULL;
-  bovw_error err = {0};
   for (int k = 0; k < 2; k++) {
     net[k] = make_net("input 8x40x40\nconv 6 3x3 pad=same\n", 0, k + 1);
-    set_params_uniform(net[k], 5);
-    const size_t n = batch * bovw_nn_net_input_size(net[k]);
-    if (!x) x = uniform_values(n, 12);
-    if (!r) r = uniform_values(batch * bovw_nn_net_output_size(net[k]), 13);
-    ck_assert_int_eq(bovw_nn_net_forward(net[k], x, batch, &y[k], &err), 0);
-    ck_assert_int_eq(bovw_nn_net_backward(net[k], r, &g[k], &err), 0);
+    conv_pass(net[k], batch, &x, &r, &y[k], &g[k]);
   }
-  ck_assert_mem_eq(y[0], y[1], batch * bovw_nn_net_output_size(net[0]) * sizeof(float));
-  ck_assert_mem_eq(g[0], g[1], batch * bovw_nn_net_input_size(net[0]) * sizeof(float));
-  for (size_t p = 0; p < bovw_nn_net_num_params(net[0]); p++) {
-    const bovw_nn_param *a = bovw_nn_net_param(net[0], p), *b = bovw_nn_net_param(net[1], p);
-    ck_assert_mem_eq(a->grad, b->grad, a->count * sizeof(float));
-  }
+  expect_same_pass(net[0], net[1], y[0], y[1], g[0], g[1], batch);
   free(x);
   free(r);
   bovw_nn_net_free(net[0]);
   bovw_nn_net_free(net[1]);
+}
+END_TEST
+
+/* The direct 3x3 kernel (conv_direct.c), forced where the rule would not
+ * pick it: output channels in blocks of 4 and one by one, rows of 16-float
+ * tiles with a partial last one, padding 0, 1 and 2. */
+static const conv_case DIRECT_CASES[] = {
+    {"input 1x28x28\nconv 6 3x3 pad=same\n", 1, 28, 28, 6, 3, 3, 1, 1, 1, 1, 0, 1},
+    {"input 2x5x7\nconv 5 3x3\n", 2, 5, 7, 5, 3, 3, 1, 1, 0, 0, 0, 1},
+    {"input 3x6x17\nconv 4 3x3 pad=2 bias=no\n", 3, 6, 17, 4, 3, 3, 1, 1, 2, 2, 0, 0},
+    {"input 2x4x9\nconv 9 3x3 pad=1x0\n", 2, 4, 9, 9, 3, 3, 1, 1, 1, 0, 0, 1},
+};
+
+static bovw_nn_net *make_direct_net(const char *text, int threads) {
+  bovw_nn_net *net = make_net(text, 0, threads);
+  bovw_error err = {0};
+  nn_layer *l = nn_net_layer(net, 0);
+  ck_assert_msg(nn_conv_force_form(l, NN_CONV_DIRECT, &err) == 0, "%s", err.message);
+  ck_assert_msg(nn_conv_is_direct(l), "%s: the direct kernel does not fit", text);
+  return net;
+}
+
+START_TEST(test_conv_direct_forward_is_cross_correlation) {
+  for (size_t k = 0; k < sizeof DIRECT_CASES / sizeof DIRECT_CASES[0]; k++)
+    expect_conv_forward(make_direct_net(DIRECT_CASES[k].spec, 2), &DIRECT_CASES[k], 7, k);
+}
+END_TEST
+
+START_TEST(test_conv_direct_gradients_match_finite_differences) {
+  for (size_t k = 0; k < sizeof DIRECT_CASES / sizeof DIRECT_CASES[0]; k++) {
+    const conv_case *t = &DIRECT_CASES[k];
+    bovw_nn_net *net = make_direct_net(t->spec, 2);
+    set_params_uniform(net, 3);
+    /* 20 samples: groups of 1 and 2 of the weight gradient */
+    const int batch = k == 0 ? 2 : 20;
+    float *x = uniform_values((size_t)batch * t->C * t->H * t->W, 11);
+    expect_gradients_match(net, x, batch, 0);
+    free(x);
+    bovw_nn_net_free(net);
+  }
+}
+END_TEST
+
+/* The rule: the direct kernel for a 3x3 convolution at stride 1 with zero
+ * padding, at most 3 input channels and rows of at least 16 outputs;
+ * im2col + sgemm otherwise. */
+START_TEST(test_conv_direct_chosen_by_the_rule) {
+  static const struct {
+    const char *spec;
+    int direct;
+  } cases[] = {
+      {"input 1x28x28\nconv 32 3x3 pad=same\n", 1},
+      {"input 1x28x28\nconv 32 3x3\n", 1},
+      {"input 3x32x32\nconv 16 3x3 pad=same\n", 1},
+      {"input 4x32x32\nconv 16 3x3 pad=same\n", 0},
+      {"input 1x14x14\nconv 64 3x3 pad=same\n", 0},
+      {"input 32x14x14\nconv 64 3x3 pad=same\n", 0},
+      {"input 1x28x28\nconv 32 3x3 stride=2 pad=same\n", 0},
+      {"input 1x28x28\nconv 32 3x3 pad=same padmode=replicate\n", 0},
+      {"input 1x28x28\nconv 32 5x5 pad=same\n", 0},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    bovw_nn_net *net = make_net(cases[k].spec, 0, 1);
+    ck_assert_msg(nn_conv_is_direct(nn_net_layer(net, 0)) == cases[k].direct, "%s",
+                  cases[k].spec);
+    bovw_nn_net_free(net);
+  }
+}
+END_TEST
+
+/* 64 samples of the first layer of models/fmnist-cnn.cfg (direct by the
+ * rule): outputs and every gradient the same bytes at 1 and 2 threads, and
+ * the outputs within float rounding of im2col + sgemm's: each is the bias
+ * and 9 products of values in [-1, 1], summed in two orders, each within
+ * 9 2^-24 of the 10 terms' magnitudes. */
+START_TEST(test_conv_direct_same_result_any_thread_count) {
+  const int batch = 64;
+  bovw_nn_net *net[3];
+  const float *y[3], *g[3];
+  float *x = NULL, *r = NULL;
+  bovw_error err = {0};
+  for (int k = 0; k < 3; k++) {
+    net[k] = make_net("input 1x28x28\nconv 8 3x3 pad=same\n", 0, k == 1 ? 2 : 1);
+    if (k == 2) nn_conv_force_form(nn_net_layer(net[k], 0), NN_CONV_IM2COL, &err);
+    ck_assert_int_eq(nn_conv_is_direct(nn_net_layer(net[k], 0)), k < 2);
+    conv_pass(net[k], batch, &x, &r, &y[k], &g[k]);
+  }
+  expect_same_pass(net[0], net[1], y[0], y[1], g[0], g[1], batch);
+  for (size_t i = 0; i < batch * bovw_nn_net_output_size(net[0]); i++)
+    ck_assert_msg(fabs(y[0][i] - y[2][i]) <= 2 * 9 * ldexp(1, -24) * 10, "out[%zu]: %g and %g",
+                  i, y[0][i], y[2][i]);
+  free(x);
+  free(r);
+  for (int k = 0; k < 3; k++) bovw_nn_net_free(net[k]);
 }
 END_TEST
 
@@ -664,6 +776,10 @@ int main(void) {
   tcase_add_test(tc, test_conv_gradients_match_finite_differences);
   tcase_add_test(tc, test_conv_batch_larger_than_the_gradient_groups);
   tcase_add_test(tc, test_conv_chunks_same_result_any_thread_count);
+  tcase_add_test(tc, test_conv_direct_forward_is_cross_correlation);
+  tcase_add_test(tc, test_conv_direct_gradients_match_finite_differences);
+  tcase_add_test(tc, test_conv_direct_chosen_by_the_rule);
+  tcase_add_test(tc, test_conv_direct_same_result_any_thread_count);
   tcase_add_test(tc, test_conv_output_size_and_params_follow_the_formulas);
   tcase_add_test(tc, test_conv_refuses_kernels_that_do_not_fit);
   tcase_add_test(tc, test_pools_forward_by_hand);

@@ -122,6 +122,29 @@ void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *poo
                           const nn_ctx *ctx, const float *in, const float *out,
                           const float *dout, float *din, int batch);
 
+/* The direct 3x3 convolution (conv_direct.c), used by conv for the shapes
+ * docs/nn.md's rule gives it. fits: a 3x3 kernel at stride 1 with zero
+ * padding of at most 2. scratch: floats of a thread's buffer. forward and
+ * input_grad: one sample; weight_grad adds one sample's sums to dw and db
+ * (db may be NULL). flip: the kernels flipped and transposed (C_in x C_out
+ * x 3 x 3), for input_grad. */
+int nn_conv_direct_fits(const nn_layer *l);
+size_t nn_conv_direct_scratch(const nn_layer *l);
+void nn_conv_direct_forward(const nn_layer *l, const float *w, const float *bias,
+                            const float *in, float *out, float *scratch);
+void nn_conv_direct_weight_grad(const nn_layer *l, const float *in, const float *dout,
+                                float *scratch, float *dw, float *db);
+void nn_conv_direct_flip(const nn_layer *l, const float *w, float *flipped);
+void nn_conv_direct_input_grad(const nn_layer *l, const float *flipped, const float *dout,
+                               float *din, float *scratch);
+/* The form a conv layer computes with: NN_CONV_AUTO (the rule), or forced
+ * to im2col + sgemm or to the direct kernel (where it fits) for benches
+ * and tests; set before the layer's first pass. */
+enum { NN_CONV_AUTO, NN_CONV_IM2COL, NN_CONV_DIRECT };
+int nn_conv_force_form(nn_layer *self, int form, bovw_error *err);
+/* Whether a conv layer computes with the direct kernel. */
+int nn_conv_is_direct(const nn_layer *self);
+
 /* Declares parameter k of a layer in setup. */
 void nn_declare_param(nn_layer *self, int k, const char *what, int ndim,
                       const int64_t *shape, int trainable, int decay);

@@ -29,6 +29,12 @@ enum { CHUNK_FLOATS = 1 << 18 };
 /* Below this many multiply-adds per pass a parallel region costs more than
  * it saves (threads waiting at the barrier). */
 #define PARALLEL_MIN_MACS (1L << 17)
+/* A 3x3 convolution at stride 1 with zero padding, at most this many
+ * input channels and output rows at least this wide runs the direct kernel
+ * (conv_direct.c): with 9 C_in values per output, sgemm's inner dimension
+ * is too short to reach its speed; the kernel's rows are 16-float tiles
+ * (docs/nn.md gives the measurements behind the rule). */
+enum { DIRECT_MAX_IN = 3, DIRECT_MIN_WIDTH = 16 };
 
 typedef struct conv_state {
   int threads;           /* per-thread buffers made */
@@ -38,6 +44,9 @@ typedef struct conv_state {
   float **prod;          /* per thread: C_out x chunk N, a chunk's output or
                             output gradient */
   float *partial;        /* GROUPS x (C_out K + C_out) */
+  int form;              /* NN_CONV_AUTO, or the form forced */
+  float **scratch;       /* per thread: the direct kernel's bordered planes */
+  float *flipped;        /* the direct kernel's flipped weights */
 } conv_state;
 
 static int conv_setup(nn_layer *self, bovw_error *err) {
@@ -91,11 +100,38 @@ static void free_buffers(conv_state *st) {
   for (int t = 0; t < st->threads; t++) {
     free(st->col[t]);
     free(st->prod[t]);
+    if (st->scratch) free(st->scratch[t]);
   }
   free(st->col);
   free(st->prod);
+  free(st->scratch);
   free(st->partial);
+  free(st->flipped);
+  const int form = st->form;
   memset(st, 0, sizeof *st);
+  st->form = form;
+}
+
+/* The direct kernel where it fits and the rule (or a forced form) says so. */
+static int uses_direct(const nn_layer *self, int form) {
+  if (form == NN_CONV_IM2COL || !nn_conv_direct_fits(self)) return 0;
+  return form == NN_CONV_DIRECT ||
+         (self->in_c <= DIRECT_MAX_IN && self->out_w >= DIRECT_MIN_WIDTH);
+}
+
+int nn_conv_is_direct(const nn_layer *self) {
+  const conv_state *st = self->state;
+  return uses_direct(self, st ? st->form : NN_CONV_AUTO);
+}
+
+int nn_conv_force_form(nn_layer *self, int form, bovw_error *err) {
+  conv_state *st = self->state;
+  if (!st && !(st = self->state = calloc(1, sizeof *st)))
+    return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+  if (st->threads)
+    return nn_layer_error(self, err, BOVW_ERR_INVALID, "form set after the first pass");
+  st->form = form;
+  return BOVW_OK;
 }
 
 static int num_groups(int batch) { return batch < GROUPS ? batch : GROUPS; }
@@ -118,15 +154,19 @@ static int conv_reserve(nn_layer *self, int batch, int threads, bovw_error *err)
   if (st->threads == threads && st->chunk >= chunk) return BOVW_OK;
   free_buffers(st);
   size_t k = col_rows(self), n = col_cols(self) * (size_t)chunk, c = (size_t)self->out_c;
+  const int direct = uses_direct(self, st->form);
   st->col = calloc((size_t)threads, sizeof *st->col);
   st->prod = calloc((size_t)threads, sizeof *st->prod);
+  st->scratch = direct ? calloc((size_t)threads, sizeof *st->scratch) : NULL;
+  st->flipped = direct ? malloc(c * k * sizeof *st->flipped) : NULL;
   st->partial = malloc(GROUPS * (c * k + c) * sizeof *st->partial);
-  int ok = st->col && st->prod && st->partial;
+  int ok = st->col && st->prod && st->partial && (!direct || (st->scratch && st->flipped));
   st->threads = ok ? threads : 0;
   st->chunk = chunk;
   for (int t = 0; ok && t < threads; t++)
-    ok = (st->col[t] = malloc(k * n * sizeof(float))) &&
-         (st->prod[t] = malloc(c * n * sizeof(float)));
+    ok = direct ? !!(st->scratch[t] = malloc(nn_conv_direct_scratch(self) * sizeof(float)))
+                : (st->col[t] = malloc(k * n * sizeof(float))) &&
+                      (st->prod[t] = malloc(c * n * sizeof(float)));
   if (!ok) {
     free_buffers(st);
     return bovw_error_set(err, BOVW_ERR_NOMEM,
@@ -259,6 +299,13 @@ static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int pointwise = is_pointwise(self);
   const int groups = num_groups(batch), chunk = pointwise ? 1 : chunk_samples(self, batch);
   const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
+  if (uses_direct(self, st->form)) {
+#pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static)
+    for (int b = 0; b < batch; b++)
+      nn_conv_direct_forward(self, w, bias, in + (size_t)b * in_size, out + (size_t)b * out_size,
+                             st->scratch[omp_get_thread_num()]);
+    return;
+  }
   nn_blas_threads(1);
 #pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static)
   for (int g = 0; g < groups; g++) {
@@ -297,6 +344,8 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int chunk = pointwise ? 1 : chunk_samples(self, batch);
   const float *w = self->params[0].value;
   const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
+  const int direct = uses_direct(self, st->form);
+  if (direct && din) nn_conv_direct_flip(self, w, st->flipped);
   nn_blas_threads(1);
 #pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static, 1)
   for (int g = 0; g < groups; g++) {
@@ -305,6 +354,18 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
     memset(db, 0, (size_t)C * sizeof *db);
     const int first = (int)((long)g * batch / groups);
     const int last = (int)((long)(g + 1) * batch / groups);
+    if (direct) {
+      memset(dw, 0, (size_t)C * K * sizeof *dw);
+      for (int b = first; b < last; b++) {
+        const float *d = dout + (size_t)b * out_size;
+        nn_conv_direct_weight_grad(self, in + (size_t)b * in_size, d, st->scratch[t], dw,
+                                   has_bias ? db : NULL);
+        if (din)
+          nn_conv_direct_input_grad(self, st->flipped, d, din + (size_t)b * in_size,
+                                    st->scratch[t]);
+      }
+      continue;
+    }
     for (int b = first; b < last; b += chunk) {
       const int samples = last - b < chunk ? last - b : chunk;
       const size_t ld = (size_t)samples * N;
