@@ -2,7 +2,7 @@
  * and by the direct kernel (src/nn/conv_direct.c), timed in turns, A B A B
  * A, in CPU seconds of this process (getrusage: user + system), so that
  * other work on the machine, which stretches wall time, does not enter the
- * comparison. The rule in layer_conv.c (DIRECT_MAX_IN) comes from this.
+ * comparison (cpu.h). The rule in layer_conv.c (DIRECT_MAX_IN) comes from this.
  *
  *   conv_forms [--in CxHxW] [--out C_OUT] [--batch 64] [-j THREADS]
  *              [--steps 200] [--rounds 5] [--din]
@@ -18,24 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "bovw/nn.h"
 #include "bovw/rng.h"
 #include "nn/internal.h"
+#include "cpu.h"
 
 static int usage(void) {
   fprintf(stderr,
           "usage: conv_forms [--in CxHxW] [--out C_OUT] [--batch 64] [-j THREADS] "
           "[--steps 200] [--rounds 5] [--din]\n");
   return 2;
-}
-
-static double cpu_seconds(void) {
-  struct rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return (double)u.ru_utime.tv_sec + 1e-6 * u.ru_utime.tv_usec + (double)u.ru_stime.tv_sec +
-         1e-6 * u.ru_stime.tv_usec;
 }
 
 static bovw_nn_net *make(const char *text, int threads, int form, bovw_error *err) {
@@ -104,13 +97,13 @@ int main(int argc, char **argv) {
     bovw_nn_net *n = net[r % 2];
     const float *y, *gi;
     int rc = bovw_nn_net_forward(n, x, batch, &y, &err);
-    double start = cpu_seconds();
+    double start = bench_cpu_seconds();
     for (int s = 0; s < steps && !rc; s++) rc = bovw_nn_net_forward(n, x, batch, &y, &err);
-    const double fw = (cpu_seconds() - start) / steps;
-    start = cpu_seconds();
+    const double fw = (bench_cpu_seconds() - start) / steps;
+    start = bench_cpu_seconds();
     for (int s = 0; s < steps && !rc; s++)
       rc = bovw_nn_net_backward(n, g, din ? &gi : NULL, &err);
-    const double bw = (cpu_seconds() - start) / steps;
+    const double bw = (bench_cpu_seconds() - start) / steps;
     if (rc) {
       fprintf(stderr, "conv_forms: %s\n", err.message);
       return 1;

@@ -3,7 +3,7 @@
  * profile behind bench/nn.sh's per-layer table.
  *
  *   nn_layers SPEC.cfg [--batch 64] [-j THREADS] [--steps 100] [--classes 10]
- *             [--peak GFLOPS] [--images 60000]
+ *             [--peak GFLOPS] [--images 60000] [--forms]
  *
  * Runs 5 warm-up steps, then STEPS training steps (forward in training mode,
  * softmax cross-entropy, backward, SGD) on one batch of standard normal
@@ -17,7 +17,10 @@
  * wall time, training images/s, the seconds an epoch of IMAGES images takes
  * at that rate, the products' GFLOP/s over the whole step, that as a share
  * of PEAK (bench/sgemm's figure at the same thread count) when given, and
- * inference images/s. */
+ * inference images/s. With --forms, the folded net's inference again with
+ * its rectifiers and max pools as layers and as one pass (the lean net of
+ * src/nn/net.c), in turns, A B A B A, in CPU seconds (cpu.h): one line per
+ * round, "inference layers|fused cpu_ms X images_per_cpu_second Y". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +29,12 @@
 #include "bovw/rng.h"
 #include "io/runtime.h"
 #include "nn/internal.h"
+#include "cpu.h"
 
 static int usage(void) {
   fprintf(stderr,
           "usage: nn_layers SPEC.cfg [--batch 64] [-j THREADS] [--steps 100] "
-          "[--classes 10] [--peak GFLOPS] [--images 60000]\n");
+          "[--classes 10] [--peak GFLOPS] [--images 60000] [--forms]\n");
   return 2;
 }
 
@@ -47,6 +51,7 @@ int main(int argc, char **argv) {
   const char *spec_path = NULL;
   int batch = 64, threads = 2, steps = 100, classes = 10;
   double peak = 0, images = 60000;
+  int forms = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const int more = i + 1 < argc;
@@ -56,6 +61,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--classes") && more) classes = atoi(argv[++i]);
     else if (!strcmp(a, "--peak") && more) peak = atof(argv[++i]);
     else if (!strcmp(a, "--images") && more) images = atof(argv[++i]);
+    else if (!strcmp(a, "--forms")) forms = 1;
     else if (a[0] != '-' && !spec_path) spec_path = a;
     else return usage();
   }
@@ -142,6 +148,19 @@ int main(int argc, char **argv) {
   }
   printf("inference (batch norm folded): %.3f ms per batch, %.0f images/s\n", 1e3 * eval,
          batch / eval);
+  for (int r = 0; forms && r < 5 && !rc; r++) {
+    nn_net_set_lean(folded, r % 2);
+    const double cpu_start = bench_cpu_seconds();
+    for (int s = 0; s < steps && !rc; s++) rc = bovw_nn_net_forward(folded, x, batch, NULL, &err);
+    const double cpu = (bench_cpu_seconds() - cpu_start) / steps;
+    if (!rc)
+      printf("inference %s cpu_ms %.3f images_per_cpu_second %.0f\n", r % 2 ? "fused" : "layers",
+             1e3 * cpu, batch / cpu);
+  }
+  if (rc) {
+    fprintf(stderr, "nn_layers: %s\n", err.message);
+    return 1;
+  }
   bovw_nn_net_free(folded);
   bovw_nn_sgd_free(sgd);
   bovw_nn_net_free(net);

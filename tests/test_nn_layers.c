@@ -681,6 +681,49 @@ END_TEST
 
 /* ---- dropout --------------------------------------------------------------------- */
 
+/* In a lean net's evaluation (a folded net's), a rectifier and the max
+ * pool after it run as one pass, the pool first: the outputs are the same
+ * bytes as the layers one by one (both rectifiers are non-decreasing, and
+ * the pool picks one of the values either way), and a backward pass after
+ * it is refused. */
+START_TEST(test_act_pool_lean_evaluation_equals_the_layers) {
+  /* 2x2 windows (their own loop), then 3x3 ones (the max pool's) */
+  static const char *const texts[] = {
+      "input 3x8x10\nconv 6 3x3 pad=same\nrelu\nmaxpool 2\n"
+      "conv 4 3x3 pad=same\nleakyrelu slope=0.1\nmaxpool 2\nflatten\nfc 5\n",
+      "input 2x9x9\nconv 3 3x3 pad=same\nleakyrelu slope=0.1\nmaxpool 3\nflatten\nfc 5\n",
+  };
+  const int batch = 9;
+  for (int t = 0; t < 2; t++) {
+    bovw_nn_net *net[2];
+    const float *y[2];
+    float *x = NULL;
+    bovw_error err = {0};
+    for (int k = 0; k < 2; k++) {
+      net[k] = make_net(texts[t], 0, 2);
+      set_params_uniform(net[k], 4);
+      bovw_nn_net_set_training(net[k], 0);
+      nn_net_set_lean(net[k], k);
+      if (!x) x = uniform_values(batch * bovw_nn_net_input_size(net[k]), 21);
+      y[k] = forward(net[k], x, batch);
+    }
+    ck_assert_mem_eq(y[0], y[1], batch * 5 * sizeof(float));
+    /* the pooled outputs themselves, with negative values kept by the leaky
+     * slope */
+    for (int layer = 2; layer < nn_net_num_layers(net[0]); layer += 3)
+      ck_assert_mem_eq(nn_net_output(net[0], layer), nn_net_output(net[1], layer),
+                       batch * nn_out_size(nn_net_layer(net[0], layer)) * sizeof(float));
+    float *r = uniform_values(batch * 5, 22);
+    ck_assert_int_eq(bovw_nn_net_backward(net[0], r, NULL, &err), 0);
+    ck_assert_int_ne(bovw_nn_net_backward(net[1], r, NULL, &err), 0);
+    free(r);
+    free(x);
+    bovw_nn_net_free(net[0]);
+    bovw_nn_net_free(net[1]);
+  }
+}
+END_TEST
+
 START_TEST(test_dropout_drops_p_and_scales_the_rest) {
   bovw_nn_net *net = make_net("input 100x10x10\ndropout 0.25\n", 0, 1);
   float *x = malloc(10000 * sizeof *x);
@@ -792,6 +835,7 @@ int main(void) {
   tcase_add_test(tc, test_batchnorm_gradients_match_finite_differences);
   tcase_add_test(tc, test_bn_block_gradients_match_finite_differences);
   tcase_add_test(tc, test_bn_block_equals_the_layers_one_by_one);
+  tcase_add_test(tc, test_act_pool_lean_evaluation_equals_the_layers);
   tcase_add_test(tc, test_dropout_drops_p_and_scales_the_rest);
   tcase_add_test(tc, test_dropout_gradients_match_finite_differences);
   tcase_add_test(tc, test_softmax_cross_entropy_by_hand);

@@ -227,8 +227,10 @@ void bovw_nn_softmax(const float *logits, int batch, int classes, float *probs);
  * a conv or fc layer is folded into that layer's weights and bias
  * (W' = W g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta) and
  * removed; other batch norms stay. The new network is in evaluation mode and
- * gives the outputs of `self` in evaluation mode. *folded (may be NULL)
- * receives the number of layers folded. */
+ * gives the outputs of `self` in evaluation mode. It is made for inference:
+ * in evaluation a rectifier and a max pool after it run as one pass (the
+ * rectifier's own output is not kept) and a backward pass is refused.
+ * *folded (may be NULL) receives the number of layers folded. */
 int bovw_nn_net_fold_batchnorm(const bovw_nn_net *self, bovw_nn_net **out,
                                int *folded, bovw_error *err);
 

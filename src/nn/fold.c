@@ -76,6 +76,7 @@ int bovw_nn_net_fold_batchnorm(const bovw_nn_net *self, bovw_nn_net **out,
   }
   free(target);
   bovw_nn_net_set_training(net, 0);
+  nn_net_set_lean(net, 1);
   if (folded) *folded = count;
   *out = net;
   return BOVW_OK;

@@ -116,6 +116,15 @@ void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_
  * pool's output gradient and gives the batch norm's parameter gradients and
  * din (when not NULL). */
 int nn_bn_block_fits(const nn_layer *bn, const nn_layer *act, const nn_layer *pool);
+/* A ReLU or leaky ReLU and a max pool whose windows do not overlap
+ * (layer_pool.c): both rectifiers are non-decreasing, so the pool of the
+ * rectified values is the rectified pool, value for value. In evaluation a
+ * lean net (nn_net_set_lean) runs them as one pass, the pool first, and
+ * keeps neither the rectifier's output nor choices a backward pass could
+ * use. */
+int nn_act_pool_fits(const nn_layer *act, const nn_layer *pool);
+void nn_act_pool_forward(const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
+                         const float *in, float *out, int batch);
 void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
                          const float *in, float *bn_out, float *act_out, float *out, int batch);
 void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *pool,
@@ -198,6 +207,11 @@ uint64_t nn_net_branches(const bovw_nn_net *net);
 int nn_net_num_layers(const bovw_nn_net *net);
 nn_layer *nn_net_layer(bovw_nn_net *net, int i);
 void nn_net_set_frozen(bovw_nn_net *net, int frozen);
+/* A lean net is for inference alone (bovw_nn_net_fold_batchnorm makes its
+ * nets lean): in evaluation a rectifier and a max pool after it run as one
+ * pass (nn_act_pool_forward), the rectifier's output is not kept, and a
+ * backward pass after such a forward is refused. */
+void nn_net_set_lean(bovw_nn_net *net, int lean);
 /* Copies every parameter value of src into dst (same spec shapes). */
 int nn_net_copy_params(bovw_nn_net *dst, const bovw_nn_net *src, bovw_error *err);
 int nn_net_threads(const bovw_nn_net *net);
@@ -205,7 +219,8 @@ int nn_net_threads(const bovw_nn_net *net);
  * that batch (0: no forward yet). After a forward in training, the outputs
  * of a batch norm and a rectifier that ran as a block with the max pool
  * after them are not kept (unless the net is frozen, for the gradient
- * check). */
+ * check); nor, in a lean net's evaluation, a rectifier's before a max
+ * pool. */
 const float *nn_net_output(const bovw_nn_net *net, int i);
 int nn_net_batch(const bovw_nn_net *net);
 /* Wall seconds layer i spent in forward and in backward passes since the

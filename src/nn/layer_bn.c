@@ -243,11 +243,7 @@ static void bn_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
  * the order of the batch norm's two backward sums (in double) differs. */
 
 int nn_bn_block_fits(const nn_layer *bn, const nn_layer *act, const nn_layer *pool) {
-  const bovw_nn_kind a = act->spec.kind, p = pool->spec.kind;
-  return bn->spec.kind == BOVW_NN_BATCHNORM && bn->in_d == 1 &&
-         (a == BOVW_NN_RELU || a == BOVW_NN_LEAKYRELU) &&
-         (p == BOVW_NN_MAXPOOL || p == BOVW_NN_MAXPOOL1D) &&
-         pool->spec.stride_h >= pool->spec.kernel_h && pool->spec.stride_w >= pool->spec.kernel_w;
+  return bn->spec.kind == BOVW_NN_BATCHNORM && bn->in_d == 1 && nn_act_pool_fits(act, pool);
 }
 
 static float block_slope(const nn_layer *act) {

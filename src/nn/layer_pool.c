@@ -106,6 +106,52 @@ static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                      argmax + (size_t)p * out_plane);
 }
 
+int nn_act_pool_fits(const nn_layer *act, const nn_layer *pool) {
+  const bovw_nn_kind a = act->spec.kind, p = pool->spec.kind;
+  return (a == BOVW_NN_RELU || a == BOVW_NN_LEAKYRELU) &&
+         (p == BOVW_NN_MAXPOOL || p == BOVW_NN_MAXPOOL1D) && pool->in_d == 1 &&
+         pool->spec.stride_h >= pool->spec.kernel_h && pool->spec.stride_w >= pool->spec.kernel_w;
+}
+
+void nn_act_pool_forward(const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
+                         const float *in, float *out, int batch) {
+  int32_t *argmax = ((nn_argmax_state *)pool->state)->argmax;
+  const float slope = act->spec.kind == BOVW_NN_LEAKYRELU ? (float)act->spec.slope : 0.0f;
+  const size_t in_plane = nn_in_area(pool), out_plane = nn_out_area(pool);
+  const long planes = (long)batch * pool->in_c;
+  const bovw_nn_layer_spec *w = &pool->spec;
+  const int two_by_two = w->kernel_h == 2 && w->kernel_w == 2 && w->stride_h == 2 && w->stride_w == 2;
+#pragma omp parallel for num_threads(ctx->threads) if (planes * (long)in_plane >= PARALLEL_MIN) schedule(static)
+  for (long p = 0; p < planes; p++) {
+    const float *src = in + (size_t)p * in_plane;
+    float *o = out + (size_t)p * out_plane;
+    if (two_by_two) {
+      /* No choices to keep: the larger of the two rows, then of each pair
+       * of columns (the same maxima; only zeros of either sign could tie,
+       * and the rectifier makes both +0). */
+      const int W = pool->in_w, OW = pool->out_w;
+      for (int y = 0; y < pool->out_h; y++) {
+        const float *r0 = src + (size_t)2 * y * W, *r1 = r0 + W;
+        float *d = o + (size_t)y * OW;
+#pragma omp simd
+        for (int x = 0; x < OW; x++) {
+          const float a = r0[2 * x] > r1[2 * x] ? r0[2 * x] : r1[2 * x];
+          const float b = r0[2 * x + 1] > r1[2 * x + 1] ? r0[2 * x + 1] : r1[2 * x + 1];
+          d[x] = a > b ? a : b;
+        }
+      }
+    } else {
+      nn_maxpool_plane(pool, src, o, argmax + (size_t)p * out_plane);
+    }
+    /* the rectifier's forward (layer_act.c), on the pooled values */
+#pragma omp simd
+    for (size_t k = 0; k < out_plane; k++) {
+      const float positive = o[k] > 0 ? o[k] : 0.0f;
+      o[k] = positive + slope * (o[k] - positive);
+    }
+  }
+}
+
 static void maxpool_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
                              const float *out, const float *dout, float *din,
                              int batch) {

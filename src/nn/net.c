@@ -16,6 +16,7 @@ struct bovw_nn_net {
   bovw_nn_param *params;
   size_t num_params;
   int training, frozen, threads;
+  int lean;                /* for inference alone (nn_net_set_lean) */
   bovw_rng noise;          /* dropout masks */
   int capacity;            /* samples the buffers hold */
   int reserved_threads;    /* threads the layers' scratch is made for */
@@ -300,6 +301,13 @@ int bovw_nn_net_forward(bovw_nn_net *self, const float *input, int batch,
       i += 2;
       continue;
     }
+    if (!self->training && self->lean && i + 1 < self->num_layers &&
+        nn_act_pool_fits(l, l + 1)) {
+      nn_act_pool_forward(l, l + 1, &ctx, self->acts[i], self->acts[i + 2], batch);
+      self->seconds[2 * i] += bovw_now() - start;
+      i += 1;
+      continue;
+    }
     l->ops->forward(l, &ctx, self->acts[i], self->acts[i + 1], batch);
     self->seconds[2 * i] += bovw_now() - start;
   }
@@ -316,6 +324,9 @@ int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
   if (self->batch_training != self->training)
     return bovw_error_set(err, BOVW_ERR_INVALID,
                           "backward in another mode than the forward");
+  if (self->lean && !self->batch_training)
+    return bovw_error_set(err, BOVW_ERR_INVALID,
+                          "backward after an evaluation of a net for inference alone");
   /* The threads the layers' scratch was made for at the forward (the
    * setting may have changed since). */
   nn_ctx ctx = {self->training, self->reserved_threads, self->frozen, &self->noise};
@@ -354,6 +365,7 @@ int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
 int nn_net_num_layers(const bovw_nn_net *net) { return net->num_layers; }
 nn_layer *nn_net_layer(bovw_nn_net *net, int i) { return &net->layers[i]; }
 void nn_net_set_frozen(bovw_nn_net *net, int frozen) { net->frozen = frozen; }
+void nn_net_set_lean(bovw_nn_net *net, int lean) { net->lean = lean; }
 int nn_net_threads(const bovw_nn_net *net) { return net->threads; }
 const float *nn_net_output(const bovw_nn_net *net, int i) { return net->acts[i + 1]; }
 int nn_net_batch(const bovw_nn_net *net) { return net->batch; }
