@@ -131,6 +131,8 @@ END_TEST
 START_TEST(test_fc_gradients_match_finite_differences) {
   check_layer_gradients("input 3x2x2\nfc 5\n", 4, 12, uniform_values);
   check_layer_gradients("input 7x1x1\nfc 3 bias=no\n", 2, 7, uniform_values);
+  /* products cut into blocks of columns: 64 outputs in 2, 70 inputs in 2 */
+  check_layer_gradients("input 70x1x1\nfc 64\n", 3, 70, uniform_values);
 }
 END_TEST
 
@@ -231,7 +233,7 @@ END_TEST
 
 /* One forward and backward pass of batch samples (parameters, inputs x and
  * output gradients r made on the first call, the same for every net). */
-static void conv_pass(bovw_nn_net *net, int batch, float **x, float **r, const float **y,
+static void one_pass(bovw_nn_net *net, int batch, float **x, float **r, const float **y,
                       const float **g) {
   bovw_error err = {0};
   set_params_uniform(net, 5);
@@ -253,23 +255,34 @@ static void expect_same_pass(bovw_nn_net *a, bovw_nn_net *b, const float *ya, co
   }
 }
 
-/* 64 samples of 8x40x40: 16 groups of 4, each unrolled as two products of
- * two samples (a sample's columns are 72 x 1600 floats). Outputs and every
- * gradient are the same bytes at 1 and 2 threads. */
-START_TEST(test_conv_chunks_same_result_any_thread_count) {
-  const int batch = 64;
+/* A net of text at 1 and 2 threads: one pass of batch samples gives the
+ * same bytes. */
+static void expect_same_at_1_and_2_threads(const char *text, int batch) {
   bovw_nn_net *net[2];
   const float *y[2], *g[2];
   float *x = NULL, *r = NULL;
   for (int k = 0; k < 2; k++) {
-    net[k] = make_net("input 8x40x40\nconv 6 3x3 pad=same\n", 0, k + 1);
-    conv_pass(net[k], batch, &x, &r, &y[k], &g[k]);
+    net[k] = make_net(text, 0, k + 1);
+    one_pass(net[k], batch, &x, &r, &y[k], &g[k]);
   }
   expect_same_pass(net[0], net[1], y[0], y[1], g[0], g[1], batch);
   free(x);
   free(r);
   bovw_nn_net_free(net[0]);
   bovw_nn_net_free(net[1]);
+}
+
+/* 64 samples of the first fc layer of models/fmnist-cnn.cfg: its products
+ * in blocks of columns (4, then 8 and 8), in parallel. */
+START_TEST(test_fc_blocks_same_result_any_thread_count) {
+  expect_same_at_1_and_2_threads("input 64x7x7\nfc 128\n", 64);
+}
+END_TEST
+
+/* 64 samples of 8x40x40: 16 groups of 4, each unrolled as two products of
+ * two samples (a sample's columns are 72 x 1600 floats). */
+START_TEST(test_conv_chunks_same_result_any_thread_count) {
+  expect_same_at_1_and_2_threads("input 8x40x40\nconv 6 3x3 pad=same\n", 64);
 }
 END_TEST
 
@@ -355,7 +368,7 @@ START_TEST(test_conv_direct_same_result_any_thread_count) {
     net[k] = make_net("input 1x28x28\nconv 8 3x3 pad=same\n", 0, k == 1 ? 2 : 1);
     if (k == 2) nn_conv_force_form(nn_net_layer(net[k], 0), NN_CONV_IM2COL, &err);
     ck_assert_int_eq(nn_conv_is_direct(nn_net_layer(net[k], 0)), k < 2);
-    conv_pass(net[k], batch, &x, &r, &y[k], &g[k]);
+    one_pass(net[k], batch, &x, &r, &y[k], &g[k]);
   }
   expect_same_pass(net[0], net[1], y[0], y[1], g[0], g[1], batch);
   for (size_t i = 0; i < batch * bovw_nn_net_output_size(net[0]); i++)
@@ -815,6 +828,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_fc_forward_is_w_x_plus_b);
   tcase_add_test(tc, test_fc_gradients_match_finite_differences);
+  tcase_add_test(tc, test_fc_blocks_same_result_any_thread_count);
   tcase_add_test(tc, test_conv_forward_is_cross_correlation);
   tcase_add_test(tc, test_conv_gradients_match_finite_differences);
   tcase_add_test(tc, test_conv_batch_larger_than_the_gradient_groups);

@@ -412,16 +412,17 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
       }
     }
   }
-  /* Groups added in order: the same sums whatever the thread count. */
+  /* Groups added in order, each value on its own (in parallel): the same
+   * sums whatever the thread count. */
   float *gw = self->params[0].grad;
   float *gb = has_bias ? self->params[1].grad : NULL;
-  memcpy(gw, st->partial, (size_t)C * K * sizeof *gw);
-  if (gb) memcpy(gb, st->partial + (size_t)C * K, (size_t)C * sizeof *gb);
-  for (int g = 1; g < groups; g++) {
-    const float *p = st->partial + (size_t)g * group_size;
-    for (size_t i = 0; i < (size_t)C * K; i++) gw[i] += p[i];
-    if (gb)
-      for (int c = 0; c < C; c++) gb[c] += p[(size_t)C * K + c];
+  const long values = (long)C * K + (gb ? C : 0);
+#pragma omp parallel for num_threads(ctx->threads) if (parallel && values * groups >= PARALLEL_MIN_MACS) schedule(static)
+  for (long i = 0; i < values; i++) {
+    float sum = st->partial[i];
+    for (int g = 1; g < groups; g++) sum += st->partial[(size_t)g * group_size + (size_t)i];
+    if (i < (long)C * K) gw[i] = sum;
+    else gb[i - (long)C * K] = sum;
   }
 }
 

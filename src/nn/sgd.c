@@ -10,6 +10,9 @@
 
 #include "nn/internal.h"
 
+/* Below this many values a parallel region costs more than it saves. */
+#define PARALLEL_MIN (1L << 16)
+
 struct bovw_nn_sgd {
   bovw_nn_net *net;
   bovw_nn_sgd_options opt;
@@ -58,12 +61,15 @@ int bovw_nn_sgd_new(bovw_nn_net *net, const bovw_nn_sgd_options *opt,
 void bovw_nn_sgd_step(bovw_nn_sgd *self, double lr) {
   const float momentum = (float)self->opt.momentum;
   const float rate = (float)lr;
+  const int threads = nn_net_threads(self->net);
   for (size_t i = 0; i < self->count; i++) {
     bovw_nn_param *p = bovw_nn_net_param(self->net, i);
     if (!p->trainable) continue;
     const float decay = p->decay ? (float)self->opt.weight_decay : 0.0f;
     float *w = p->value, *v = self->velocity[i];
     const float *grad = p->grad;
+    /* each value on its own: the same result on any number of threads */
+#pragma omp parallel for num_threads(threads) if (p->count >= PARALLEL_MIN) schedule(static)
     for (size_t k = 0; k < p->count; k++) {
       float g = grad[k] + decay * w[k];
       v[k] = momentum * v[k] + g;
