@@ -90,7 +90,9 @@ for t in $THREADS; do
   rm -rf "$OUT/speed"
   "$BOVW" nn train "$MODELS/fmnist-cnn.cfg" --manifest "$TRAIN" -o "$OUT/speed" \
     --epochs "$SPEED_EPOCHS" -j "$t" -q >/dev/null
-  s=$(tail -n +2 "$OUT/speed/curve.csv" | awk -F, '{print $NF}' | median)
+  # The seconds column by its name: curve.csv has columns after it.
+  s=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i; next }
+    { print $c }' "$OUT/speed/curve.csv" | median)
   "$BOVW" nn eval "$OUT/speed" --manifest "$TEST" -o "$OUT/speed-report" -j "$t" >/dev/null
   inf=$(json "$OUT/speed-report/report.json" run.images_per_second)
   awk -v t="$t" -v s="$s" -v f="$FLOPS" -v i="$inf" -v p="$(peak "$t")" 'BEGIN {
