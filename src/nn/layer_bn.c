@@ -17,9 +17,12 @@
 #define PARALLEL_MIN (1L << 15)
 
 typedef struct bn_state {
-  float *xhat;        /* batch x C x H x W: the normalised input of training */
+  float *xhat;        /* batch x C x H x W: the normalised input of training
+                         (the fused block keeps only its chosen positions',
+                         laid out as the pool's output) */
   size_t capacity;
   double *mean, *inv_std;  /* per channel, of the last training forward */
+  double *sums;       /* 2 x C: the fused block's backward sums */
   float *plane;       /* per thread, one channel plane: the fused block's
                          rectified values before pooling */
   int threads;        /* planes made */
@@ -58,7 +61,8 @@ static int bn_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
   if (!st) {
     if (!(st = self->state = calloc(1, sizeof *st)) ||
         !(st->mean = calloc((size_t)self->in_c, sizeof *st->mean)) ||
-        !(st->inv_std = calloc((size_t)self->in_c, sizeof *st->inv_std)))
+        !(st->inv_std = calloc((size_t)self->in_c, sizeof *st->inv_std)) ||
+        !(st->sums = calloc(2 * (size_t)self->in_c, sizeof *st->sums)))
       return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   if (st->threads < threads) {
@@ -76,92 +80,136 @@ static void bn_release(nn_layer *self) {
     free(st->xhat);
     free(st->mean);
     free(st->inv_std);
+    free(st->sums);
     free(st->plane);
   }
   free(st);
   self->state = NULL;
 }
 
-/* The mean and 1 / sqrt(var + eps) that normalise channel c: in training
- * the batch's (kept in the state for backward; the running statistics
- * updated unless frozen), in evaluation the running ones. */
+/* The channels a thread of the enclosing parallel region takes: a fixed
+ * share of the C channels, each channel's work done by one thread. */
+static void channel_range(int C, int *c0, int *c1) {
+  const long t = omp_get_thread_num(), n = omp_get_num_threads();
+  *c0 = (int)(C * t / n);
+  *c1 = (int)(C * (t + 1) / n);
+}
+
+/* The channels a forward pass takes at a time: as many as the batch's
+ * planes of fill about 1 MB, so that the second pass over them (the
+ * normalisation) reads what the first (the statistics) left in the core's
+ * cache, while the reads stay runs of several KB. */
+static int channel_group(int batch, size_t area) {
+  const size_t channel = (size_t)batch * area * sizeof(float);
+  return channel >= (1u << 20) ? 1 : (int)((1u << 20) / channel);
+}
+
+/* The batch's mean and 1 / sqrt(var + eps) of channels [c0, c1), kept in
+ * the state for backward (the running statistics updated unless frozen).
+ * The input is read sample by sample, a sample's planes of the range one
+ * after the other: contiguous memory the hardware prefetcher follows (a
+ * channel's planes alone are a few KB each, a sample apart). Each
+ * channel's sums still run over its planes in the order of the samples,
+ * whatever the range: the same figures at any thread count. */
 static void channel_statistics(nn_layer *self, const nn_ctx *ctx, const float *in, int batch,
-                               int c, double *mean_out, double *inv_std_out) {
+                               int c0, int c1) {
   bn_state *st = self->state;
   const size_t area = nn_in_area(self), sample = (size_t)self->in_c * area;
   const double m = (double)batch * (double)area, eps = self->spec.eps;
   const double momentum = self->spec.momentum;
   float *running_mean = self->params[2].value, *running_var = self->params[3].value;
-  double mean, inv_std;
-  if (ctx->training) {
-    /* One pass for both sums, of the values shifted by the channel's
-     * first one (the shifted-data variance). The subtraction that follows
-     * loses about (shift - mean)^2 / var ulps of a double: float inputs a
-     * thousand deviations from their mean would still lose nothing a
-     * float can hold. */
-    const double shift = in[c * area];
-    double sum = 0, sq = 0;
-    for (int b = 0; b < batch; b++) {
+  /* The two sums build up where the statistics will go. */
+  double *sum = st->mean, *sq = st->inv_std;
+  for (int c = c0; c < c1; c++) sum[c] = sq[c] = 0;
+  for (int b = 0; b < batch; b++)
+    for (int c = c0; c < c1; c++) {
+      /* One pass for both sums, of the values shifted by the channel's
+       * first one (the shifted-data variance). The subtraction that
+       * follows loses about (shift - mean)^2 / var ulps of a double: float
+       * inputs a thousand deviations from their mean would still lose
+       * nothing a float can hold. */
+      const double shift = in[c * area];
       const float *x = in + b * sample + c * area;
-#pragma omp simd reduction(+ : sum, sq)
+      double s = sum[c], q = sq[c];
+#pragma omp simd reduction(+ : s, q)
       for (size_t i = 0; i < area; i++) {
         double d = x[i] - shift;
-        sum += d;
-        sq += d * d;
+        s += d;
+        q += d * d;
       }
+      sum[c] = s;
+      sq[c] = q;
     }
-    mean = shift + sum / m;
-    double var = (sq - sum * sum / m) / m;
+  for (int c = c0; c < c1; c++) {
+    const double mean = in[c * area] + sum[c] / m;
+    double var = (sq[c] - sum[c] * sum[c] / m) / m;
     if (var < 0) var = 0;
-    inv_std = 1.0 / sqrt(var + eps);
     st->mean[c] = mean;
-    st->inv_std[c] = inv_std;
+    st->inv_std[c] = 1.0 / sqrt(var + eps);
     if (!ctx->frozen) {
       double unbiased = m > 1 ? var * m / (m - 1) : var;
       running_mean[c] = (float)((1 - momentum) * running_mean[c] + momentum * mean);
       running_var[c] = (float)((1 - momentum) * running_var[c] + momentum * unbiased);
     }
-  } else {
-    mean = running_mean[c];
-    inv_std = 1.0 / sqrt((double)running_var[c] + eps);
   }
-  *mean_out = mean;
-  *inv_std_out = inv_std;
+}
+
+/* The mean and 1 / sqrt(var + eps) that normalise channel c: in training
+ * the batch's (channel_statistics'), in evaluation the running ones. */
+static void channel_norm(const nn_layer *self, const nn_ctx *ctx, int c, double *mean,
+                         double *inv_std) {
+  const bn_state *st = self->state;
+  if (ctx->training) {
+    *mean = st->mean[c];
+    *inv_std = st->inv_std[c];
+  } else {
+    *mean = self->params[2].value[c];
+    *inv_std = 1.0 / sqrt((double)self->params[3].value[c] + self->spec.eps);
+  }
 }
 
 /* The loops below walk one channel's plane of one sample at a time
- * (contiguous) and declare their sums as SIMD reductions, so that the
- * compiler vectorises them; the sums stay in double. */
+ * (contiguous; the forward passes samples outermost, as
+ * channel_statistics) and declare their sums as SIMD reductions, so that
+ * the compiler vectorises them; the sums stay in double. */
 static void bn_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
                        float *out, int batch) {
   bn_state *st = self->state;
   const int C = self->in_c;
   const size_t area = nn_in_area(self), sample = (size_t)C * area;
   const float *gamma = self->params[0].value, *beta = self->params[1].value;
-#pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
-  for (int c = 0; c < C; c++) {
-    double mean, inv_std;
-    channel_statistics(self, ctx, in, batch, c, &mean, &inv_std);
-    /* In double up to one rounding per output: fewer roundings, less noise
-     * for the gradient checker's difference quotients. */
-    const double g = gamma[c], beta_c = beta[c];
-    for (int b = 0; b < batch; b++) {
-      const size_t at = b * sample + c * area;
-      const float *x = in + at;
-      float *y = out + at;
-      if (ctx->training) {
-        float *xhat = st->xhat + at;
+#pragma omp parallel num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN)
+  {
+    int r0, r1;
+    channel_range(C, &r0, &r1);
+    const int group = channel_group(batch, area);
+    for (int c0 = r0; c0 < r1; c0 += group) {
+      const int c1 = c0 + group < r1 ? c0 + group : r1;
+      if (ctx->training) channel_statistics(self, ctx, in, batch, c0, c1);
+      for (int b = 0; b < batch; b++)
+        for (int c = c0; c < c1; c++) {
+          double mean, inv_std;
+          channel_norm(self, ctx, c, &mean, &inv_std);
+          /* In double up to one rounding per output: fewer roundings, less
+           * noise for the gradient checker's difference quotients. */
+          const double g = gamma[c], beta_c = beta[c];
+          const size_t at = b * sample + c * area;
+          const float *x = in + at;
+          float *y = out + at;
+          if (ctx->training) {
+            float *xhat = st->xhat + at;
 #pragma omp simd
-        for (size_t i = 0; i < area; i++) {
-          double h = (x[i] - mean) * inv_std;
-          xhat[i] = (float)h;
-          y[i] = (float)(g * h + beta_c);
+            for (size_t i = 0; i < area; i++) {
+              double h = (x[i] - mean) * inv_std;
+              xhat[i] = (float)h;
+              y[i] = (float)(g * h + beta_c);
+            }
+          } else {
+#pragma omp simd
+            for (size_t i = 0; i < area; i++)
+              y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+          }
         }
-      } else {
-#pragma omp simd
-        for (size_t i = 0; i < area; i++)
-          y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
-      }
     }
   }
 }
@@ -232,8 +280,9 @@ static void bn_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
  * In training the three layers are two passes over the batch norm's input
  * instead of seven: the channel's statistics, then per sample plane the
  * normalised, rectified values (into a plane that stays in the core's
- * cache) pooled straight away. Backward needs only the pooled outputs, the
- * chosen positions and the batch norm's input: the gradient reaching the
+ * cache) pooled straight away, the normalised values at the chosen
+ * positions kept. Backward needs only the pooled outputs, the chosen
+ * positions, their normalised values and the batch norm's input: the gradient reaching the
  * batch norm is zero except at the chosen positions (the windows do not
  * overlap), where it is the pool's gradient gated by the rectifier (the
  * pooled value is above 0 exactly when the normalised one was), so the two
@@ -259,28 +308,43 @@ void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, cons
   const size_t out_area = nn_out_area(pool), out_sample = (size_t)C * out_area;
   const float *gamma = bn->params[0].value, *beta = bn->params[1].value;
   const float slope = block_slope(act);
-#pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
-  for (int c = 0; c < C; c++) {
-    double mean, inv_std;
-    channel_statistics(bn, ctx, in, batch, c, &mean, &inv_std);
-    const double g = gamma[c], beta_c = beta[c];
+#pragma omp parallel num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN)
+  {
     float *scratch = st->plane + (size_t)omp_get_thread_num() * area;
-    for (int b = 0; b < batch; b++) {
-      const size_t at = b * sample + c * area;
-      const float *x = in + at;
-      float *y = bn_out ? bn_out + at : NULL, *r = act_out ? act_out + at : scratch;
-      /* The expressions of bn_forward and rectifier_forward, rounded where
-       * they round. */
+    int r0, r1;
+    channel_range(C, &r0, &r1);
+    const int group = channel_group(batch, area);
+    for (int c0 = r0; c0 < r1; c0 += group) {
+      const int c1 = c0 + group < r1 ? c0 + group : r1;
+      channel_statistics(bn, ctx, in, batch, c0, c1);
+      for (int b = 0; b < batch; b++)
+        for (int c = c0; c < c1; c++) {
+          const double mean = st->mean[c], inv_std = st->inv_std[c];
+          const double g = gamma[c], beta_c = beta[c];
+          const size_t at = b * sample + c * area;
+          const float *x = in + at;
+          float *y = bn_out ? bn_out + at : NULL, *r = act_out ? act_out + at : scratch;
+          /* The expressions of bn_forward and rectifier_forward, rounded
+           * where they round. */
 #pragma omp simd
-      for (size_t i = 0; i < area; i++) {
-        const float v = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
-        const float positive = v > 0 ? v : 0.0f;
-        r[i] = positive + slope * (v - positive);
-      }
-      if (y)
-        for (size_t i = 0; i < area; i++) y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
-      const size_t o = b * out_sample + c * out_area;
-      nn_maxpool_plane(pool, r, out + o, argmax + o);
+          for (size_t i = 0; i < area; i++) {
+            const float v = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+            const float positive = v > 0 ? v : 0.0f;
+            r[i] = positive + slope * (v - positive);
+          }
+          if (y)
+            for (size_t i = 0; i < area; i++)
+              y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+          const size_t o = b * out_sample + c * out_area;
+          nn_maxpool_plane(pool, r, out + o, argmax + o);
+          /* The chosen positions' normalised values, for backward, while the
+           * plane is in cache (backward would gather them from memory). */
+          const int32_t *chosen = argmax + o;
+          float *xhat = st->xhat + o;
+#pragma omp simd
+          for (size_t k = 0; k < out_area; k++)
+            xhat[k] = (float)((x[chosen[k]] - mean) * inv_std);
+        }
     }
   }
 }
@@ -297,45 +361,55 @@ void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *poo
   const float *gamma = bn->params[0].value;
   float *dgamma = bn->params[0].grad, *dbeta = bn->params[1].grad;
   const float slope = block_slope(act);
-#pragma omp parallel for num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN) schedule(static)
-  for (int c = 0; c < C; c++) {
-    const double mean = st->mean[c], inv_std = st->inv_std[c];
-    double sum_dy = 0, sum_dy_xhat = 0;
-    for (int b = 0; b < batch; b++) {
-      const float *x = in + b * sample + c * area;
-      const size_t o = b * out_sample + c * out_area;
-#pragma omp simd reduction(+ : sum_dy, sum_dy_xhat)
-      for (size_t k = 0; k < out_area; k++) {
-        const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
-        const float xhat = (float)((x[argmax[o + k]] - mean) * inv_std);
-        sum_dy += dy;
-        sum_dy_xhat += (double)dy * xhat;
+  double *sum_dy = st->sums, *sum_dy_xhat = st->sums + C;
+#pragma omp parallel num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN)
+  {
+    int c0, c1;
+    channel_range(C, &c0, &c1);
+    for (int c = c0; c < c1; c++) sum_dy[c] = sum_dy_xhat[c] = 0;
+    /* Samples outermost, as channel_statistics, each channel's sums in the
+     * order of the samples. */
+    for (int b = 0; b < batch; b++)
+      for (int c = c0; c < c1; c++) {
+        const size_t o = b * out_sample + c * out_area;
+        const float *xhat = st->xhat + o;
+        double s = sum_dy[c], q = sum_dy_xhat[c];
+#pragma omp simd reduction(+ : s, q)
+        for (size_t k = 0; k < out_area; k++) {
+          const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
+          s += dy;
+          q += (double)dy * xhat[k];
+        }
+        sum_dy[c] = s;
+        sum_dy_xhat[c] = q;
       }
+    for (int c = c0; c < c1; c++) {
+      dgamma[c] = (float)sum_dy_xhat[c];
+      dbeta[c] = (float)sum_dy[c];
     }
-    dgamma[c] = (float)sum_dy_xhat;
-    dbeta[c] = (float)sum_dy;
-    if (!din) continue;
     /* dx = gamma / sigma (dy - mean(dy) - xhat mean(dy xhat)): dy = 0
      * everywhere, then the chosen positions again with their dy. */
-    const double g = gamma[c] * inv_std;
-    const double mean_dy = sum_dy / m, mean_dy_xhat = sum_dy_xhat / m;
-    for (int b = 0; b < batch; b++) {
-      const size_t at = b * sample + c * area;
-      const float *x = in + at;
-      float *dx = din + at;
+    if (din)
+      for (int b = 0; b < batch; b++)
+        for (int c = c0; c < c1; c++) {
+          const double mean = st->mean[c], inv_std = st->inv_std[c];
+          const double g = gamma[c] * inv_std;
+          const double mean_dy = sum_dy[c] / m, mean_dy_xhat = sum_dy_xhat[c] / m;
+          const size_t at = b * sample + c * area;
+          const float *x = in + at;
+          float *dx = din + at;
 #pragma omp simd
-      for (size_t i = 0; i < area; i++) {
-        const float xhat = (float)((x[i] - mean) * inv_std);
-        dx[i] = (float)(g * (0.0 - mean_dy - xhat * mean_dy_xhat));
-      }
-      const size_t o = b * out_sample + c * out_area;
-      for (size_t k = 0; k < out_area; k++) {
-        const int32_t a = argmax[o + k];
-        const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
-        const float xhat = (float)((x[a] - mean) * inv_std);
-        dx[a] = (float)(g * (dy - mean_dy - xhat * mean_dy_xhat));
-      }
-    }
+          for (size_t i = 0; i < area; i++) {
+            const float xhat = (float)((x[i] - mean) * inv_std);
+            dx[i] = (float)(g * (0.0 - mean_dy - xhat * mean_dy_xhat));
+          }
+          const size_t o = b * out_sample + c * out_area;
+          const float *chosen_xhat = st->xhat + o;
+          for (size_t k = 0; k < out_area; k++) {
+            const float dy = (out[o + k] > 0 ? 1.0f : slope) * dout[o + k];
+            dx[argmax[o + k]] = (float)(g * (dy - mean_dy - chosen_xhat[k] * mean_dy_xhat));
+          }
+        }
   }
 }
 
