@@ -171,6 +171,9 @@ static const conv_case CONV_CASES[] = {
     {"input 3x4x4\nconv 2 1x1 bias=no\n", 3, 4, 4, 2, 1, 1, 1, 1, 0, 0, 0, 0},
     {"input 2x6x5\nconv 3 3x2 stride=2x1 pad=1x0\n", 2, 6, 5, 3, 3, 2, 2, 1, 1, 0, 0, 1},
     {"input 1x5x5\nconv 2 5x5 pad=2 padmode=replicate bias=no\n", 1, 5, 5, 2, 5, 5, 1, 1, 2, 2, 1, 0},
+    /* zeros around a kernel taller than the image: im2col's run per row
+     * of a "same" convolution, its wrapped columns zeroed */
+    {"input 2x4x5\nconv 3 5x5 pad=2 bias=no\n", 2, 4, 5, 3, 5, 5, 1, 1, 2, 2, 0, 0},
 };
 
 /* The outputs of batch samples of net (made from t->spec) against the
