@@ -107,6 +107,10 @@ uint64_t nn_argmax_branches(const nn_layer *self, const float *in, int batch, ui
 /* Max pooling of one channel plane of a 2-D max pool: dst and arg get the
  * window maxima and their indices in the plane (the first of equals). */
 void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_t *arg);
+/* The same, and carry_dst gets the values of the plane carry at the chosen
+ * positions. */
+void nn_maxpool_plane_carry(const nn_layer *self, const float *src, float *dst, int32_t *arg,
+                            const float *carry, float *carry_dst);
 
 /* A batch norm, a ReLU or leaky ReLU and a max pool whose windows do not
  * overlap, one after the other (layer_bn.c): in training the net runs them

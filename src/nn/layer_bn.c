@@ -23,8 +23,8 @@ typedef struct bn_state {
   size_t capacity;
   double *mean, *inv_std;  /* per channel, of the last training forward */
   double *sums;       /* 2 x C: the fused block's backward sums */
-  float *plane;       /* per thread, one channel plane: the fused block's
-                         rectified values before pooling */
+  float *plane;       /* per thread, two channel planes: the fused block's
+                         rectified and normalised values before pooling */
   int threads;        /* planes made */
 } bn_state;
 
@@ -66,7 +66,7 @@ static int bn_reserve(nn_layer *self, int batch, int threads, bovw_error *err) {
       return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
   }
   if (st->threads < threads) {
-    float *grown = realloc(st->plane, (size_t)threads * nn_in_area(self) * sizeof *grown);
+    float *grown = realloc(st->plane, 2 * (size_t)threads * nn_in_area(self) * sizeof *grown);
     if (!grown) return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
     st->plane = grown;
     st->threads = threads;
@@ -310,7 +310,7 @@ void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, cons
   const float slope = block_slope(act);
 #pragma omp parallel num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN)
   {
-    float *scratch = st->plane + (size_t)omp_get_thread_num() * area;
+    float *scratch = st->plane + 2 * (size_t)omp_get_thread_num() * area, *h = scratch + area;
     int r0, r1;
     channel_range(C, &r0, &r1);
     const int group = channel_group(batch, area);
@@ -328,22 +328,19 @@ void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, cons
            * where they round. */
 #pragma omp simd
           for (size_t i = 0; i < area; i++) {
-            const float v = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+            const double normalised = (x[i] - mean) * inv_std;
+            const float v = (float)(g * normalised + beta_c);
             const float positive = v > 0 ? v : 0.0f;
             r[i] = positive + slope * (v - positive);
+            h[i] = (float)normalised;
           }
           if (y)
             for (size_t i = 0; i < area; i++)
               y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
           const size_t o = b * out_sample + c * out_area;
-          nn_maxpool_plane(pool, r, out + o, argmax + o);
-          /* The chosen positions' normalised values, for backward, while the
-           * plane is in cache (backward would gather them from memory). */
-          const int32_t *chosen = argmax + o;
-          float *xhat = st->xhat + o;
-#pragma omp simd
-          for (size_t k = 0; k < out_area; k++)
-            xhat[k] = (float)((x[chosen[k]] - mean) * inv_std);
+          /* The normalised values at the chosen positions go with the
+           * choice, for backward (which would gather them from memory). */
+          nn_maxpool_plane_carry(pool, r, out + o, argmax + o, h, st->xhat + o);
         }
     }
   }

@@ -47,7 +47,10 @@ void nn_argmax_release(nn_layer *self) {
   self->state = NULL;
 }
 
-void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_t *arg) {
+/* nn_maxpool_plane_carry's work; inlined with carry NULL for
+ * nn_maxpool_plane, so that its loop is the same as before. */
+static inline void maxpool_plane(const nn_layer *self, const float *src, float *dst,
+                                 int32_t *arg, const float *carry, float *carry_dst) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int W = self->in_w, OH = self->out_h, OW = self->out_w;
   if (l->kernel_h == 2 && l->kernel_w == 2 && l->stride_h == 2 && l->stride_w == 2) {
@@ -73,6 +76,7 @@ void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_
         top = b3 ? r1[2 * x + 1] : top;
         d[x] = top;
         a[x] = best;
+        if (carry) carry_dst[(size_t)y * OW + x] = carry[best];
       }
     }
     return;
@@ -92,7 +96,17 @@ void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_
         }
       dst[y * OW + x] = top;
       arg[y * OW + x] = best;
+      if (carry) carry_dst[y * OW + x] = carry[best];
     }
+}
+
+void nn_maxpool_plane(const nn_layer *self, const float *src, float *dst, int32_t *arg) {
+  maxpool_plane(self, src, dst, arg, NULL, NULL);
+}
+
+void nn_maxpool_plane_carry(const nn_layer *self, const float *src, float *dst, int32_t *arg,
+                            const float *carry, float *carry_dst) {
+  maxpool_plane(self, src, dst, arg, carry, carry_dst);
 }
 
 static void maxpool_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
