@@ -135,6 +135,16 @@ START_TEST(test_lines_one_per_series_and_a_cross_for_diverged) {
   ck_assert_int_eq(sscanf(strstr(no, "points=\"") + 8, "%lf,%lf %lf,%lf", &x1, &y1, &x2, &y2), 4);
   ck_assert(x1 < x2 && y1 > y2);  /* 0.7 is lower on the picture than 0.8 */
   free(text);
+  /* A title longer than the chart widens the picture instead of being cut. */
+  o.title = "A title of well over a hundred characters, which a picture 760 pixels wide "
+            "could never hold on one line";
+  ck_assert_msg(bovw_plot_lines(t, "lr", &y, 1, "bn", &o, svg, &err) == 0, "%s", err.message);
+  text = test_read_text(svg);
+  double width = 0;
+  ck_assert_int_eq(sscanf(strstr(text, "width=\"") + 7, "%lf", &width), 1);
+  ck_assert_msg(width > 900, "width %g", width);
+  free(text);
+  o.title = NULL;
   /* A value that is not a number, and a log axis at zero, are refused. */
   bovw_table *bad = table_of("bad.tsv", "lr\tacc\n0\tabc\n", &err);
   ck_assert_int_ne(bovw_plot_lines(bad, "lr", &y, 1, NULL, &o, svg, &err), 0);

@@ -98,8 +98,8 @@ mv "$OUT/results.tsv.new" "$OUT/results.tsv"
 # leads and the next.
 cross=$(awk -F'\t' 'NR > 1 {if (prev == "bovw" && $5 != "bovw") {print p " and " $1; exit}
                             prev = $5; p = $1}' "$OUT/results.tsv")
-title="Fashion-MNIST: test accuracy against training images per class"
-[ -z "$cross" ] || title="$title (the networks overtake between $cross)"
+title="Fashion-MNIST: accuracy against images per class"
+[ -z "$cross" ] || title="$title (learning overtakes between $cross)"
 "$BOVW" plot lines "$OUT/results.tsv" -o "$OUT/learning-curve.svg" --x images_per_class \
   --y bovw,cnn,mlp --log-x --title "$title" --x-title "training images per class" \
   --y-title "test accuracy (%)"

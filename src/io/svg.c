@@ -21,7 +21,8 @@ int bovw_svg_open(bovw_atomic_file *af, const char *path, double width, double h
           "<style>svg { font-family: \"DejaVu Sans\", Arial, sans-serif }</style>\n"
           "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
           ceil(width), ceil(height), ceil(width), ceil(height));
-  fprintf(f, "<text x=\"%.1f\" y=\"25\" font-size=\"15\" font-weight=\"bold\">", title_x);
+  fprintf(f, "<text x=\"%.1f\" y=\"25\" font-size=\"%.0f\" font-weight=\"bold\">", title_x,
+          BOVW_SVG_TITLE_SIZE);
   bovw_put_xml(f, title, 0);
   fputs("</text>\n", f);
   return BOVW_OK;

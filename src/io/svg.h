@@ -47,6 +47,9 @@ double bovw_text_width(const char *s, size_t max_chars);
 
 /* ---- the document (svg.c) ------------------------------------------------- */
 
+/* The font size of a picture's title, in pixels. */
+#define BOVW_SVG_TITLE_SIZE 15.0
+
 /* Opens path atomically (bovw_atomic_open) for an SVG picture of width x
  * height pixels and writes its head: the XML declaration, the <svg>
  * element, a white background and `title` (escaped) in bold, starting at

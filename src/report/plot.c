@@ -47,7 +47,10 @@ int bovw_plot_open(bovw_atomic_file *af, const char *path, bovw_svg_axes *a,
   char title[512];
   if (o->title) snprintf(title, sizeof title, "%s", o->title);
   else snprintf(title, sizeof title, "%s against %s", y, x);
-  return bovw_svg_open(af, path, WIDTH, HEIGHT, LEFT, title, err);
+  /* A title longer than the chart widens the picture rather than being cut
+   * (the title is bold: a tenth wider than the average advance). */
+  double width = fmax(WIDTH, LEFT + bovw_text_width(title, 0) * BOVW_SVG_TITLE_SIZE * 1.1 + 20);
+  return bovw_svg_open(af, path, width, HEIGHT, LEFT, title, err);
 }
 
 void bovw_plot_legend_at(const bovw_svg_axes *a, size_t i, double *x, double *y) {
