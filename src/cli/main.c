@@ -16,7 +16,7 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"dataset", cmd_dataset,
-     "image folders and IDX files into manifests and train/test splits"},
+     "image folders and IDX files into manifests and splits; synthetic sets"},
     {"extract", cmd_extract, "dense multi-scale SIFT (PHOW) into a features folder"},
     {"merge", cmd_merge, "join shards: of an extraction, an encoding or a training by classes"},
     {"codebook", cmd_codebook, "a visual vocabulary (k-means, PCA, GMM) from features"},
