@@ -1,5 +1,7 @@
 /* summary.c: per layer the output shape, trainable parameters,
  * multiply-accumulates, FLOPs and receptive field, and their totals. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "nn/internal.h"
@@ -18,6 +20,11 @@ static int64_t layer_macs(const nn_layer *l) {
   if (l->spec.kind == BOVW_NN_FC) return (int64_t)nn_in_size(l) * l->out_c;
   return 0;
 }
+
+/* A receptive field or jump held at INT_MAX once it passes it: strides
+ * multiply, so twenty layers of stride 3 overflow an int (found by the spec
+ * fuzz target); a field that large covers any input anyway. */
+static int saturated(int64_t v) { return v > INT_MAX ? INT_MAX : (int)v; }
 
 int bovw_nn_summary_new(const bovw_nn_net *net, bovw_nn_summary **out,
                         bovw_error *err) {
@@ -63,13 +70,13 @@ int bovw_nn_summary_new(const bovw_nn_net *net, bovw_nn_summary **out,
         global = 1;
       } else if (bovw_nn_kind_dims(l->spec.kind)) {
         if (bovw_nn_kind_dims(l->spec.kind) == 3) {
-          rf_d += (l->spec.kernel_d - 1) * jump_d;
-          jump_d *= l->spec.stride_d;
+          rf_d = saturated(rf_d + (int64_t)(l->spec.kernel_d - 1) * jump_d);
+          jump_d = saturated((int64_t)jump_d * l->spec.stride_d);
         }
-        rf_h += (l->spec.kernel_h - 1) * jump_h;
-        rf_w += (l->spec.kernel_w - 1) * jump_w;
-        jump_h *= l->spec.stride_h;
-        jump_w *= l->spec.stride_w;
+        rf_h = saturated(rf_h + (int64_t)(l->spec.kernel_h - 1) * jump_h);
+        rf_w = saturated(rf_w + (int64_t)(l->spec.kernel_w - 1) * jump_w);
+        jump_h = saturated((int64_t)jump_h * l->spec.stride_h);
+        jump_w = saturated((int64_t)jump_w * l->spec.stride_w);
       }
     }
     row->c = c;
