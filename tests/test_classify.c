@@ -598,9 +598,5 @@ int main(void) {
   tcase_add_test(tc, test_stream_solver_reaches_the_optimum_and_ignores_threads);
   tcase_add_test(tc, test_codes_train_and_score_as_their_decompressed_rows);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -464,9 +464,5 @@ int main(void) {
   tcase_add_test(tc, test_sample_is_selection_sampling_whatever_the_window);
   tcase_add_test(tc, test_sampling_keeps_about_a_window_of_the_features_resident);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -437,9 +437,5 @@ int main(void) {
   tcase_add_test(tc, test_pictures_escape_names_and_mark_every_class);
   tcase_add_test(tc, test_102_classes_make_one_readable_row_each);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -855,9 +855,5 @@ int main(void) {
   tcase_add_test(tc, test_augment_same_seed_same_bytes_any_thread_count);
   tcase_add_test(tc, test_augment_skips_an_unreadable_source_and_refuses_bad_requests);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -867,9 +867,5 @@ int main(void) {
   tcase_add_test(tc, test_pixels_are_the_images_values_in_channel_planes);
   tcase_add_test(tc, test_pixels_shrink_by_area_and_standardize_per_image);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -487,9 +487,5 @@ int main(void) {
   tcase_add_test(tc, test_bad_images_are_skipped_and_listed);
   tcase_add_test(tc, test_unfinished_or_inconsistent_features_are_refused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -1228,10 +1228,4 @@ static Suite *image_suite(void) {
   return s;
 }
 
-int main(void) {
-  SRunner *sr = srunner_create(image_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed != 0;
-}
+int main(void) { return test_run_suite(image_suite()); }

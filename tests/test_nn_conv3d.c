@@ -16,6 +16,7 @@
 #include "bovw/clips.h"
 #include "bovw/nn.h"
 #include "bovw/rng.h"
+#include "testutil.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -575,9 +576,5 @@ int main(void) {
   tcase_add_test(tc, test_clips_are_the_same_for_a_seed);
   tcase_add_test(tc, test_signals_are_the_same_for_a_seed);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -162,9 +162,5 @@ int main(void) {
   tcase_add_test(tc, test_history_records_each_weight_layers_gradient_norm);
   tcase_add_test(tc, test_last_hidden_is_what_the_last_fc_reads);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "bovw/nn.h"
 #include "bovw/rng.h"
 #include "nn/internal.h"
+#include "testutil.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -878,9 +879,5 @@ int main(void) {
   tcase_add_test(tc, test_softmax_cross_entropy_by_hand);
   tcase_add_test(tc, test_softmax_cross_entropy_gradients_match_finite_differences);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

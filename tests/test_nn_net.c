@@ -1127,9 +1127,5 @@ int main(void) {
   tcase_add_test(tc, test_sgd_updates_by_hand);
   tcase_add_test(tc, test_learning_rate_schedules);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -1090,9 +1090,5 @@ int main(void) {
   tcase_add_test(tc, test_train_run_same_seed_same_weights_file);
   tcase_add_test(tc, test_an_mlp_head_on_encodings_and_its_refusals);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

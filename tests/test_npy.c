@@ -248,9 +248,5 @@ int main(void) {
   tcase_add_test(tc, test_missing_file_names_the_path);
   tcase_add_test(tc, test_release_drops_whole_pages_and_the_data_reads_back);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

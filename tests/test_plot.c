@@ -198,9 +198,5 @@ int main(void) {
   tcase_add_test(tc, test_lines_one_per_series_and_a_cross_for_diverged);
   tcase_add_test(tc, test_points_paint_regions_as_runs_of_a_grid_row);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return test_run_suite(s);
 }

@@ -626,9 +626,5 @@ int main(void) {
   tcase_add_test(tc, test_run_info_round_trips_its_shared_keys);
   tcase_add_test(tc, test_json_numbers_read_back_to_the_bit);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -182,9 +182,5 @@ int main(void) {
   tcase_add_test(tc, test_toy_folders_are_encodings_with_points_and_a_grid);
   tcase_add_test(tc, test_toy_bad_options_are_refused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return test_run_suite(s);
 }

@@ -20,4 +20,9 @@ char *test_read_text(const char *path);
 /* Number of entries in a folder whose names start with prefix. */
 int test_count_entries(const char *dir, const char *prefix);
 
+/* Runs a Check suite (CK_NORMAL output), frees the runner, and returns the
+ * process's exit status: EXIT_FAILURE when any test failed (suite_run.c). */
+struct Suite;
+int test_run_suite(struct Suite *s);
+
 #endif
