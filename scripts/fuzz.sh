@@ -48,6 +48,9 @@ fi
 command -v clang > /dev/null ||
   { echo "$me: clang not found: apt-get install clang libclang-rt-dev" >&2; exit 1; }
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# Each input is written to a scratch folder under TMPDIR: in memory, not on
+# a disk, which costs the folder readers two thirds of their speed.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   CC=clang cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBOVW_FUZZ=ON > /dev/null
