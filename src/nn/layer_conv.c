@@ -227,6 +227,14 @@ static void im2col_row_same(const float *plane, int H, int W, int OH, int dy, in
     for (int x = zero_from; x < zero_to; x++) dst[y * W + x] = 0.0f;
 }
 
+/* Stride 1, zero padding, the output as wide as the input and a kernel no
+ * wider than it: the case of im2col_row_same and col2im_row_same. */
+static int is_same_padded(const nn_layer *self) {
+  const bovw_nn_layer_spec *l = &self->spec;
+  return l->stride_h == 1 && l->stride_w == 1 && self->out_w == self->in_w &&
+         l->kernel_w <= self->in_w && !l->replicate;
+}
+
 /* col[(c K_h + i) K_w + j][y W_out + x] = in[c][y s_h - p_h + i][x s_w - p_w + j]
  * (rows ld floats apart, for samples side by side),
  * outside the image 0 (zeros) or the nearest edge pixel (replicate). Each
@@ -237,7 +245,7 @@ static void im2col(const nn_layer *self, const float *in, float *col, size_t ld)
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const int sh = l->stride_h, sw = l->stride_w;
   size_t row = 0;
-  if (sh == 1 && sw == 1 && OW == W && l->kernel_w <= W && !l->replicate) {
+  if (is_same_padded(self)) {
     for (int c = 0; c < self->in_c; c++)
       for (int i = 0; i < l->kernel_h; i++)
         for (int j = 0; j < l->kernel_w; j++, row++)
@@ -276,13 +284,39 @@ static void im2col(const nn_layer *self, const float *in, float *col, size_t ld)
   }
 }
 
-/* The adjoint of im2col: din = sum of the columns back at their pixels. */
-static void col2im(const nn_layer *self, const float *col, size_t ld, float *din) {
+/* col2im's row for im2col_row_same's case: the inside rows added back as
+ * one run, the wrapped columns (which belong to no pixel of this row)
+ * zeroed in the row first, so that they add nothing where the run lands on
+ * the neighbouring image row. Each pixel gets the same terms in the same
+ * order as from the spans below: the same sums. */
+static void col2im_row_same(float *src, int H, int W, int OH, int dy, int dx, float *plane) {
+  const int y0 = dy < 0 ? -dy : 0, y1 = H - dy < OH ? H - dy : OH;
+  if (y0 >= y1) return;
+  const int zero_from = dx < 0 ? 0 : W - dx, zero_to = dx < 0 ? -dx : W;
+  for (int y = y0; y < y1; y++)
+    for (int x = zero_from; x < zero_to; x++) src[y * W + x] = 0.0f;
+  const int from = y0 * W + (dx < 0 ? -dx : 0), to = y1 * W - (dx > 0 ? dx : 0);
+  const long shift = (long)dy * W + dx;
+#pragma omp simd
+  for (int t = from; t < to; t++) plane[t + shift] += src[t];
+}
+
+/* The adjoint of im2col: din = sum of the columns back at their pixels.
+ * The columns are scratch: the "same" case zeroes some of them. */
+static void col2im(const nn_layer *self, float *col, size_t ld, float *din) {
   const bovw_nn_layer_spec *l = &self->spec;
   const int H = self->in_h, W = self->in_w, OH = self->out_h, OW = self->out_w;
   const int sh = l->stride_h, sw = l->stride_w;
   memset(din, 0, nn_in_size(self) * sizeof *din);
   size_t row = 0;
+  if (is_same_padded(self)) {
+    for (int c = 0; c < self->in_c; c++)
+      for (int i = 0; i < l->kernel_h; i++)
+        for (int j = 0; j < l->kernel_w; j++, row++)
+          col2im_row_same(col + row * ld, H, W, OH, i - self->pad_top, j - self->pad_left,
+                          din + (size_t)c * H * W);
+    return;
+  }
   for (int c = 0; c < self->in_c; c++) {
     float *plane = din + (size_t)c * H * W;
     for (int i = 0; i < l->kernel_h; i++)
