@@ -10,7 +10,9 @@
  * inputs with labels drawn at random; then the same net with its batch
  * norms folded (as `bovw nn eval` scores) runs STEPS forward passes in
  * evaluation mode. Prints a Markdown table, one row per layer: milliseconds
- * per batch forward and backward, the share of the step, and for conv and
+ * per batch forward and backward (a batch-norm block's under its batch
+ * norm, a first convolution's run as one with its block under the
+ * convolution), the share of the step, and for conv and
  * fc layers the GFLOP/s of their products (forward 2 MACs per sample;
  * backward 2 MACs for the weight gradient, 2 more for the input gradient
  * when it is computed: not for the first layer). Then the totals: a step's

@@ -12,33 +12,17 @@
 #include "bovw/nn.h"
 #include "bovw/rng.h"
 #include "nn/internal.h"
+#include "nn_fixtures.h"
 #include "testutil.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
 static bovw_nn_net *make_net(const char *text, int classes, int threads) {
-  bovw_nn_spec *spec;
-  bovw_error err = {0};
-  ck_assert_msg(bovw_nn_spec_parse(text, "test", &spec, &err) == 0, "%s", err.message);
-  bovw_nn_net_options o = BOVW_NN_NET_OPTIONS_DEFAULT;
-  o.seed = 7;
-  o.classes = classes;
-  o.threads = threads;
-  bovw_nn_net *net;
-  ck_assert_msg(bovw_nn_net_new(spec, &o, &net, &err) == 0, "%s", err.message);
-  bovw_nn_spec_free(spec);
-  return net;
+  return test_nn_net(text, classes, threads, 7);
 }
 
 /* n values uniform in [-1, 1]. */
-static float *uniform_values(size_t n, uint64_t seed) {
-  bovw_rng rng;
-  bovw_rng_seed(&rng, seed);
-  float *v = malloc(n * sizeof *v);
-  ck_assert_ptr_nonnull(v);
-  for (size_t i = 0; i < n; i++) v[i] = (float)(2 * bovw_rng_uniform(&rng) - 1);
-  return v;
-}
+static float *uniform_values(size_t n, uint64_t seed) { return test_uniform_values(n, seed); }
 
 /* n values at least 0.1 away from zero (ReLU's kink). */
 static float *values_away_from_zero(size_t n, uint64_t seed) {

@@ -16,6 +16,7 @@
 #include "bovw/nn.h"
 #include "bovw/rng.h"
 #include "nn/internal.h"
+#include "nn_fixtures.h"
 #include "testutil.h"
 
 static char *dir;
@@ -44,14 +45,7 @@ static bovw_nn_net *make_net(const char *text, int classes, uint64_t seed, int t
   return net;
 }
 
-static float *uniform_values(size_t n, uint64_t seed) {
-  bovw_rng rng;
-  bovw_rng_seed(&rng, seed);
-  float *v = malloc(n * sizeof *v);
-  ck_assert_ptr_nonnull(v);
-  for (size_t i = 0; i < n; i++) v[i] = (float)(2 * bovw_rng_uniform(&rng) - 1);
-  return v;
-}
+static float *uniform_values(size_t n, uint64_t seed) { return test_uniform_values(n, seed); }
 
 static const float *forward(bovw_nn_net *net, const float *x, int batch) {
   const float *y;

@@ -135,6 +135,45 @@ void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *poo
                           const nn_ctx *ctx, const float *in, const float *out,
                           const float *dout, float *din, int batch);
 
+/* The batch norm's sums of the last block backward (nn_bn_block_backward),
+ * per channel: of dy and dy xhat, and 1 / sigma of the last training
+ * forward. */
+void nn_bn_block_sums(const nn_layer *bn, const double **sum_dy, const double **sum_dy_xhat,
+                      const double **inv_std);
+
+/* A net's first convolution, when direct (conv_direct.c), and the
+ * batch-norm block behind it, in training when the net's input gradient is
+ * not wanted (conv_bn_block.c): the block's statistics and the
+ * convolution's weight gradient from the Gram matrix of the unrolled
+ * input; forward writes the pool's output but not the convolution's, and
+ * backward goes after nn_bn_block_backward with din NULL. new returns NULL
+ * when out of memory. */
+typedef struct nn_conv_bn_block nn_conv_bn_block;
+int nn_conv_bn_block_fits(const nn_layer *conv, const nn_layer *bn, const nn_layer *act,
+                          const nn_layer *pool);
+nn_conv_bn_block *nn_conv_bn_block_new(const nn_layer *conv, int threads);
+void nn_conv_bn_block_free(nn_conv_bn_block *self);
+void nn_conv_bn_block_forward(nn_conv_bn_block *self, const nn_layer *conv, nn_layer *bn,
+                              const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
+                              const float *in, float *out, int batch);
+void nn_conv_bn_block_backward(nn_conv_bn_block *self, nn_layer *conv, const nn_layer *bn,
+                               const nn_layer *act, const nn_layer *pool, const nn_ctx *ctx,
+                               const float *in, const float *pooled, const float *dout,
+                               int batch);
+/* The batch norm's statistics of channel c for a training forward (m
+ * values a channel): kept for backward, the running ones updated unless
+ * frozen. */
+void nn_bn_set_statistics(nn_layer *bn, const nn_ctx *ctx, int c, double mean, double var,
+                          double m);
+/* Channel c's plane x of sample b through a batch-norm block (the
+ * normalised values at the pool's choices kept for backward), into out,
+ * the pool's output for the batch; thread: the caller's thread number. */
+void nn_bn_block_plane(nn_layer *bn, const nn_layer *act, nn_layer *pool, int thread, int b,
+                       int c, const float *x, float *out);
+/* A conv layer's input unrolled (im2col): col[(c K_h + i) K_w + j][y W_out
+ * + x], K x out_h out_w floats. */
+void nn_conv_unroll(const nn_layer *conv, const float *in, float *col);
+
 /* The direct 3x3 convolution (conv_direct.c), used by conv for the shapes
  * docs/nn.md's rule gives it. fits: a 3x3 kernel at stride 1 with zero
  * padding of at most 2. scratch: floats of a thread's buffer. forward and

@@ -115,9 +115,7 @@ static void channel_statistics(nn_layer *self, const nn_ctx *ctx, const float *i
                                int c0, int c1) {
   bn_state *st = self->state;
   const size_t area = nn_in_area(self), sample = (size_t)self->in_c * area;
-  const double m = (double)batch * (double)area, eps = self->spec.eps;
-  const double momentum = self->spec.momentum;
-  float *running_mean = self->params[2].value, *running_var = self->params[3].value;
+  const double m = (double)batch * (double)area;
   /* The two sums build up where the statistics will go. */
   double *sum = st->mean, *sq = st->inv_std;
   for (int c = c0; c < c1; c++) sum[c] = sq[c] = 0;
@@ -140,17 +138,23 @@ static void channel_statistics(nn_layer *self, const nn_ctx *ctx, const float *i
       sum[c] = s;
       sq[c] = q;
     }
-  for (int c = c0; c < c1; c++) {
-    const double mean = in[c * area] + sum[c] / m;
-    double var = (sq[c] - sum[c] * sum[c] / m) / m;
-    if (var < 0) var = 0;
-    st->mean[c] = mean;
-    st->inv_std[c] = 1.0 / sqrt(var + eps);
-    if (!ctx->frozen) {
-      double unbiased = m > 1 ? var * m / (m - 1) : var;
-      running_mean[c] = (float)((1 - momentum) * running_mean[c] + momentum * mean);
-      running_var[c] = (float)((1 - momentum) * running_var[c] + momentum * unbiased);
-    }
+  for (int c = c0; c < c1; c++)
+    nn_bn_set_statistics(self, ctx, c, in[c * area] + sum[c] / m,
+                         (sq[c] - sum[c] * sum[c] / m) / m, m);
+}
+
+void nn_bn_set_statistics(nn_layer *self, const nn_ctx *ctx, int c, double mean, double var,
+                          double m) {
+  bn_state *st = self->state;
+  const double momentum = self->spec.momentum;
+  float *running_mean = self->params[2].value, *running_var = self->params[3].value;
+  if (var < 0) var = 0;
+  st->mean[c] = mean;
+  st->inv_std[c] = 1.0 / sqrt(var + self->spec.eps);
+  if (!ctx->frozen) {
+    double unbiased = m > 1 ? var * m / (m - 1) : var;
+    running_mean[c] = (float)((1 - momentum) * running_mean[c] + momentum * mean);
+    running_var[c] = (float)((1 - momentum) * running_var[c] + momentum * unbiased);
   }
 }
 
@@ -299,6 +303,44 @@ static float block_slope(const nn_layer *act) {
   return act->spec.kind == BOVW_NN_LEAKYRELU ? (float)act->spec.slope : 0.0f;
 }
 
+/* Channel c's plane x of one sample through the block: normalised,
+ * rectified into r, pooled into out + o (the choices into argmax + o, the
+ * normalised values at them into the state's xhat + o), h a plane of
+ * scratch; the batch norm's output into y unless NULL. */
+static inline void block_plane(nn_layer *bn, float slope, nn_layer *pool, int c, const float *x,
+                               float *y, float *r, float *h, size_t o, float *out,
+                               int32_t *argmax) {
+  bn_state *st = bn->state;
+  const size_t area = nn_in_area(bn);
+  const double mean = st->mean[c], inv_std = st->inv_std[c];
+  const double g = bn->params[0].value[c], beta_c = bn->params[1].value[c];
+  /* The expressions of bn_forward and rectifier_forward, rounded where
+   * they round. */
+#pragma omp simd
+  for (size_t i = 0; i < area; i++) {
+    const double normalised = (x[i] - mean) * inv_std;
+    const float v = (float)(g * normalised + beta_c);
+    const float positive = v > 0 ? v : 0.0f;
+    r[i] = positive + slope * (v - positive);
+    h[i] = (float)normalised;
+  }
+  if (y)
+    for (size_t i = 0; i < area; i++) y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
+  /* The normalised values at the chosen positions go with the choice, for
+   * backward (which would gather them from memory). */
+  nn_maxpool_plane_carry(pool, r, out + o, argmax + o, h, st->xhat + o);
+}
+
+void nn_bn_block_plane(nn_layer *bn, const nn_layer *act, nn_layer *pool, int thread, int b,
+                       int c, const float *x, float *out) {
+  bn_state *st = bn->state;
+  const size_t area = nn_in_area(bn), out_area = nn_out_area(pool);
+  float *r = st->plane + 2 * (size_t)thread * area;
+  block_plane(bn, block_slope(act), pool, c, x, NULL, r, r + area,
+              ((size_t)b * bn->in_c + c) * out_area, out,
+              ((nn_argmax_state *)pool->state)->argmax);
+}
+
 void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
                          const float *in, float *bn_out, float *act_out, float *out, int batch) {
   bn_state *st = bn->state;
@@ -306,7 +348,6 @@ void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, cons
   const int C = bn->in_c;
   const size_t area = nn_in_area(bn), sample = (size_t)C * area;
   const size_t out_area = nn_out_area(pool), out_sample = (size_t)C * out_area;
-  const float *gamma = bn->params[0].value, *beta = bn->params[1].value;
   const float slope = block_slope(act);
 #pragma omp parallel num_threads(ctx->threads) if ((long)(batch * sample) >= PARALLEL_MIN)
   {
@@ -319,28 +360,10 @@ void nn_bn_block_forward(nn_layer *bn, const nn_layer *act, nn_layer *pool, cons
       channel_statistics(bn, ctx, in, batch, c0, c1);
       for (int b = 0; b < batch; b++)
         for (int c = c0; c < c1; c++) {
-          const double mean = st->mean[c], inv_std = st->inv_std[c];
-          const double g = gamma[c], beta_c = beta[c];
           const size_t at = b * sample + c * area;
-          const float *x = in + at;
-          float *y = bn_out ? bn_out + at : NULL, *r = act_out ? act_out + at : scratch;
-          /* The expressions of bn_forward and rectifier_forward, rounded
-           * where they round. */
-#pragma omp simd
-          for (size_t i = 0; i < area; i++) {
-            const double normalised = (x[i] - mean) * inv_std;
-            const float v = (float)(g * normalised + beta_c);
-            const float positive = v > 0 ? v : 0.0f;
-            r[i] = positive + slope * (v - positive);
-            h[i] = (float)normalised;
-          }
-          if (y)
-            for (size_t i = 0; i < area; i++)
-              y[i] = (float)(g * ((x[i] - mean) * inv_std) + beta_c);
-          const size_t o = b * out_sample + c * out_area;
-          /* The normalised values at the chosen positions go with the
-           * choice, for backward (which would gather them from memory). */
-          nn_maxpool_plane_carry(pool, r, out + o, argmax + o, h, st->xhat + o);
+          block_plane(bn, slope, pool, c, in + at, bn_out ? bn_out + at : NULL,
+                      act_out ? act_out + at : scratch, h, b * out_sample + c * out_area, out,
+                      argmax);
         }
     }
   }
@@ -408,6 +431,14 @@ void nn_bn_block_backward(nn_layer *bn, const nn_layer *act, const nn_layer *poo
           }
         }
   }
+}
+
+void nn_bn_block_sums(const nn_layer *bn, const double **sum_dy, const double **sum_dy_xhat,
+                      const double **inv_std) {
+  const bn_state *st = bn->state;
+  *sum_dy = st->sums;
+  *sum_dy_xhat = st->sums + bn->in_c;
+  *inv_std = st->inv_std;
 }
 
 const nn_ops nn_batchnorm_ops = {

@@ -301,6 +301,10 @@ static void col2im_row_same(float *src, int H, int W, int OH, int dy, int dx, fl
   for (int t = from; t < to; t++) plane[t + shift] += src[t];
 }
 
+void nn_conv_unroll(const nn_layer *conv, const float *in, float *col) {
+  im2col(conv, in, col, col_cols(conv));
+}
+
 /* The adjoint of im2col: din = sum of the columns back at their pixels.
  * The columns are scratch: the "same" case zeroes some of them. */
 static void col2im(const nn_layer *self, float *col, size_t ld, float *din) {

@@ -25,6 +25,9 @@ struct bovw_nn_net {
   int batch;               /* of the last forward (0: none yet) */
   int batch_training;      /* its mode */
   double *seconds;         /* per layer: forward, backward, summed since made */
+  nn_conv_bn_block *first; /* layers 0..3 as one in training (conv_bn_block.c),
+                              or NULL */
+  int first_unwritten;     /* its last forward left layer 0's output unwritten */
 };
 
 static uint64_t noise_seed(uint64_t seed) { return seed ^ 0x6a09e667f3bcc908ULL; }
@@ -191,6 +194,7 @@ void bovw_nn_net_free(bovw_nn_net *self) {
   if (self->acts)
     for (int i = 0; i <= self->num_layers; i++) free(self->acts[i]);
   free(self->acts);
+  nn_conv_bn_block_free(self->first);
   free(self->grads[0]);
   free(self->grads[1]);
   free(self->layers);
@@ -240,6 +244,14 @@ static int is_block(const bovw_nn_net *self, int i) {
          nn_bn_block_fits(&self->layers[i], &self->layers[i + 1], &self->layers[i + 2]);
 }
 
+/* Layers 0..3 are a convolution and a batch-norm block that run as one in
+ * training (conv_bn_block.c). */
+static int has_first_block(const bovw_nn_net *self) {
+  return self->num_layers > 3 &&
+         nn_conv_bn_block_fits(&self->layers[0], &self->layers[1], &self->layers[2],
+                               &self->layers[3]);
+}
+
 /* Buffers for `batch` samples, layer scratch for the thread count. */
 static int reserve(bovw_nn_net *self, int batch, bovw_error *err) {
   if (!self->acts && !(self->acts = calloc((size_t)self->num_layers + 1, sizeof *self->acts)))
@@ -273,6 +285,11 @@ static int reserve(bovw_nn_net *self, int batch, bovw_error *err) {
         if (rc) return rc;
       }
     }
+    if (has_first_block(self)) {
+      nn_conv_bn_block_free(self->first);
+      if (!(self->first = nn_conv_bn_block_new(&self->layers[0], self->threads)))
+        return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
+    }
     self->capacity = want;
     self->reserved_threads = self->threads;
   }
@@ -287,9 +304,19 @@ int bovw_nn_net_forward(bovw_nn_net *self, const float *input, int batch,
   if (rc) return rc;
   memcpy(self->acts[0], input, (size_t)batch * bovw_nn_net_input_size(self) * sizeof(float));
   nn_ctx ctx = {self->training, self->threads, self->frozen, &self->noise};
+  /* The gradient check compares the branches inside the block: it runs
+   * the layers. */
+  self->first_unwritten = self->training && !self->frozen && self->first;
   for (int i = 0; i < self->num_layers; i++) {
     nn_layer *l = &self->layers[i];
     const double start = bovw_now();
+    if (i == 0 && self->first_unwritten) {
+      nn_conv_bn_block_forward(self->first, l, l + 1, l + 2, l + 3, &ctx, self->acts[0],
+                               self->acts[4], batch);
+      self->seconds[0] += bovw_now() - start;
+      i += 3;
+      continue;
+    }
     if (self->training && is_block(self, i)) {
       /* The outputs inside the block are kept only for the gradient check,
        * which compares the branches they took. */
@@ -344,10 +371,28 @@ int bovw_nn_net_backward(bovw_nn_net *self, const float *grad_output,
     if (self->training && i >= 2 && is_block(self, i - 2)) {
       i -= 2;
       l -= 2;
-      din = i == 0 && !grad_input ? NULL : self->grads[k];
+      /* Behind the first convolution run as one with it, the block gives
+       * no input gradient unless the net's is wanted: the convolution's
+       * weight gradient comes from the block's sums. When it is, the
+       * convolution's output the block's input gradient needs is made now. */
+      const int first = i == 1 && self->first_unwritten;
+      if (first && grad_input) {
+        self->layers[0].ops->forward(&self->layers[0], &ctx, self->acts[0], self->acts[1],
+                                     batch);
+        self->first_unwritten = 0;
+      }
+      const int fused = first && !grad_input;
+      din = (i == 0 && !grad_input) || fused ? NULL : self->grads[k];
       nn_bn_block_backward(l, l + 1, l + 2, &ctx, self->acts[i], self->acts[i + 3], dout, din,
                            batch);
       self->seconds[2 * i + 1] += bovw_now() - start;
+      if (fused) {
+        const double at = bovw_now();
+        nn_conv_bn_block_backward(self->first, &self->layers[0], l, l + 1, l + 2, &ctx,
+                                  self->acts[0], self->acts[i + 3], dout, batch);
+        self->seconds[1] += bovw_now() - at;
+        break;
+      }
       dout = din;
       continue;
     }
