@@ -138,14 +138,26 @@ static int is_layer_weight(const bovw_nn_param *p) { return p->trainable && p->d
 
 /* Adds the L2 norm of each layer weight's gradient (as the last backward
  * left it) to sums, one per weighted layer, in parameter order. */
+/* The sum of squares of n floats, in double: eight sums side by side, not
+ * one chain of adds each waiting for the last (every batch reads all the
+ * weights' gradients, 422,090 values in fmnist-cnn: one chain took 4% of
+ * a 2-thread training step). */
+static double sum_squares(const float *v, size_t n) {
+  double part[8] = {0};
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) part[l] += (double)v[j + l] * v[j + l];
+  double sq = 0;
+  for (; j < n; j++) sq += (double)v[j] * v[j];
+  for (int l = 0; l < 8; l++) sq += part[l];
+  return sq;
+}
+
 static void add_grad_norms(bovw_nn_net *net, double *sums) {
   int k = 0;
   for (size_t i = 0; i < bovw_nn_net_num_params(net); i++) {
     const bovw_nn_param *p = bovw_nn_net_param(net, i);
-    if (!is_layer_weight(p)) continue;
-    double sq = 0;
-    for (size_t j = 0; j < p->count; j++) sq += (double)p->grad[j] * p->grad[j];
-    sums[k++] += sqrt(sq);
+    if (is_layer_weight(p)) sums[k++] += sqrt(sum_squares(p->grad, p->count));
   }
 }
 
