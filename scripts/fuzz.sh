@@ -81,8 +81,8 @@ for t in $TARGETS; do
   [ -f "$ROOT/fuzz/dict/$t.dict" ] && dict=(-dict="$ROOT/fuzz/dict/$t.dict")
   runs=()
   [ -n "$RUNS" ] && runs=(-runs="$RUNS")
-  # The committed regressions first, through this build's UBSan (clang's
-  # checks conversions out of range, which gcc's, in CI, does not).
+  # The committed regressions first, through this build's UBSan (CI
+  # replays them too, in the gcc sanitizer build).
   regressions=$(find "$ROOT/fuzz/regressions/$t" -type f 2>/dev/null | sort)
   if [ -n "$regressions" ] &&
      ! "$bin" -rss_limit_mb=2048 -timeout=10 $regressions > "$OUT/logs/$t.regressions.log" 2>&1; then
