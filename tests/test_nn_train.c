@@ -17,6 +17,7 @@
 #include "bovw/fs.h"
 #include "bovw/nn.h"
 #include "bovw/npy.h"
+#include "nn_fixtures.h"
 #include "synth_images.h"
 #include "testutil.h"
 
@@ -158,17 +159,7 @@ static bovw_nn_data *stripes(size_t n, uint64_t seed) {
 }
 
 static bovw_nn_net *make_net(const char *text, int classes, uint64_t seed, int threads) {
-  bovw_nn_spec *spec;
-  bovw_error err = {0};
-  ck_assert_msg(bovw_nn_spec_parse(text, "test.cfg", &spec, &err) == 0, "%s", err.message);
-  bovw_nn_net_options o = BOVW_NN_NET_OPTIONS_DEFAULT;
-  o.classes = classes;
-  o.seed = seed;
-  o.threads = threads;
-  bovw_nn_net *net;
-  ck_assert_msg(bovw_nn_net_new(spec, &o, &net, &err) == 0, "%s", err.message);
-  bovw_nn_spec_free(spec);
-  return net;
+  return test_nn_net(text, classes, threads, seed);
 }
 
 static int same_params(bovw_nn_net *a, bovw_nn_net *b) {

@@ -39,9 +39,8 @@
 #include <string.h>
 
 #include "nn/internal.h"
+#include "nn/vec.h"
 
-/* Fixed groups of samples: each its partial sums, added in order. */
-enum { GROUPS = 16 };
 /* At most this many values in a position's unrolled input. */
 enum { MAX_K = 32 };
 
@@ -51,10 +50,9 @@ struct nn_conv_bn_block {
   float **rows;    /* per thread: N x KP, the same a position a row, zero-padded */
   float **planes;  /* per thread: C x N, a sample's convolution output */
   float **scratch; /* per thread: the direct kernel's */
-  double *partial; /* GROUPS x (C K + K K + K): A, then G's upper triangle and S */
+  double *partial; /* NN_GROUPS x (C K + K K + K): A, then G's upper triangle and S */
   double *gram;    /* K x K: the last forward's centred Gram matrix */
   double *sum;     /* K: its S */
-  double m;        /* its values a channel */
 };
 
 static int unrolled_size(const nn_layer *conv) {
@@ -110,7 +108,7 @@ nn_conv_bn_block *nn_conv_bn_block_new(const nn_layer *conv, int threads) {
       !(self->rows = per_thread(threads, N * self->KP)) ||
       !(self->planes = per_thread(threads, (size_t)self->C * N)) ||
       !(self->scratch = per_thread(threads, nn_conv_direct_scratch(conv))) ||
-      !(self->partial = malloc(GROUPS * group * sizeof *self->partial)) ||
+      !(self->partial = malloc(NN_GROUPS * group * sizeof *self->partial)) ||
       !(self->gram = malloc(K * K * sizeof *self->gram)) ||
       !(self->sum = malloc(K * sizeof *self->sum))) {
     nn_conv_bn_block_free(self);
@@ -119,15 +117,8 @@ nn_conv_bn_block *nn_conv_bn_block_new(const nn_layer *conv, int threads) {
   return self;
 }
 
-typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
-
-static inline v8f load8(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
 
 static inline v4d load4d(const float *p) {
   v4f v;
@@ -197,8 +188,6 @@ static void add_groups(double *partial, size_t size, int groups) {
     for (size_t i = 0; i < size; i++) partial[i] += partial[(size_t)g * size + i];
 }
 
-static int num_groups(int batch) { return batch < GROUPS ? batch : GROUPS; }
-
 /* S and the upper triangle of sum_p col(p) col(p)^T of one sample. */
 static void add_sample_gram(const nn_conv_bn_block *self, const float *col, double *G,
                             double *S) {
@@ -218,7 +207,7 @@ static void add_sample_gram(const nn_conv_bn_block *self, const float *col, doub
 void nn_conv_bn_block_forward(nn_conv_bn_block *self, const nn_layer *conv, nn_layer *bn,
                               const nn_layer *act, nn_layer *pool, const nn_ctx *ctx,
                               const float *in, float *out, int batch) {
-  const int K = self->K, C = self->C, N = self->N, groups = num_groups(batch);
+  const int K = self->K, C = self->C, N = self->N, groups = nn_num_groups(batch);
   const size_t in_size = nn_in_size(conv), gram_size = (size_t)K * K + K;
   const int threads = ctx->threads < self->threads ? ctx->threads : self->threads;
   /* The Gram matrix and S, groups of samples in parallel. */
@@ -227,8 +216,8 @@ void nn_conv_bn_block_forward(nn_conv_bn_block *self, const nn_layer *conv, nn_l
     double *G = self->partial + (size_t)g * gram_size, *S = G + (size_t)K * K;
     float *col = self->col[omp_get_thread_num()];
     memset(G, 0, gram_size * sizeof *G);
-    const int last = (int)((long)(g + 1) * batch / groups);
-    for (int b = (int)((long)g * batch / groups); b < last; b++) {
+    const int last = nn_group_start(g + 1, groups, batch);
+    for (int b = nn_group_start(g, groups, batch); b < last; b++) {
       nn_conv_unroll(conv, in + (size_t)b * in_size, col);
       add_sample_gram(self, col, G, S);
     }
@@ -241,7 +230,6 @@ void nn_conv_bn_block_forward(nn_conv_bn_block *self, const nn_layer *conv, nn_l
     for (int k2 = k; k2 < K; k2++)
       Gc[k2 * K + k] = Gc[k * K + k2] = self->partial[k * K + k2] - S[k] * S[k2] / m;
   }
-  self->m = m;
   /* Each channel's mean and variance from them. */
   const float *w = conv->params[0].value;
   const float *bias = conv->num_params > 1 ? conv->params[1].value : NULL;
@@ -289,7 +277,7 @@ void nn_conv_bn_block_backward(nn_conv_bn_block *self, nn_layer *conv, const nn_
                                const nn_layer *act, const nn_layer *pool, const nn_ctx *ctx,
                                const float *in, const float *pooled, const float *dout,
                                int batch) {
-  const int K = self->K, C = self->C, groups = num_groups(batch);
+  const int K = self->K, C = self->C, groups = nn_num_groups(batch);
   const size_t size = (size_t)C * K;
   const size_t in_size = nn_in_size(conv), out_sample = nn_out_size(pool);
   const int32_t *argmax = ((const nn_argmax_state *)pool->state)->argmax;
@@ -300,8 +288,8 @@ void nn_conv_bn_block_backward(nn_conv_bn_block *self, nn_layer *conv, const nn_
     const int t = omp_get_thread_num();
     double *A = self->partial + (size_t)g * size;
     memset(A, 0, size * sizeof *A);
-    const int last = (int)((long)(g + 1) * batch / groups);
-    for (int b = (int)((long)g * batch / groups); b < last; b++) {
+    const int last = nn_group_start(g + 1, groups, batch);
+    for (int b = nn_group_start(g, groups, batch); b < last; b++) {
       const size_t o = (size_t)b * out_sample;
       nn_conv_unroll(conv, in + (size_t)b * in_size, self->col[t]);
       add_sample_chosen(self, pool, slope, self->col[t], self->rows[t], pooled + o, dout + o,
@@ -309,7 +297,8 @@ void nn_conv_bn_block_backward(nn_conv_bn_block *self, nn_layer *conv, const nn_
     }
   }
   add_groups(self->partial, size, groups);
-  const double *A = self->partial, *S = self->sum, *Gc = self->gram, m = self->m;
+  const double *A = self->partial, *S = self->sum, *Gc = self->gram;
+  const double m = (double)batch * self->N;
   const double *sum_dy, *sum_dy_xhat, *inv_std;
   nn_bn_block_sums(bn, &sum_dy, &sum_dy_xhat, &inv_std);
   const float *w = conv->params[0].value, *gamma = bn->params[0].value;

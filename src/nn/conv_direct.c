@@ -16,16 +16,10 @@
 #include <string.h>
 
 #include "nn/internal.h"
+#include "nn/vec.h"
 
-typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 enum { TILE = 16, BLOCK = 4 };
-
-static inline v8f load8(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
 
 /* The first n (<= 8) values at p, zeros after (a loop the compiler keeps
  * in registers, where a memcpy would be a call). */

@@ -136,8 +136,6 @@ void bovw_nn_history_free(bovw_nn_history *self) {
 /* A conv or fc layer's weight tensor (what weight decay applies to). */
 static int is_layer_weight(const bovw_nn_param *p) { return p->trainable && p->decay; }
 
-/* Adds the L2 norm of each layer weight's gradient (as the last backward
- * left it) to sums, one per weighted layer, in parameter order. */
 /* The sum of squares of n floats, in double: eight sums side by side, not
  * one chain of adds each waiting for the last (every batch reads all the
  * weights' gradients, 422,090 values in fmnist-cnn: one chain took 4% of
@@ -153,6 +151,8 @@ static double sum_squares(const float *v, size_t n) {
   return sq;
 }
 
+/* Adds the L2 norm of each layer weight's gradient (as the last backward
+ * left it) to sums, one per weighted layer, in parameter order. */
 static void add_grad_norms(bovw_nn_net *net, double *sums) {
   int k = 0;
   for (size_t i = 0; i < bovw_nn_net_num_params(net); i++) {

@@ -197,6 +197,17 @@ int nn_conv_force_form(nn_layer *self, int form, bovw_error *err);
 /* Whether a conv layer computes with the direct kernel. */
 int nn_conv_is_direct(const nn_layer *self);
 
+/* Fixed groups of consecutive samples, set by the batch size alone: weight
+ * gradients are summed per group and the groups added in order, so that
+ * the sums do not depend on the thread count (layer_conv.c,
+ * layer_conv3d.c, conv_bn_block.c). At most NN_GROUPS groups; group g holds
+ * samples [nn_group_start(g), nn_group_start(g + 1)). */
+enum { NN_GROUPS = 16 };
+static inline int nn_num_groups(int batch) { return batch < NN_GROUPS ? batch : NN_GROUPS; }
+static inline int nn_group_start(int g, int groups, int batch) {
+  return (int)((long)g * batch / groups);
+}
+
 /* Declares parameter k of a layer in setup. */
 void nn_declare_param(nn_layer *self, int k, const char *what, int ndim,
                       const int64_t *shape, int trainable, int decay);

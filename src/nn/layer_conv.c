@@ -6,11 +6,11 @@
  * (samples H_out W_out) matrix, so that the convolution of several samples
  * is one product with the weights (Chellapilla, Puri, Simard, "High
  * performance convolutional neural networks for document processing",
- * 2006). The batch is cut into at most GROUPS groups of consecutive samples
- * and a group into chunks of at most CHUNK_FLOATS unrolled values (both set
- * by the shapes and the batch size alone); a chunk is one product on one
- * OpenBLAS thread, groups run in parallel (OpenMP). The product's result is
- * copied to its samples with the bias added in the same pass; backward
+ * 2006). The batch is cut into fixed groups of consecutive samples
+ * (nn_num_groups) and a group into chunks of at most CHUNK_FLOATS unrolled
+ * values (both set by the shapes and the batch size alone); a chunk is one
+ * product on one OpenBLAS thread, groups run in parallel (OpenMP). The
+ * product's result is copied to its samples with the bias added in the same pass; backward
  * gathers the output gradient the same way, summing the bias gradient as it
  * goes. The weight gradient is summed per group and the groups are added in
  * order, so the result does not depend on the number of threads. */
@@ -21,8 +21,6 @@
 
 #include "nn/internal.h"
 
-/* The batch is cut into at most this many groups for the weight gradient. */
-enum { GROUPS = 16 };
 /* A chunk's unrolled samples stay under this many floats (1 MB), to stay
  * in a core's cache with the product's other operands. */
 enum { CHUNK_FLOATS = 1 << 18 };
@@ -43,7 +41,7 @@ typedef struct conv_state {
                             its gradient */
   float **prod;          /* per thread: C_out x chunk N, a chunk's output or
                             output gradient */
-  float *partial;        /* GROUPS x (C_out K + C_out) */
+  float *partial;        /* NN_GROUPS x (C_out K + C_out) */
   int form;              /* NN_CONV_AUTO, or the form forced */
   float **scratch;       /* per thread: the direct kernel's bordered planes */
   float *flipped;        /* the direct kernel's flipped weights */
@@ -134,12 +132,10 @@ int nn_conv_force_form(nn_layer *self, int form, bovw_error *err) {
   return BOVW_OK;
 }
 
-static int num_groups(int batch) { return batch < GROUPS ? batch : GROUPS; }
-
 /* Samples per product: a group's, or fewer when their unrolled columns
  * would pass CHUNK_FLOATS (at least one). Shapes and batch alone set it. */
 static int chunk_samples(const nn_layer *self, int batch) {
-  const int groups = num_groups(batch);
+  const int groups = nn_num_groups(batch);
   const int group = (batch + groups - 1) / groups;
   const size_t per_sample = col_rows(self) * col_cols(self);
   const size_t fit = per_sample ? CHUNK_FLOATS / per_sample : (size_t)group;
@@ -159,7 +155,7 @@ static int conv_reserve(nn_layer *self, int batch, int threads, bovw_error *err)
   st->prod = calloc((size_t)threads, sizeof *st->prod);
   st->scratch = direct ? calloc((size_t)threads, sizeof *st->scratch) : NULL;
   st->flipped = direct ? malloc(c * k * sizeof *st->flipped) : NULL;
-  st->partial = malloc(GROUPS * (c * k + c) * sizeof *st->partial);
+  st->partial = malloc(NN_GROUPS * (c * k + c) * sizeof *st->partial);
   int ok = st->col && st->prod && st->partial && (!direct || (st->scratch && st->flipped));
   st->threads = ok ? threads : 0;
   st->chunk = chunk;
@@ -207,24 +203,42 @@ static void inside_span(int pad, int j, int stride, int in_w, int out_w,
  * second layer: 196 values instead of 14 runs of 14), and the columns
  * that run wraps into the neighbouring image row (|dx| of them on the side
  * dx points to) are zeroed after it: the same values as the spans below. */
+/* Where such a row meets the plane: output rows [y0, y1) are inside; the
+ * run is the row's values [from, to), value t from plane[t + shift] (it
+ * leaves out the first -dx values when dx < 0, the last dx when dx > 0,
+ * which would fall before or after the plane); in each inside output row
+ * the columns [zero_from, zero_to) are where the run wraps into the
+ * neighbouring image row. Empty when y0 >= y1. */
+typedef struct {
+  int y0, y1, from, to, zero_from, zero_to;
+  long shift;
+} same_span;
+
+static same_span same_row_span(int H, int W, int OH, int dy, int dx) {
+  same_span s;
+  s.y0 = dy < 0 ? -dy : 0;
+  s.y1 = H - dy < OH ? H - dy : OH;
+  s.from = s.y0 * W + (dx < 0 ? -dx : 0);
+  s.to = s.y1 * W - (dx > 0 ? dx : 0);
+  s.shift = (long)dy * W + dx;
+  s.zero_from = dx < 0 ? 0 : W - dx;
+  s.zero_to = dx < 0 ? -dx : W;
+  return s;
+}
+
 static void im2col_row_same(const float *plane, int H, int W, int OH, int dy, int dx,
                             float *dst) {
-  const int y0 = dy < 0 ? -dy : 0, y1 = H - dy < OH ? H - dy : OH;
-  if (y0 >= y1) {
+  const same_span s = same_row_span(H, W, OH, dy, dx);
+  if (s.y0 >= s.y1) {
     for (int t = 0; t < OH * W; t++) dst[t] = 0.0f;
     return;
   }
-  for (int t = 0; t < y0 * W; t++) dst[t] = 0.0f;
-  for (int t = y1 * W; t < OH * W; t++) dst[t] = 0.0f;
-  /* The run leaves out the first -dx (dx < 0) or the last dx values,
-   * which would read before or after the plane. */
-  const int from = y0 * W + (dx < 0 ? -dx : 0), to = y1 * W - (dx > 0 ? dx : 0);
-  const long shift = (long)dy * W + dx;
+  for (int t = 0; t < s.y0 * W; t++) dst[t] = 0.0f;
+  for (int t = s.y1 * W; t < OH * W; t++) dst[t] = 0.0f;
 #pragma omp simd
-  for (int t = from; t < to; t++) dst[t] = plane[t + shift];
-  const int zero_from = dx < 0 ? 0 : W - dx, zero_to = dx < 0 ? -dx : W;
-  for (int y = y0; y < y1; y++)
-    for (int x = zero_from; x < zero_to; x++) dst[y * W + x] = 0.0f;
+  for (int t = s.from; t < s.to; t++) dst[t] = plane[t + s.shift];
+  for (int y = s.y0; y < s.y1; y++)
+    for (int x = s.zero_from; x < s.zero_to; x++) dst[y * W + x] = 0.0f;
 }
 
 /* Stride 1, zero padding, the output as wide as the input and a kernel no
@@ -290,15 +304,12 @@ static void im2col(const nn_layer *self, const float *in, float *col, size_t ld)
  * the neighbouring image row. Each pixel gets the same terms in the same
  * order as from the spans below: the same sums. */
 static void col2im_row_same(float *src, int H, int W, int OH, int dy, int dx, float *plane) {
-  const int y0 = dy < 0 ? -dy : 0, y1 = H - dy < OH ? H - dy : OH;
-  if (y0 >= y1) return;
-  const int zero_from = dx < 0 ? 0 : W - dx, zero_to = dx < 0 ? -dx : W;
-  for (int y = y0; y < y1; y++)
-    for (int x = zero_from; x < zero_to; x++) src[y * W + x] = 0.0f;
-  const int from = y0 * W + (dx < 0 ? -dx : 0), to = y1 * W - (dx > 0 ? dx : 0);
-  const long shift = (long)dy * W + dx;
+  const same_span s = same_row_span(H, W, OH, dy, dx);
+  if (s.y0 >= s.y1) return;
+  for (int y = s.y0; y < s.y1; y++)
+    for (int x = s.zero_from; x < s.zero_to; x++) src[y * W + x] = 0.0f;
 #pragma omp simd
-  for (int t = from; t < to; t++) plane[t + shift] += src[t];
+  for (int t = s.from; t < s.to; t++) plane[t + s.shift] += src[t];
 }
 
 void nn_conv_unroll(const nn_layer *conv, const float *in, float *col) {
@@ -374,7 +385,7 @@ static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const float *w = self->params[0].value;
   const float *bias = self->num_params > 1 ? self->params[1].value : NULL;
   const int pointwise = is_pointwise(self);
-  const int groups = num_groups(batch), chunk = pointwise ? 1 : chunk_samples(self, batch);
+  const int groups = nn_num_groups(batch), chunk = pointwise ? 1 : chunk_samples(self, batch);
   const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
   if (uses_direct(self, st->form)) {
 #pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static)
@@ -387,8 +398,8 @@ static void conv_forward(nn_layer *self, const nn_ctx *ctx, const float *in,
 #pragma omp parallel for num_threads(ctx->threads) if (parallel) schedule(static)
   for (int g = 0; g < groups; g++) {
     const int t = omp_get_thread_num();
-    const int last = (int)((long)(g + 1) * batch / groups);
-    for (int b = (int)((long)g * batch / groups); b < last; b += chunk) {
+    const int last = nn_group_start(g + 1, groups, batch);
+    for (int b = nn_group_start(g, groups, batch); b < last; b += chunk) {
       const int samples = last - b < chunk ? last - b : chunk;
       const size_t ld = (size_t)samples * N;
       const float *col = in + (size_t)b * in_size;
@@ -415,7 +426,7 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int K = (int)col_rows(self), N = (int)col_cols(self), C = self->out_c;
   const size_t in_size = nn_in_size(self), out_size = nn_out_size(self);
   const size_t group_size = (size_t)C * K + (size_t)C;
-  const int groups = num_groups(batch);
+  const int groups = nn_num_groups(batch);
   const int has_bias = self->num_params > 1;
   const int pointwise = is_pointwise(self);
   const int chunk = pointwise ? 1 : chunk_samples(self, batch);
@@ -429,8 +440,8 @@ static void conv_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
     const int t = omp_get_thread_num();
     float *dw = st->partial + (size_t)g * group_size, *db = dw + (size_t)C * K;
     memset(db, 0, (size_t)C * sizeof *db);
-    const int first = (int)((long)g * batch / groups);
-    const int last = (int)((long)(g + 1) * batch / groups);
+    const int first = nn_group_start(g, groups, batch);
+    const int last = nn_group_start(g + 1, groups, batch);
     if (direct) {
       memset(dw, 0, (size_t)C * K * sizeof *dw);
       for (int b = first; b < last; b++) {

@@ -16,8 +16,6 @@
 
 #include "nn/internal.h"
 
-/* The batch is cut into at most this many groups for the weight gradient. */
-enum { GROUPS = 16 };
 /* Below this many multiply-adds per pass a parallel region costs more than
  * it saves. */
 #define PARALLEL_MIN_MACS (1L << 17)
@@ -25,7 +23,7 @@ enum { GROUPS = 16 };
 typedef struct conv3d_state {
   int threads;           /* per-thread buffers made */
   float **col, **dcol;   /* per thread: K x N */
-  float *partial;        /* GROUPS x (C_out K + C_out) */
+  float *partial;        /* NN_GROUPS x (C_out K + C_out) */
 } conv3d_state;
 
 static int conv3d_setup(nn_layer *self, bovw_error *err) {
@@ -92,7 +90,7 @@ static int conv3d_reserve(nn_layer *self, int batch, int threads, bovw_error *er
   size_t k = col_rows(self), n = nn_out_area(self), c = (size_t)self->out_c;
   st->col = calloc((size_t)threads, sizeof *st->col);
   st->dcol = calloc((size_t)threads, sizeof *st->dcol);
-  st->partial = malloc(GROUPS * (c * k + c) * sizeof *st->partial);
+  st->partial = malloc(NN_GROUPS * (c * k + c) * sizeof *st->partial);
   int ok = st->col && st->dcol && st->partial;
   st->threads = ok ? threads : 0;
   for (int t = 0; ok && t < threads; t++)
@@ -211,7 +209,7 @@ static void conv3d_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
   const int K = (int)col_rows(self), N = (int)nn_out_area(self), C = self->out_c;
   const size_t in_size = nn_in_size(self), out_size = nn_out_size(self);
   const size_t group_size = (size_t)C * K + (size_t)C;
-  const int groups = batch < GROUPS ? batch : GROUPS;
+  const int groups = nn_num_groups(batch);
   const int has_bias = self->num_params > 1;
   const float *w = self->params[0].value;
   const int parallel = groups > 1 && (long)C * K * N * batch >= PARALLEL_MIN_MACS;
@@ -221,8 +219,8 @@ static void conv3d_backward(nn_layer *self, const nn_ctx *ctx, const float *in,
     const int t = omp_get_thread_num();
     float *dw = st->partial + (size_t)g * group_size, *db = dw + (size_t)C * K;
     memset(db, 0, (size_t)C * sizeof *db);
-    const int first = (int)((long)g * batch / groups);
-    const int last = (int)((long)(g + 1) * batch / groups);
+    const int first = nn_group_start(g, groups, batch);
+    const int last = nn_group_start(g + 1, groups, batch);
     for (int b = first; b < last; b++) {
       const float *d = dout + (size_t)b * out_size;
       vol2col(self, in + (size_t)b * in_size, st->col[t], NULL);

@@ -285,7 +285,8 @@ static int reserve(bovw_nn_net *self, int batch, bovw_error *err) {
         if (rc) return rc;
       }
     }
-    if (has_first_block(self)) {
+    /* its buffers are per thread, not per sample */
+    if (has_first_block(self) && (!self->first || self->threads != self->reserved_threads)) {
       nn_conv_bn_block_free(self->first);
       if (!(self->first = nn_conv_bn_block_new(&self->layers[0], self->threads)))
         return bovw_error_set(err, BOVW_ERR_NOMEM, "out of memory");
